@@ -1,0 +1,72 @@
+"""Location class of a file from its path alone (the source may force one for files outside
+the repository, such as ~/.aws/credentials)."""
+
+from __future__ import annotations
+
+import re
+
+from scanner.model import LocationClass
+
+_AGENT = re.compile(
+    r"(^|/)(\.mcp\.json|mcp\.json|AGENTS\.md|CLAUDE\.md|GEMINI\.md|\.cursorrules|\.windsurfrules"
+    r"|copilot-instructions\.md)$|(^|/)(\.claude|\.cursor|\.windsurf|\.continue|\.cline)/",
+    re.IGNORECASE,
+)
+_EXAMPLES = re.compile(
+    r"(^|/)(examples?|samples?|templates?|demo)/|\.(example|sample|template|dist|tmpl)$"
+    r"|(^|/)\.env\.(example|sample|template|dist)$",
+    re.IGNORECASE,
+)
+_FIXTURES = re.compile(r"(^|/)(fixtures?|testdata|test_data|__fixtures__|mocks?|stubs?)/",
+                       re.IGNORECASE)
+_TESTS = re.compile(
+    r"(^|/)(tests?|spec|specs|__tests__|e2e|integration[-_]tests?)/|(^|/)test_[^/]*$"
+    r"|_test\.[a-z]+$|\.(test|spec)\.[a-z]+$|(^|/)conftest\.py$",
+    re.IGNORECASE,
+)
+_DOTENV = re.compile(r"(^|/)\.env($|\.)|\.env$", re.IGNORECASE)
+_CI = re.compile(
+    r"(^|/)(\.github/workflows|\.circleci|\.buildkite|\.gitlab)/|(^|/)\.gitlab-ci\.ya?ml$"
+    r"|(^|/)(Jenkinsfile|azure-pipelines\.ya?ml|bitbucket-pipelines\.yml|\.travis\.yml"
+    r"|cloudbuild\.ya?ml|\.drone\.yml)$",
+    re.IGNORECASE,
+)
+_INFRA = re.compile(
+    r"\.(tf|tfvars|hcl)$|(^|/)(terraform|infra|infrastructure|k8s|kubernetes|helm|charts"
+    r"|ansible|deploy|deployment|pulumi)/|(^|/)(Dockerfile|docker-compose[^/]*\.ya?ml"
+    r"|compose\.ya?ml)$",
+    re.IGNORECASE,
+)
+_CLIENT = re.compile(
+    r"(^|/)(web|frontend|client|public|static|www|app/src|src/app|pages|components|ui)/"
+    r".*\.(jsx?|tsx?|vue|svelte|html?|mjs)$|(^|/)(dist|build|out|\.next)/.*\.(m?js|html?)$"
+    r"|\.(jsx|tsx|vue|svelte)$",
+    re.IGNORECASE,
+)
+_DOCS = re.compile(r"(^|/)(docs?|documentation|wiki)/|\.(md|mdx|rst|adoc|txt)$|(^|/)README",
+                   re.IGNORECASE)
+_CONFIG = re.compile(
+    r"\.(ya?ml|json|toml|ini|cfg|conf|properties|xml|plist)$|(^|/)(config|conf|settings)/",
+    re.IGNORECASE,
+)
+
+# First match wins: the more specific and more dangerous classes come first.
+_ORDER: tuple[tuple[re.Pattern[str], LocationClass], ...] = (
+    (_AGENT, LocationClass.AGENT_CONFIG),
+    (_EXAMPLES, LocationClass.EXAMPLES),
+    (_FIXTURES, LocationClass.FIXTURES),
+    (_TESTS, LocationClass.TESTS),
+    (_DOTENV, LocationClass.DOTENV),
+    (_CI, LocationClass.CI),
+    (_INFRA, LocationClass.INFRA),
+    (_CLIENT, LocationClass.CLIENT_BUNDLE),
+    (_DOCS, LocationClass.DOCS),
+    (_CONFIG, LocationClass.CONFIG),
+)
+
+
+def location_class(path: str) -> LocationClass:
+    for pattern, cls in _ORDER:
+        if pattern.search(path):
+            return cls
+    return LocationClass.SOURCE

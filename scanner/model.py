@@ -1,0 +1,283 @@
+"""The vocabulary every pipeline stage speaks: blobs in, findings out.
+
+Source ──Blob──▶ Engine ──Match──▶ Classifier ──Finding──▶ Filters ──▶ ScanResult ──▶ Reporter
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from enum import Enum
+
+if sys.version_info >= (3, 11):
+    from enum import StrEnum
+else:  # pragma: no cover - exercised only on 3.10
+
+    class StrEnum(str, Enum):
+        """Backport of enum.StrEnum: members are their own string values."""
+
+        def __str__(self) -> str:
+            return str(self.value)
+
+
+class Tier(StrEnum):
+    """Privilege tier, most dangerous first. UNKNOWN is ranked as its rule's worst case."""
+
+    ADMIN = "ADMIN"
+    WRITE = "WRITE"
+    READ = "READ"
+    LIMITED = "LIMITED"
+    PUBLIC = "PUBLIC"
+    UNKNOWN = "UNKNOWN"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more dangerous; UNKNOWN alone sits in the middle until resolved."""
+        return _TIER_RANK[self]
+
+
+_TIER_RANK = {
+    Tier.ADMIN: 5,
+    Tier.WRITE: 4,
+    Tier.UNKNOWN: 3,
+    Tier.READ: 2,
+    Tier.LIMITED: 1,
+    Tier.PUBLIC: 0,
+}
+
+
+class Scope(StrEnum):
+    ACCOUNT = "account"
+    ORG = "org"
+    WORKSPACE = "workspace"
+    PROJECT = "project"
+    ENVIRONMENT = "environment"
+    RESOURCE = "resource"
+    UNKNOWN = "unknown"
+
+
+class Capability(StrEnum):
+    DELETE_DATA = "delete-data"
+    DELETE_BACKUPS = "delete-backups"
+    MANAGE_CREDENTIALS = "manage-credentials"
+    DEPLOY = "deploy"
+    WRITE_DATA = "write-data"
+    READ_DATA = "read-data"
+    SPEND = "spend"
+    SEND = "send"
+    IMPERSONATE = "impersonate"
+    PUBLISH = "publish"
+
+
+DESTRUCTIVE = frozenset({Capability.DELETE_DATA, Capability.DELETE_BACKUPS})
+
+
+class Environment(StrEnum):
+    PRODUCTION = "production"
+    STAGING = "staging"
+    TEST = "test"
+    LOCAL = "local"
+    UNKNOWN = "unknown"
+
+
+class LocationClass(StrEnum):
+    """What kind of file a credential sits in; drives the placement policy."""
+
+    SOURCE = "source"
+    CLIENT_BUNDLE = "client-bundle"
+    CI = "ci"
+    INFRA = "infra"
+    CONFIG = "config"
+    DOTENV = "dotenv"
+    TESTS = "tests"
+    FIXTURES = "fixtures"
+    DOCS = "docs"
+    EXAMPLES = "examples"
+    AGENT_CONFIG = "agent-config"
+    CLI_CREDENTIALS = "cli-credentials"
+    SHELL_HISTORY = "shell-history"
+
+
+class Flag(StrEnum):
+    IGNORED_BUT_PRESENT = "ignored-but-present"
+    HISTORY_ONLY = "history-only"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+    NONE = "none"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "note": 1, "none": 0}[self.value]
+
+
+class Verdict(StrEnum):
+    OVERPRIVILEGED = "overprivileged"
+    MISPLACED = "misplaced"
+    AGENT_REACHABLE = "agent-reachable"
+    EXPOSED = "exposed"
+    OK = "ok"
+
+
+class SuppressionKind(StrEnum):
+    BASELINE = "baseline"
+    PRAGMA = "pragma"
+    PLACEHOLDER = "placeholder"
+    ALLOWLIST = "allowlist"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """The commit that first introduced a blob (history scans only)."""
+
+    sha: str
+    author: str
+    email: str
+    date: str  # ISO 8601, as git records it
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """Bytes plus where they were seen. `path` is POSIX and relative to the scan root."""
+
+    path: str
+    data: bytes
+    flags: frozenset[Flag] = frozenset()
+    blob_id: str | None = None
+    commit: Commit | None = None
+    # Structured label of where inside the file the bytes came from, e.g. an MCP server and
+    # env variable ("mcpServers.github.env.GITHUB_TOKEN"); set by structure-aware sources.
+    label: str | None = None
+    # Location class forced by the source (agent-surface files outside the repository).
+    location_hint: LocationClass | None = None
+    display_path: str | None = None  # e.g. "~/.aws/credentials"; defaults to path
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One secret the engine found in one blob. Offsets are byte offsets into Blob.data."""
+
+    rule_id: str
+    start: int
+    end: int
+    secret: str
+    line: int  # 1-based
+    column: int  # 1-based, in characters
+    end_column: int  # 1-based, exclusive, in characters
+    end_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What the classifier concluded, and the evidence for it."""
+
+    tier: Tier
+    worst_case: Tier
+    scope: Scope
+    capabilities: tuple[Capability, ...]
+    environment: Environment
+    location: LocationClass
+    flags: frozenset[Flag]
+    verdict: Verdict
+    severity: Severity
+    reason: str
+    remediation: str
+    evidence: tuple[str, ...] = ()
+    expired: bool = False
+    details: tuple[tuple[str, str], ...] = ()  # decoded facts, e.g. ("account_id", "1234")
+
+    @property
+    def effective_tier(self) -> Tier:
+        """The tier to rank by: UNKNOWN counts as its worst plausible case."""
+        return self.worst_case if self.tier is Tier.UNKNOWN else self.tier
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    path: str
+    line: int
+    column: int
+    end_column: int
+    end_line: int
+    commit: Commit | None = None
+    blob_id: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    kind: SuppressionKind
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A classified secret. `secret` stays in memory only; every output redacts it."""
+
+    rule_id: str
+    provider: str
+    title: str
+    location: Location
+    secret: str = field(repr=False)
+    redacted: str
+    fingerprint: str
+    classification: Classification
+    occurrences: tuple[Location, ...] = ()
+    suppression: Suppression | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return self.classification.severity
+
+    @property
+    def first_seen(self) -> Commit | None:
+        return self.location.commit
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Something the scan could not look at, and why (binary, too large, unreadable...)."""
+
+    path: str
+    reason: str
+    kind: str  # short machine key: binary, too-large, unreadable, symlink, ...
+
+
+@dataclass(frozen=True, slots=True)
+class ScanStats:
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    blobs: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Everything a reporter needs; reporters never see the engine."""
+
+    root: str
+    findings: tuple[Finding, ...]
+    suppressed: tuple[Finding, ...]
+    skipped: tuple[Skipped, ...]
+    stats: ScanStats
+    mode: str = "worktree"
+    notes: tuple[str, ...] = ()
+    stale_baseline: tuple[str, ...] = ()
+    fail_on: Severity = Severity.ERROR
+    revision: str | None = None  # HEAD commit of the scanned repository, where known
+    repository_uri: str | None = None
+
+    @property
+    def failing(self) -> tuple[Finding, ...]:
+        """Active findings at or above the fail-on severity."""
+        if self.fail_on is Severity.NONE:
+            return ()
+        return tuple(f for f in self.findings if f.severity.rank >= self.fail_on.rank)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failing else 0

@@ -1,0 +1,118 @@
+"""scan(config, source) -> ScanResult: the whole flow, one direction, no back-references.
+
+Source ──Blob──▶ Engine ──Match──▶ Classifier ──Finding──▶ Filters ──▶ ScanResult
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from scanner.classify import Classifier
+from scanner.classify.classifier import DefaultClassifier
+from scanner.classify.policy import Policy, severity_overrides
+from scanner.config import Config
+from scanner.filters import Filter
+from scanner.filters.allowlist import AllowlistFilter
+from scanner.findings import fingerprint, redact
+from scanner.matching.engine import Engine, make_engine
+from scanner.matching.loader import load_rules
+from scanner.matching.schema import Rule
+from scanner.model import Blob, Finding, Location, ScanResult, ScanStats, Skipped
+from scanner.sources import Source
+
+# Progress callback: (blobs so far, bytes so far, current path).
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class Stages:
+    """The pluggable stages of one scan; tests and other front ends swap any of them."""
+
+    rules: tuple[Rule, ...]
+    engine: Engine
+    classifier: Classifier
+    filters: list[Filter] = field(default_factory=list)
+
+
+def build_stages(config: Config) -> Stages:
+    rules = tuple(r for r in load_rules(config.rules_dirs) if r.id not in config.disable_rules)
+    source = str(config.config_file or "policy")
+    policy = Policy(severity_overrides(config.policy, source))
+    filters: list[Filter] = [AllowlistFilter(config.allowlist_paths, config.allowlist_values)]
+    return Stages(rules, make_engine(rules, prefer=config.engine), DefaultClassifier(policy),
+                  filters)
+
+
+def scan(config: Config, source: Source, stages: Stages | None = None,
+         progress: Progress | None = None) -> ScanResult:
+    stages = stages or build_stages(config)
+    by_id = {r.id: r for r in stages.rules}
+    started = time.perf_counter()
+    active: list[Finding] = []
+    suppressed: list[Finding] = []
+    skipped: list[Skipped] = []
+    blobs = size = 0
+    for item in source.items():
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        blobs += 1
+        size += len(item.data)
+        if progress is not None:
+            progress(blobs, size, item.path)
+        for finding in findings_in(item, stages, by_id):
+            (suppressed if finding.suppression else active).append(finding)
+    return ScanResult(
+        root=source.root,
+        findings=group_by_fingerprint(active),
+        suppressed=tuple(sorted(suppressed, key=_order)),
+        skipped=tuple(skipped),
+        stats=ScanStats(files=blobs, bytes=size, seconds=time.perf_counter() - started,
+                        blobs=blobs),
+        mode=source.mode,
+        notes=tuple(source.notes()),
+        fail_on=config.fail_on,
+    )
+
+
+def findings_in(blob: Blob, stages: Stages, by_id: dict[str, Rule]) -> Iterable[Finding]:
+    for match in stages.engine.scan(blob.data):
+        rule = by_id[match.rule_id]
+        classification = stages.classifier.classify(rule, match, blob)
+        finding = Finding(
+            rule_id=rule.id,
+            provider=rule.provider,
+            title=rule.title,
+            location=Location(blob.path, match.line, match.column, match.end_column,
+                              match.end_line, blob.commit, blob.blob_id, blob.label),
+            secret=match.secret,
+            redacted=redact(match.secret),
+            fingerprint=fingerprint(rule.id, match.secret),
+            classification=classification,
+        )
+        for f in stages.filters:
+            suppression = f.check(finding, blob)
+            if suppression is not None:
+                finding = replace(finding, suppression=suppression)
+                break
+        yield finding
+
+
+def _order(f: Finding) -> tuple[int, str, int, int]:
+    return (-f.severity.rank, f.location.path, f.location.line, f.location.column)
+
+
+def group_by_fingerprint(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """The same secret found in several places is one finding with every location; the
+    most severe occurrence speaks for it."""
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(f.fingerprint, []).append(f)
+    merged = []
+    for group in groups.values():
+        group.sort(key=_order)
+        primary = group[0]
+        merged.append(replace(primary, occurrences=tuple(f.location for f in group)))
+    return tuple(sorted(merged, key=_order))

@@ -1,0 +1,71 @@
+"""Reporters render a finished ScanResult; they never see the engine.
+
+REPORTERS maps a format name to a function (result, context) -> text. Output files are written
+atomically by write_report(), so an interrupted run never leaves a partial report behind.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanner.errors import ReportError
+from scanner.matching.schema import Rule
+from scanner.model import Finding, ScanResult
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+    show_secrets: bool = False
+    color: bool = False
+    width: int | None = None
+
+    def secret_text(self, finding: Finding) -> str:
+        return finding.secret if self.show_secrets else finding.redacted
+
+
+Reporter = Callable[[ScanResult, ReportContext], str]
+
+
+def _terminal(result: ScanResult, ctx: ReportContext) -> str:
+    from scanner.reporters.terminal import render  # noqa: PLC0415 - rich is slow to import
+
+    return render(result, ctx)
+
+
+def _json(result: ScanResult, ctx: ReportContext) -> str:
+    from scanner.reporters.json import render  # noqa: PLC0415
+
+    return render(result, ctx)
+
+
+REPORTERS: dict[str, Reporter] = {
+    "terminal": _terminal,
+    "json": _json,
+}
+
+
+def write_report(text: str, output: Path | None) -> None:
+    """stdout, or a file replaced atomically (temp file + rename in the same directory)."""
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    directory = output.parent if str(output.parent) else Path()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+            Path(tmp).replace(output)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as err:
+        raise ReportError(f"cannot write report: {err.strerror or err}", path=str(output)) from None
