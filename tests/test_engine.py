@@ -1,0 +1,132 @@
+"""The engine: prefilter + exact extraction, overlaps, context, entropy, plugins, and the two
+engines agreeing."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scanner.errors import RuleError
+from scanner.matching import engine as engine_mod
+from scanner.matching.engine import HyperscanEngine, ReEngine, shannon_entropy
+from scanner.matching.loader import load_rule_file, parse_rule
+from scanner.matching.schema import Rule
+
+BASE = {
+    "provider": "Test", "title": "t", "description": "d", "remediation": "r",
+    "tier": "WRITE", "keywords": ["tok_"],
+}
+
+
+def rule(**kw: object) -> Rule:
+    return parse_rule({**BASE, **kw}, "inline.toml")
+
+
+ENGINES = [ReEngine, HyperscanEngine]
+
+
+@pytest.mark.parametrize("make", ENGINES)
+def test_line_and_columns(make: type) -> None:
+    eng = make([rule(id="t.a", pattern=r"\b(tok_[a-z0-9]{8})\b")])
+    data = "first line\nπ = 'tok_abcd1234'\n".encode()
+    [m] = eng.scan(data)
+    assert (m.line, m.column, m.end_column, m.secret) == (2, 6, 18, "tok_abcd1234")
+
+
+@pytest.mark.parametrize("make", ENGINES)
+def test_overlap_priority_then_length(make: type) -> None:
+    rules = [
+        rule(id="t.generic", pattern=r"(tok_[a-z0-9]{4,40})", priority=-5),
+        rule(id="t.specific", pattern=r"(tok_live_[a-z0-9]{4,40})", priority=5,
+             keywords=["tok_live_"]),
+    ]
+    eng = make(rules)
+    [m] = eng.scan(b"x tok_live_abcd1234 y")
+    assert m.rule_id == "t.specific"
+    both = eng.scan(b"tok_live_abcd1234 and tok_zzzz9999")
+    assert [m.rule_id for m in both] == ["t.specific", "t.generic"]
+
+
+@pytest.mark.parametrize("make", ENGINES)
+def test_context_required_within_lines(make: type) -> None:
+    r = rule(id="t.uuid", keywords=["-"],
+             pattern=r"\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b",
+             context=["(?i)railway"], context_lines=1)
+    eng = make([r])
+    uuid = b"123e4567-e89b-42d3-a456-426614174000"
+    assert eng.scan(b"request_id = " + uuid) == []
+    assert len(eng.scan(b"# railway\nTOKEN = " + uuid)) == 1
+    assert eng.scan(b"# railway\n\n\n\nTOKEN = " + uuid) == []
+
+
+@pytest.mark.parametrize("make", ENGINES)
+def test_entropy_floor(make: type) -> None:
+    eng = make([rule(id="t.e", pattern=r"(tok_[a-zA-Z0-9]{16})", entropy=3.0)])
+    assert eng.scan(b"tok_aaaaaaaaaaaaaaaa") == []
+    assert len(eng.scan(b"tok_q8Zr2LmX0pW7vK3n")) == 1
+    assert shannon_entropy(b"") == 0.0
+
+
+def test_plugin_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    def finder(_rule: Rule, data: bytes) -> Iterator[tuple[int, int]]:
+        i = data.find(b"secret:")
+        if i >= 0:
+            yield i + 7, i + 13
+
+    monkeypatch.setitem(engine_mod.PLUGINS, "fake", finder)
+    r = rule(id="t.plugin", pattern="unused", kind="plugin:fake", keywords=["secret:"])
+    for make in ENGINES:
+        [m] = make([r]).scan(b"x secret:abcdef")
+        assert m.secret == "abcdef"
+
+
+def test_engines_agree_on_random_and_near_miss_input() -> None:
+    from scanner.matching.loader import load_rules
+
+    rules = load_rules()
+    hs, plain = HyperscanEngine(rules), ReEngine(rules)
+    rng = random.Random(7)
+    alphabet = b"abcdefXYZ0123456789_-.:=\"' \n/+"
+    prefixes = [k.encode() for r in rules for k in r.keywords]
+    for _ in range(300):
+        chunk = bytearray(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
+        for _ in range(rng.randint(0, 4)):
+            pos = rng.randint(0, len(chunk))
+            chunk[pos:pos] = rng.choice(prefixes)
+        data = bytes(chunk)
+        assert hs.scan(data) == plain.scan(data)
+
+
+def test_rule_loader_errors_name_file_rule_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rules]]\nid = "x.y"\nprovider = "P"\ntitle = "t"\ndescription = "d"\n'
+                   'pattern = "(unclosed"\nkeywords = ["x"]\ntier = "ADMIN"\nremediation = "r"\n')
+    with pytest.raises(RuleError) as err:
+        load_rule_file(bad)
+    text = str(err.value)
+    assert "bad.toml" in text and "x.y" in text and "pattern" in text
+    bad.write_text('[[rules]]\nid = "x.y"\ntier = "GOD"\n')
+    with pytest.raises(RuleError, match="provider"):
+        load_rule_file(bad)
+    with pytest.raises(RuleError, match="tier"):
+        parse_rule({**BASE, "id": "x.y", "pattern": "x", "tier": "GOD"}, "f.toml")
+    bad.write_text("not = [toml")
+    with pytest.raises(RuleError, match="invalid TOML"):
+        load_rule_file(bad)
+
+
+def test_hyperscan_database_is_cached_on_disk(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path))
+    rules = [rule(id="t.cache", pattern=r"(tok_[a-z]{8})")]
+    HyperscanEngine(rules)
+    cached = list(tmp_path.glob("hs-*.db"))
+    assert len(cached) == 1
+    calls: list[int] = []
+    monkeypatch.setattr(engine_mod, "compile_database",
+                        lambda *a: calls.append(1))  # would break the engine if called
+    assert HyperscanEngine(rules).scan(b"tok_abcdefgh")[0].secret == "tok_abcdefgh"
+    assert calls == []
