@@ -30,14 +30,14 @@ REPO = WORK / "history-repo"
 # Every minor line from 1.0 on, first and last patch release, plus a few patch releases in
 # between: big minor releases give most of the unique content, patch releases give churn.
 VERSIONS = (
-    "1.0.4", "1.1", "1.1.4", "1.2", "1.2.7", "1.3", "1.3.7", "1.4", "1.4.22", "1.5", "1.5.12",
+    "1.1.3", "1.1.4", "1.2", "1.2.7", "1.3", "1.3.7", "1.4", "1.4.22", "1.5", "1.5.12",
     "1.6", "1.6.11", "1.7", "1.7.11", "1.8", "1.8.10", "1.8.19", "1.9", "1.9.13", "1.10",
     "1.10.8", "1.11", "1.11.15", "1.11.29", "2.0", "2.0.13", "2.1", "2.1.15", "2.2", "2.2.14",
     "2.2.28", "3.0", "3.0.14", "3.1", "3.1.14", "3.2", "3.2.12", "3.2.25", "4.0", "4.0.10",
     "4.1", "4.1.13", "4.2", "4.2.10", "4.2.20", "5.0", "5.0.14", "5.1", "5.1.8", "5.2",
 )
 PLANT_AT, REMOVE_AT = "1.4", "2.0"  # the fake key lives in these releases' history only
-EPOCH = 1_200_000_000  # 2008-01-10: first release date; one day more per release
+EPOCH = 1_250_000_000  # 2009-08-11: first release date; one day more per release
 
 
 def fake_stripe_key() -> str:
@@ -79,7 +79,7 @@ def download() -> None:
         if any(SDISTS.glob(f"[Dd]jango-{version}.t*")):
             continue
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary",
-                        ":all:", "--no-build-isolation", "-d", str(SDISTS),
+                        ":all:", "-d", str(SDISTS),
                         f"django=={version}"], check=True)
 
 

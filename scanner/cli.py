@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -23,6 +23,9 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="Inspect the rule catalogue.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+baseline_app = typer.Typer(help="Accept current findings: create, update, check or import a "
+                           "baseline (.credscope-baseline.json).", no_args_is_help=True)
+app.add_typer(baseline_app, name="baseline")
 
 FORMATS = ("terminal", "json", "sarif", "html")
 
@@ -93,6 +96,8 @@ def scan(
     jobs: Annotated[Optional[int], typer.Option(help="Worker processes (0 = cores).")] = None,  # noqa: UP045
     engine: Annotated[str, typer.Option(help="auto, hyperscan or re.")] = "auto",
     no_progress: Annotated[bool, typer.Option(help="Never show a progress bar.")] = False,
+    no_default_excludes: Annotated[bool, typer.Option(
+        help="Also read .venv, node_modules and tool caches.")] = False,
 ) -> None:
     """Scan a working tree (default), its git history, its staged content or the agent surface."""
     from scanner.config import load_config, parse_fail_on, parse_size  # noqa: PLC0415
@@ -111,6 +116,7 @@ def scan(
             if max_file_size else None,
             jobs=jobs, show_secrets=show_secrets or None, engine=engine,
             baseline=baseline, progress=not no_progress,
+            default_excludes=False if no_default_excludes else None,
             use_default_baseline=False if no_baseline else None,
         )
         if exclude:
@@ -155,6 +161,114 @@ def rules_show(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. github
                   file=sys.stderr)
             raise ExitCode(EXIT_USAGE)
         print(json.dumps(rule_dict(match[0]), indent=2))
+
+
+_BASELINE_PATH = typer.Argument(help="Repository or directory to scan.")
+_BASELINE_FILE = typer.Option("--baseline", "-b", help="Baseline file (default: "
+                              ".credscope-baseline.json at PATH).")
+
+
+def _baseline_setup(path: Path, baseline: Path | None, history: bool, config_file: Path | None
+                    ) -> tuple[Any, Any, Path]:
+    from scanner.baseline import BASELINE_NAME  # noqa: PLC0415
+    from scanner.config import load_config  # noqa: PLC0415
+    from scanner.sources.select import SourceOptions  # noqa: PLC0415
+
+    config = load_config(path, config_file).with_overrides(root=path)
+    return config, SourceOptions(history=history), baseline or path / BASELINE_NAME
+
+
+@baseline_app.command("create")
+def baseline_create(
+    path: Annotated[Path, _BASELINE_PATH] = Path(),
+    baseline: Annotated[Optional[Path], _BASELINE_FILE] = None,  # noqa: UP045
+    reason: Annotated[Optional[str], typer.Option(help="Why these are accepted.")] = None,  # noqa: UP045
+    history: Annotated[bool, typer.Option(help="Also accept secrets in git history.")] = False,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing baseline.")] = False,
+    config_file: Annotated[Optional[Path], typer.Option("--config")] = None,  # noqa: UP045
+) -> None:
+    """Accept every current finding: write a new baseline of their fingerprints."""
+    from scanner import baseline as ops  # noqa: PLC0415
+
+    with error_handler():
+        config, opts, target = _baseline_setup(path, baseline, history, config_file)
+        done = ops.create(config, opts, target, reason=reason, force=force)
+        print(f"credscope: wrote {done.path} with {done.total} entries")
+
+
+@baseline_app.command("update")
+def baseline_update(
+    path: Annotated[Path, _BASELINE_PATH] = Path(),
+    baseline: Annotated[Optional[Path], _BASELINE_FILE] = None,  # noqa: UP045
+    reason: Annotated[Optional[str], typer.Option(help="Reason for new entries.")] = None,  # noqa: UP045
+    history: Annotated[bool, typer.Option(help="Also accept secrets in git history.")] = False,
+    keep_stale: Annotated[bool, typer.Option(help="Keep entries no finding matches.")] = False,
+    config_file: Annotated[Optional[Path], typer.Option("--config")] = None,  # noqa: UP045
+) -> None:
+    """Add new findings, keep entries still seen, drop stale ones, and turn imported
+    detect-secrets entries into fingerprints."""
+    from scanner import baseline as ops  # noqa: PLC0415
+
+    with error_handler():
+        config, opts, target = _baseline_setup(path, baseline, history, config_file)
+        done = ops.update(config, opts, target, reason=reason, keep_stale=keep_stale)
+        print(f"credscope: {done.path}: {done.added} added, {done.kept} kept, "
+              f"{done.converted} converted from detect-secrets, {len(done.removed)} stale "
+              f"removed ({done.total} entries)")
+
+
+@baseline_app.command("check")
+def baseline_check(
+    path: Annotated[Path, _BASELINE_PATH] = Path(),
+    baseline: Annotated[Optional[Path], _BASELINE_FILE] = None,  # noqa: UP045
+    fail_on: Annotated[Optional[str], typer.Option(help="error, warning, note or never.")]  # noqa: UP045
+    = None,
+    strict: Annotated[bool, typer.Option(help="Also fail (exit 1) on stale entries.")] = False,
+    history: Annotated[bool, typer.Option(help="Scan git history too.")] = False,
+    config_file: Annotated[Optional[Path], typer.Option("--config")] = None,  # noqa: UP045
+) -> None:
+    """Report findings the baseline does not cover and entries nothing matches (stale)."""
+    from scanner import baseline as ops  # noqa: PLC0415
+    from scanner.config import parse_fail_on  # noqa: PLC0415
+    from scanner.reporters import REPORTERS, ReportContext  # noqa: PLC0415
+
+    with error_handler():
+        config, opts, target = _baseline_setup(path, baseline, history, config_file)
+        config = config.with_overrides(fail_on=parse_fail_on(fail_on) if fail_on else None)
+        done = ops.check(config, opts, target)
+        assert done.result is not None
+        sys.stdout.write(REPORTERS["terminal"](done.result, ReportContext()))
+        print(f"credscope: baseline {done.path}: {done.kept} entries matched, "
+              f"{len(done.result.findings)} findings not in it, {len(done.removed)} stale")
+        for key in done.removed:
+            print(f"  stale: {key}")
+        raise ExitCode(1 if done.result.failing or (strict and done.removed) else 0)
+
+
+@baseline_app.command("import")
+def baseline_import(
+    secrets_baseline: Annotated[Path, typer.Argument(help="detect-secrets .secrets.baseline")],
+    baseline: Annotated[Optional[Path], _BASELINE_FILE] = None,  # noqa: UP045
+) -> None:
+    """Migrate from detect-secrets: its accepted secrets become baseline entries."""
+    from scanner import baseline as ops  # noqa: PLC0415
+
+    with error_handler():
+        target = baseline or secrets_baseline.parent / ops.BASELINE_NAME
+        done = ops.import_detect_secrets(secrets_baseline, target)
+        print(f"credscope: imported {done.added} detect-secrets entries into {done.path} "
+              f"({done.total} entries); run `credscope baseline update` to turn them into "
+              "fingerprints")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
+                               "help_option_names": []})
+def hook(ctx: typer.Context) -> None:
+    """pre-commit entry: scan exactly the FILES given (the staged content) and fail on the
+    policy. Same as `credscope-hook`; `credscope hook --help` lists its options."""
+    from scanner.hook import main as hook_main  # noqa: PLC0415
+
+    raise SystemExit(hook_main(ctx.args))
 
 
 def main() -> None:

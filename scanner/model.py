@@ -155,6 +155,18 @@ class Blob:
     # Location class forced by the source (agent-surface files outside the repository).
     location_hint: LocationClass | None = None
     display_path: str | None = None  # e.g. "~/.aws/credentials"; defaults to path
+    # Byte spans (start, end, label) of the values of a parsed structured file, innermost
+    # last; a match inside one takes its label (see label_at). Plain data, so a blob stays
+    # self-contained when it is sent to another process.
+    labels: tuple[tuple[int, int, str], ...] = ()
+
+    def label_at(self, offset: int) -> str | None:
+        """The label of the innermost value span holding `offset`, else the blob's label."""
+        found = self.label
+        for start, end, label in self.labels:
+            if start <= offset < end:
+                found = label
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +282,9 @@ class ScanResult:
     fail_on: Severity = Severity.ERROR
     revision: str | None = None  # HEAD commit of the scanned repository, where known
     repository_uri: str | None = None
+    # Where the scanned root sits inside its repository ("sub/dir/", "" at the top): SARIF
+    # joins it to finding paths so artifact URIs are relative to the repository root.
+    repo_prefix: str = ""
 
     @property
     def failing(self) -> tuple[Finding, ...]:

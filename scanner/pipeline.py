@@ -15,11 +15,17 @@ from scanner.classify.policy import Policy, severity_overrides
 from scanner.config import Config
 from scanner.filters import Filter
 from scanner.filters.allowlist import AllowlistFilter
+from scanner.filters.baseline import baseline_filter, stale_entries
+from scanner.filters.pragma import PragmaFilter
+from scanner.filters.placeholder import PlaceholderFilter
+from scanner.filters.validity import ValidityFilter
 from scanner.findings import fingerprint, redact
 from scanner.matching.engine import Engine, make_engine
+from scanner.matching.generic import register_generic_plugins
 from scanner.matching.loader import load_rules
 from scanner.matching.schema import Rule
-from scanner.model import Blob, Finding, Location, ScanResult, ScanStats, Skipped
+from scanner.model import Blob, Finding, Location, Match, ScanResult, ScanStats, Skipped
+from scanner.parallel import Hit, Progressed, scan_events
 from scanner.sources import Source
 
 # Progress callback: (blobs so far, bytes so far, current path).
@@ -37,10 +43,17 @@ class Stages:
 
 
 def build_stages(config: Config) -> Stages:
-    rules = tuple(r for r in load_rules(config.rules_dirs) if r.id not in config.disable_rules)
+    custom = register_generic_plugins(config.detect_secrets_plugins)
+    rules = tuple(r for r in (*load_rules(config.rules_dirs), *custom)
+                  if r.id not in config.disable_rules)
     source = str(config.config_file or "policy")
     policy = Policy(severity_overrides(config.policy, source))
-    filters: list[Filter] = [AllowlistFilter(config.allowlist_paths, config.allowlist_values)]
+    filters: list[Filter] = [AllowlistFilter(config.allowlist_paths, config.allowlist_values),
+                             PragmaFilter(), PlaceholderFilter(), ValidityFilter()]
+    # The baseline goes first: every finding it lists is counted as baselined, so an entry
+    # is stale only when its secret is truly gone (not when another filter got there first).
+    if (baselined := baseline_filter(config)) is not None:
+        filters.insert(0, baselined)
     return Stages(rules, make_engine(rules, prefer=config.engine), DefaultClassifier(policy),
                   filters)
 
@@ -54,31 +67,35 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
     suppressed: list[Finding] = []
     skipped: list[Skipped] = []
     blobs = size = 0
-    for item in source.items():
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            continue
-        blobs += 1
-        size += len(item.data)
-        if progress is not None:
-            progress(blobs, size, item.path)
-        for finding in findings_in(item, stages, by_id):
-            (suppressed if finding.suppression else active).append(finding)
+    for event in scan_events(source, stages.engine, config.jobs):
+        match event:
+            case Skipped():
+                skipped.append(event)
+            case Progressed(files=files, size=nbytes, path=path):
+                blobs += files
+                size += nbytes
+                if progress is not None:
+                    progress(blobs, size, path)
+            case Hit(blob=blob, matches=matches):
+                for finding in findings_in(blob, matches, stages, by_id):
+                    (suppressed if finding.suppression else active).append(finding)
     return ScanResult(
         root=source.root,
         findings=group_by_fingerprint(active),
         suppressed=tuple(sorted(suppressed, key=_order)),
-        skipped=tuple(skipped),
+        skipped=tuple(sorted(skipped, key=lambda s: (s.path, s.kind))),
         stats=ScanStats(files=blobs, bytes=size, seconds=time.perf_counter() - started,
                         blobs=blobs),
         mode=source.mode,
         notes=tuple(source.notes()),
         fail_on=config.fail_on,
+        stale_baseline=stale_entries(stages.filters, source.mode),
     )
 
 
-def findings_in(blob: Blob, stages: Stages, by_id: dict[str, Rule]) -> Iterable[Finding]:
-    for match in stages.engine.scan(blob.data):
+def findings_in(blob: Blob, matches: Iterable[Match], stages: Stages,
+                by_id: dict[str, Rule]) -> Iterable[Finding]:
+    for match in matches:
         rule = by_id[match.rule_id]
         classification = stages.classifier.classify(rule, match, blob)
         finding = Finding(
@@ -86,7 +103,8 @@ def findings_in(blob: Blob, stages: Stages, by_id: dict[str, Rule]) -> Iterable[
             provider=rule.provider,
             title=rule.title,
             location=Location(blob.path, match.line, match.column, match.end_column,
-                              match.end_line, blob.commit, blob.blob_id, blob.label),
+                              match.end_line, blob.commit, blob.blob_id,
+                              blob.label_at(match.start)),
             secret=match.secret,
             redacted=redact(match.secret),
             fingerprint=fingerprint(rule.id, match.secret),

@@ -1,49 +1,25 @@
-"""The default classifier: rule data + decoders + context + placement + policy -> verdict."""
+"""The default classifier: rule data + decoder + context + placement + policy -> verdict.
+
+Each stage adds evidence strings, so `credscope explain` can say why a finding is what it is.
+"""
 
 from __future__ import annotations
 
-import re
-
-from scanner.classify.placement import location_class
+from scanner.classify import environment, reason
+from scanner.classify.context import surroundings
+from scanner.classify.decoders import (
+    DETAIL_INERT,
+    DETAIL_INVALID,
+    DETAIL_NOT_A_SECRET,
+    UNKNOWN,
+    DecodeResult,
+    Surroundings,
+    run_decoder,
+)
+from scanner.classify.placement import CLIENT_PREFIXES, location_class
 from scanner.classify.policy import Facts, Policy
 from scanner.matching.schema import Rule
-from scanner.model import (
-    Blob,
-    Capability,
-    Classification,
-    Environment,
-    LocationClass,
-    Match,
-    Tier,
-)
-
-_CAPABILITY_TEXT = {
-    Capability.DELETE_DATA: "delete data",
-    Capability.DELETE_BACKUPS: "delete backups",
-    Capability.MANAGE_CREDENTIALS: "manage credentials",
-    Capability.DEPLOY: "deploy",
-    Capability.WRITE_DATA: "write data",
-    Capability.READ_DATA: "read data",
-    Capability.SPEND: "spend money",
-    Capability.SEND: "send messages",
-    Capability.IMPERSONATE: "act as a user",
-    Capability.PUBLISH: "publish packages",
-}
-_PROD_PATH = re.compile(r"(^|[/._-])(prod|production|live)([/._-]|$)", re.IGNORECASE)
-_STAGING_PATH = re.compile(r"(^|[/._-])(staging|stage|stg|preprod|uat|qa)([/._-]|$)",
-                           re.IGNORECASE)
-_TEST_PATH = re.compile(r"(^|[/._-])(test|tests|testing|sandbox|dev|development|local)([/._-]|$)",
-                        re.IGNORECASE)
-
-
-def path_environment(path: str) -> Environment:
-    if _PROD_PATH.search(path):
-        return Environment.PRODUCTION
-    if _STAGING_PATH.search(path):
-        return Environment.STAGING
-    if _TEST_PATH.search(path):
-        return Environment.TEST
-    return Environment.UNKNOWN
+from scanner.model import Blob, Classification, LocationClass, Match, Tier
 
 
 class DefaultClassifier:
@@ -51,52 +27,70 @@ class DefaultClassifier:
         self.policy = policy or Policy()
 
     def classify(self, rule: Rule, match: Match, blob: Blob) -> Classification:
-        location = blob.location_hint or location_class(blob.path)
-        environment = rule.environment
-        evidence = [f"rule {rule.id}: static tier {rule.tier}"]
-        if environment is Environment.UNKNOWN:
-            environment = path_environment(blob.path)
-            if environment is not Environment.UNKNOWN:
-                evidence.append(f"environment {environment} from the path")
-        if environment is Environment.UNKNOWN and location in (
-            LocationClass.TESTS, LocationClass.FIXTURES
-        ):
-            environment = Environment.TEST
-        effective = rule.worst_case if rule.tier is Tier.UNKNOWN else rule.tier
-        facts = Facts(
-            tier=effective,
-            capabilities=frozenset(rule.capabilities),
-            environment=environment,
-            location=location,
-            flags=blob.flags,
-            staging_path=bool(_STAGING_PATH.search(blob.path)),
-        )
+        around = surroundings(blob, match)
+        decoded = run_decoder(rule.decoder, match.secret, around) if rule.decoder else UNKNOWN
+        location, where_why = _location(blob, around)
+        evidence = [f"rule {rule.id}: static tier {rule.tier}"
+                    + (f" (worst case {rule.worst_case})" if rule.tier is Tier.UNKNOWN else "")]
+        if rule.decoder:
+            evidence += [f"decoder {rule.decoder}: {e}" for e in decoded.evidence]
+        tier = decoded.tier or rule.tier
+        worst = rule.worst_case if tier is Tier.UNKNOWN else tier
+        scope = decoded.scope or rule.scope
+        caps = decoded.capabilities if decoded.capabilities is not None else rule.capabilities
+        env, env_why = environment.resolve(decoded.environment, rule.environment, around,
+                                           blob.path, location)
+        evidence += [e for e in (where_why, env_why) if e]
+        inert = _inert(decoded)
+        facts = Facts(tier=worst, capabilities=frozenset(caps), environment=env,
+                      location=location, flags=blob.flags,
+                      staging_path=environment.is_staging_path(blob.path), inert=inert)
         judgement = self.policy.judge(facts)
-        reason = describe(rule, rule.tier, effective, location, blob, judgement.why)
+        evidence.append(f"policy rule {judgement.policy_rule}: {judgement.verdict}, "
+                        f"{judgement.severity}")
+        sentence = reason.describe(rule.title, tier, worst, scope, caps, env,
+                                   blob.display_path or blob.path, location, blob.flags,
+                                   judgement.why)
         return Classification(
-            tier=rule.tier,
-            worst_case=rule.worst_case,
-            scope=rule.scope,
-            capabilities=rule.capabilities,
-            environment=environment,
-            location=location,
-            flags=blob.flags,
-            verdict=judgement.verdict,
-            severity=judgement.severity,
-            reason=reason,
-            remediation=rule.remediation,
-            evidence=(*evidence, f"policy rule {judgement.policy_rule}"),
+            tier=tier, worst_case=worst, scope=scope, capabilities=caps, environment=env,
+            location=location, flags=blob.flags, verdict=judgement.verdict,
+            severity=judgement.severity, reason=sentence,
+            remediation=reason.remediation(rule, tier), evidence=tuple(evidence),
+            expired=decoded.expired,
+            details=(*_details(rule, decoded, inert, around),
+                     ("policy-rule", judgement.policy_rule)),
         )
 
 
-def describe(rule: Rule, tier: Tier, effective: Tier, location: LocationClass, blob: Blob,
-             why: str) -> str:
-    """One human sentence: what it is, how much it can do, where it sits, why that matters."""
-    tier_text = str(tier) if tier is not Tier.UNKNOWN else f"UNKNOWN (worst case {effective})"
-    parts = [tier_text]
-    if rule.scope.value != "unknown":
-        parts.append(f"{rule.scope}-wide")
-    if rule.capabilities:
-        parts.append("can " + ", ".join(_CAPABILITY_TEXT[c] for c in rule.capabilities))
-    where = blob.display_path or blob.path
-    return f"{rule.title}: {', '.join(parts)}; it sits in {where} ({location}): {why}"
+def _location(blob: Blob, around: Surroundings) -> tuple[LocationClass, str]:
+    if blob.location_hint is not None:
+        return blob.location_hint, f"location {blob.location_hint} set by the source"
+    found = location_class(blob.path)
+    if found is not LocationClass.CLIENT_BUNDLE and around.key.upper().startswith(
+            CLIENT_PREFIXES):
+        return LocationClass.CLIENT_BUNDLE, (f"location client-bundle: {around.key} is inlined "
+                                             "into the bundle a frontend build ships")
+    return found, f"location {found} from the path {blob.path}"
+
+
+def _inert(decoded: DecodeResult) -> str:
+    if decoded.expired:
+        return "it has expired"
+    return decoded.inert or ""
+
+
+def _details(rule: Rule, decoded: DecodeResult, inert: str,
+             around: Surroundings) -> tuple[tuple[str, str], ...]:
+    out = list(decoded.details)
+    if around.key:
+        out.append(("assigned-to", around.key))
+    if rule.decoder:
+        out.append(("decoder", rule.decoder))
+    if decoded.valid is False:
+        why = next((e for e in decoded.evidence), "the decoder rejects the value")
+        out.append((DETAIL_INVALID, why))
+    if decoded.not_a_secret:
+        out.append((DETAIL_NOT_A_SECRET, decoded.not_a_secret))
+    if inert:
+        out.append((DETAIL_INERT, inert))
+    return tuple(out)

@@ -8,8 +8,11 @@ import re
 from scanner.model import LocationClass
 
 _AGENT = re.compile(
-    r"(^|/)(\.mcp\.json|mcp\.json|AGENTS\.md|CLAUDE\.md|GEMINI\.md|\.cursorrules|\.windsurfrules"
-    r"|copilot-instructions\.md)$|(^|/)(\.claude|\.cursor|\.windsurf|\.continue|\.cline)/",
+    r"(^|/)(\.mcp\.json|mcp\.json|mcp_config\.json|AGENTS\.md|AGENT\.md|CLAUDE\.md"
+    r"|CLAUDE\.local\.md|GEMINI\.md|\.cursorrules|\.windsurfrules|\.clinerules"
+    r"|copilot-instructions\.md|\.aider\.conf\.ya?ml|[^/]+\.instructions\.md|[^/]+\.mdc)$"
+    r"|(^|/)(\.claude|\.cursor|\.windsurf|\.continue|\.cline|\.gemini|\.roo|\.amazonq"
+    r"|\.codex)/|(^|/)\.github/(prompts|instructions|agents)/",
     re.IGNORECASE,
 )
 _EXAMPLES = re.compile(
@@ -38,9 +41,11 @@ _INFRA = re.compile(
     re.IGNORECASE,
 )
 _CLIENT = re.compile(
-    r"(^|/)(web|frontend|client|public|static|www|app/src|src/app|pages|components|ui)/"
-    r".*\.(jsx?|tsx?|vue|svelte|html?|mjs)$|(^|/)(dist|build|out|\.next)/.*\.(m?js|html?)$"
-    r"|\.(jsx|tsx|vue|svelte)$",
+    r"(^|/)(web|frontend|client|public|static|www|app/src|src/app|pages|components|ui|assets"
+    r"|apps/web|packages/web|site)/.*\.(jsx?|tsx?|vue|svelte|astro|html?|mjs|cjs)$"
+    r"|(^|/)(dist|build|out|\.next|\.nuxt|\.output|\.svelte-kit|storybook-static)/"
+    r".*\.(m?js|html?|map|json)$|\.(jsx|tsx|vue|svelte|astro)$|\.min\.js$|\.js\.map$"
+    r"|(^|/)(android/app/src|ios/[^/]+)/.*\.(xml|plist|java|kt|swift|m|json|strings)$",
     re.IGNORECASE,
 )
 _DOCS = re.compile(r"(^|/)(docs?|documentation|wiki)/|\.(md|mdx|rst|adoc|txt)$|(^|/)README",
@@ -65,7 +70,13 @@ _ORDER: tuple[tuple[re.Pattern[str], LocationClass], ...] = (
 )
 
 
+# Variables a frontend build inlines into the bundle it ships to browsers and apps.
+CLIENT_PREFIXES = ("NEXT_PUBLIC_", "VITE_", "REACT_APP_", "EXPO_PUBLIC_", "NUXT_PUBLIC_",
+                   "GATSBY_", "PUBLIC_", "VUE_APP_", "STORYBOOK_")
+
+
 def location_class(path: str) -> LocationClass:
+    """First matching class of _ORDER; SOURCE when nothing more specific applies."""
     for pattern, cls in _ORDER:
         if pattern.search(path):
             return cls

@@ -1,13 +1,14 @@
-"""Policy: (tier, capabilities, environment, location, flags) -> verdict, severity, why.
+"""Policy: (tier, capabilities, environment, location, flags) -> verdict, severity and why.
 
-The defaults follow design.md; `[tool.credscope.policy]` may change the severity of each
-named rule of the policy (see POLICY_RULES) or switch one off with "off".
+An ordered list of named rules; the first that applies decides. Defaults follow design.md.
+`[tool.credscope.policy]` may set each rule's severity ("error", "warning", "note"), switch
+it off ("off"), or give a table `{severity = "...", why = "..."}`. See docs/classification.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from scanner.errors import ConfigError
@@ -15,16 +16,41 @@ from scanner.model import DESTRUCTIVE, Capability, Environment, Flag, LocationCl
 from scanner.model import Verdict as V
 
 _NON_PROD_PLACES = frozenset({LocationClass.TESTS, LocationClass.FIXTURES, LocationClass.EXAMPLES})
+_NON_PROD_ENVS = frozenset({Environment.TEST, Environment.LOCAL})
 
 
 @dataclass(frozen=True, slots=True)
 class Facts:
-    tier: Tier  # effective tier (UNKNOWN already resolved to its worst case)
+    """What the policy judges. `tier` is effective: UNKNOWN already resolved to worst case."""
+
+    tier: Tier
     capabilities: frozenset[Capability]
     environment: Environment
     location: LocationClass
     flags: frozenset[Flag]
     staging_path: bool = False
+    inert: str = ""  # why it cannot be used as found (expired, encrypted), or ""
+
+    @property
+    def committed(self) -> bool:
+        return Flag.IGNORED_BUT_PRESENT not in self.flags
+
+    @property
+    def powerful(self) -> bool:
+        return self.tier is Tier.ADMIN or bool(self.capabilities & DESTRUCTIVE)
+
+    @property
+    def nonprod(self) -> bool:
+        return self.environment in _NON_PROD_ENVS
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRule:
+    name: str
+    severity: Severity
+    verdict: V
+    why: str
+    applies: Callable[[Facts], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,85 +61,107 @@ class Judgement:
     why: str
 
 
-# name -> (default severity, verdict, why). Order matters: the first that applies decides.
-POLICY_RULES: dict[str, tuple[Severity, V, str]] = {
-    "agent-config": (Severity.ERROR, V.AGENT_REACHABLE,
-                     "it sits in agent configuration or instructions: every prompt to the "
-                     "agent can use it"),
-    "client-bundle": (Severity.ERROR, V.MISPLACED,
-                      "it sits in code shipped to browsers or apps, where anyone can read it"),
-    "production-in-nonprod": (Severity.ERROR, V.MISPLACED,
-                              "a production credential does not belong in tests, fixtures, "
-                              "examples or staging"),
-    "admin-committed": (Severity.ERROR, V.OVERPRIVILEGED,
-                        "an ADMIN or destructive credential is committed to the repository"),
-    "admin-ignored": (Severity.WARNING, V.AGENT_REACHABLE,
-                      "it is gitignored but present on disk, where any agent working here "
-                      "reads it"),
-    "public-key": (Severity.NOTE, V.OK, "it is a publishable key meant for clients"),
-    "test-credential": (Severity.NOTE, V.OK,
-                        "it is a test, sandbox or local credential"),
-    "committed-secret": (Severity.WARNING, V.EXPOSED,
-                         "a live credential is committed to the repository"),
-}
+_SECRET = frozenset({Tier.ADMIN, Tier.WRITE, Tier.READ, Tier.LIMITED})
+DEFAULT_RULES: tuple[PolicyRule, ...] = (
+    PolicyRule("inert", Severity.NOTE, V.OK, "{inert}, so it cannot be used as found",
+               lambda f: bool(f.inert)),
+    PolicyRule("agent-config", Severity.ERROR, V.AGENT_REACHABLE,
+               "every prompt to this agent can use it", lambda f: f.location is
+               LocationClass.AGENT_CONFIG and f.tier in _SECRET),
+    PolicyRule("shell-history", Severity.ERROR, V.AGENT_REACHABLE,
+               "shell history is plain text that any agent running as you reads; rotate it",
+               lambda f: f.location is LocationClass.SHELL_HISTORY and
+               (f.powerful or f.tier is Tier.WRITE)),
+    PolicyRule("shell-history-low", Severity.WARNING, V.AGENT_REACHABLE,
+               "shell history is plain text that any agent running as you reads",
+               lambda f: f.location is LocationClass.SHELL_HISTORY and f.tier in _SECRET),
+    PolicyRule("cli-credentials-admin", Severity.WARNING, V.AGENT_REACHABLE,
+               "any agent running as you can use this ADMIN credential; keep a narrower or "
+               "short-lived one in the CLI store", lambda f: f.location is
+               LocationClass.CLI_CREDENTIALS and f.powerful),
+    PolicyRule("cli-credentials", Severity.NOTE, V.OK,
+               "a CLI credential store is where this credential belongs",
+               lambda f: f.location is LocationClass.CLI_CREDENTIALS),
+    PolicyRule("client-bundle", Severity.ERROR, V.MISPLACED,
+               "code shipped to browsers or apps is readable by anyone",
+               lambda f: f.location is LocationClass.CLIENT_BUNDLE and f.tier in _SECRET
+               and not f.nonprod),
+    PolicyRule("production-in-nonprod", Severity.ERROR, V.MISPLACED,
+               "a production credential does not belong in tests, fixtures, examples or staging",
+               lambda f: f.environment is Environment.PRODUCTION and
+               (f.location in _NON_PROD_PLACES or f.staging_path)),
+    PolicyRule("admin-committed", Severity.ERROR, V.OVERPRIVILEGED,
+               "an ADMIN or destructive credential must not be committed to the repository",
+               lambda f: f.committed and not f.nonprod and f.powerful),
+    PolicyRule("admin-ignored", Severity.WARNING, V.AGENT_REACHABLE,
+               "it is gitignored but present on disk, where any agent working here reads it",
+               lambda f: not f.committed and not f.nonprod and
+               (f.powerful or f.tier is Tier.WRITE)),
+    PolicyRule("public-key", Severity.NOTE, V.OK, "it is a publishable key meant for clients",
+               lambda f: f.tier is Tier.PUBLIC),
+    PolicyRule("test-credential", Severity.NOTE, V.OK, "it is a test, sandbox or local credential",
+               lambda f: f.nonprod),
+    PolicyRule("committed-secret", Severity.WARNING, V.EXPOSED,
+               "a live credential is committed to the repository", lambda f: f.committed),
+    PolicyRule("ignored-secret", Severity.NOTE, V.OK,
+               "it is kept in a gitignored file, the usual place for local secrets",
+               lambda f: True),
+)
+POLICY_RULES: dict[str, PolicyRule] = {r.name: r for r in DEFAULT_RULES}
+_TABLE_KEYS = frozenset({"severity", "why"})
 
 
-def severity_overrides(policy: Mapping[str, Any], source: str) -> dict[str, Severity | None]:
-    """Validate `[tool.credscope.policy]`: each key a policy rule, each value a severity or
-    "off". Errors name the file, the key and the reason."""
-    out: dict[str, Severity | None] = {}
+@dataclass(frozen=True, slots=True)
+class Override:
+    severity: Severity | None  # None: the rule is off
+    why: str | None = None
+
+
+def _severity(value: object, key: str, source: str) -> Severity | None:
+    if value == "off":
+        return None
+    if isinstance(value, str) and value in ("error", "warning", "note"):
+        return Severity(value)
+    raise ConfigError(f"policy.{key}: {value!r} is not error, warning, note or off", path=source)
+
+
+def severity_overrides(policy: Mapping[str, Any], source: str) -> dict[str, Override]:
+    """Validate `[tool.credscope.policy]`; every error names the file, the key and the reason."""
+    out: dict[str, Override] = {}
     for key, value in policy.items():
         if key not in POLICY_RULES:
             raise ConfigError(f"policy.{key}: unknown policy rule "
                               f"(known: {', '.join(POLICY_RULES)})", path=source)
-        if value == "off":
-            out[key] = None
+        if not isinstance(value, dict):
+            out[key] = Override(_severity(value, key, source))
             continue
-        try:
-            sev = Severity(value)
-        except ValueError:
-            raise ConfigError(f"policy.{key}: {value!r} is not error, warning, note or off",
-                              path=source) from None
-        out[key] = sev
+        extra = sorted(set(value) - _TABLE_KEYS)
+        if extra:
+            raise ConfigError(f"policy.{key}.{extra[0]}: unknown key (use severity, why)",
+                              path=source)
+        why = value.get("why")
+        if why is not None and (not isinstance(why, str) or not why.strip()):
+            raise ConfigError(f"policy.{key}.why: must be a non-empty string", path=source)
+        out[key] = Override(_severity(value.get("severity", POLICY_RULES[key].severity.value),
+                                      f"{key}.severity", source), why)
     return out
 
 
 class Policy:
-    def __init__(self, overrides: Mapping[str, Severity | None] | None = None) -> None:
-        self.overrides = dict(overrides or {})
+    def __init__(self, overrides: Mapping[str, Override] | None = None) -> None:
+        rules = []
+        for rule in DEFAULT_RULES:
+            o = (overrides or {}).get(rule.name)
+            if o is not None and o.severity is None:
+                continue
+            if o is not None:
+                rule = replace(rule, severity=o.severity or rule.severity, why=o.why or rule.why)
+            rules.append(rule)
+        self.rules = tuple(rules)
 
     def judge(self, facts: Facts) -> Judgement:
-        for name in POLICY_RULES:
-            if name in self.overrides and self.overrides[name] is None:
-                continue
-            if _applies(name, facts):
-                default, verdict, why = POLICY_RULES[name]
-                sev = self.overrides.get(name) or default
-                return Judgement(name, verdict, sev, why)
+        for rule in self.rules:
+            if rule.applies(facts):
+                return Judgement(rule.name, rule.verdict, rule.severity,
+                                 rule.why.replace("{inert}", facts.inert or "it is inert"))
         return Judgement("none", V.OK, Severity.NOTE, "nothing in the policy applies")
-
-
-def _applies(name: str, f: Facts) -> bool:
-    committed = Flag.IGNORED_BUT_PRESENT not in f.flags
-    nonprod_env = f.environment in (Environment.TEST, Environment.LOCAL, Environment.STAGING)
-    match name:
-        case "agent-config":
-            return f.location is LocationClass.AGENT_CONFIG and f.tier is not Tier.PUBLIC
-        case "client-bundle":
-            return f.location is LocationClass.CLIENT_BUNDLE and f.tier is not Tier.PUBLIC \
-                and not nonprod_env
-        case "production-in-nonprod":
-            return f.environment is Environment.PRODUCTION and (
-                f.location in _NON_PROD_PLACES or f.staging_path)
-        case "admin-committed":
-            return committed and not nonprod_env and (
-                f.tier is Tier.ADMIN or bool(f.capabilities & DESTRUCTIVE))
-        case "admin-ignored":
-            return not committed and f.tier in (Tier.ADMIN, Tier.WRITE) and not nonprod_env
-        case "public-key":
-            return f.tier is Tier.PUBLIC
-        case "test-credential":
-            return nonprod_env
-        case "committed-secret":
-            return committed
-    return False

@@ -44,9 +44,23 @@ def _json(result: ScanResult, ctx: ReportContext) -> str:
     return render(result, ctx)
 
 
+def _sarif(result: ScanResult, ctx: ReportContext) -> str:
+    from scanner.reporters.sarif import render  # noqa: PLC0415
+
+    return render(result, ctx)
+
+
+def _html(result: ScanResult, ctx: ReportContext) -> str:
+    from scanner.reporters.html import render  # noqa: PLC0415 - jinja2 loads only for HTML
+
+    return render(result, ctx)
+
+
 REPORTERS: dict[str, Reporter] = {
     "terminal": _terminal,
     "json": _json,
+    "sarif": _sarif,
+    "html": _html,
 }
 
 

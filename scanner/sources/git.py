@@ -6,12 +6,19 @@ overrides those, clears inherited `GIT_*` variables and never goes through a she
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import subprocess
-from collections.abc import Sequence
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TypeVar
 
 from scanner.errors import SourceError
+from scanner.model import Commit
 
 # Overrides that stop a repository's own config from running programs during our reads.
 SAFE_CONFIG = (
@@ -82,3 +89,281 @@ def ignored_paths(root: Path) -> tuple[frozenset[str], tuple[str, ...]]:
     for p in split_z(out):
         (dirs.append(p) if p.endswith("/") else files.add(p))
     return frozenset(files), tuple(dirs)
+
+
+# --- history and index reads ----------------------------------------------------------------
+# Everything below streams: one `git log` for (commit, path, blob id) and one persistent
+# `git cat-file --batch` for contents, so memory stays bounded however large the history.
+
+LOG_FORMAT = "--format=commit %H%x00%an%x00%ae%x00%aI"
+# `--root` and `--no-relative` defeat `log.showRoot=false` and `diff.relative`; combined merge
+# diffs list only what a merge itself introduced (conflict resolutions), not its branches.
+LOG_OPTIONS = (
+    "log", "--raw", "-z", "--no-abbrev", "--no-renames", "--root", "--no-relative",
+    "--diff-merges=combined", "--topo-order", "--reverse", "--no-show-signature",
+    "--no-textconv", "--no-ext-diff", "--no-color", LOG_FORMAT,
+)
+ZERO_MODE = b"000000"
+GITLINK_MODE = b"160000"
+CHUNK = 1 << 20
+WINDOW = 256  # cat-file requests in flight: 256 ids (< 17 KiB) always fit a pipe buffer
+
+
+@dataclass(frozen=True, slots=True)
+class RepoInfo:
+    """A repository found by GitPython, and the facts a history scan must report."""
+
+    workdir: Path  # where git runs: the work tree, or the git directory of a bare repository
+    bare: bool
+    shallow: bool
+    detached: bool
+    head: str | None  # HEAD's commit id; None in an empty repository
+    branches: int
+    tags: int
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One path whose content a commit set (or added) to a blob."""
+
+    commit: Commit
+    mode: bytes
+    oid: bytes  # hex, as git prints it
+    raw_path: bytes
+
+    @property
+    def path(self) -> str:
+        return os.fsdecode(self.raw_path)
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A blob git could not give us, or one we chose not to read (too large)."""
+
+    kind: str  # "too-large" or "unreadable"
+    reason: str
+
+
+def open_repository(path: Path) -> RepoInfo:
+    """Discover the repository containing `path` (GitPython: file reads only, no commands)."""
+    import git as gitpython  # slow import: only history scans need it
+
+    try:
+        repo = gitpython.Repo(path, search_parent_directories=True)
+    except (gitpython.exc.InvalidGitRepositoryError, gitpython.exc.NoSuchPathError):
+        raise SourceError("not a git repository (history scans need one)",
+                          path=str(path)) from None
+    git_dir = Path(repo.git_dir)
+    workdir = git_dir if repo.bare else Path(str(repo.working_tree_dir))
+    head = run_git(["rev-parse", "-q", "--verify", "HEAD^{commit}"], workdir, check=False)
+    refs = [str(r.path) for r in repo.refs]
+    return RepoInfo(
+        workdir=workdir, bare=bool(repo.bare), shallow=(git_dir / "shallow").exists(),
+        detached=bool(repo.head.is_detached), head=head.decode().strip() or None,
+        branches=sum(r.startswith("refs/heads/") for r in refs),
+        tags=sum(r.startswith("refs/tags/") for r in refs),
+    )
+
+
+def verify_range(workdir: Path, revs: str) -> None:
+    """Fail early, with git's reason, on a revision or range that does not resolve."""
+    run_git(["rev-parse", "--end-of-options", revs], workdir)
+
+
+def tree_blob_ids(workdir: Path, rev: str = "HEAD") -> frozenset[str]:
+    """Every blob id in `rev`'s tree (history-only is judged against it)."""
+    out = run_git(["ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev], workdir)
+    ids = set()
+    for entry in out.split(b"\0"):
+        meta, _, _path = entry.partition(b"\t")
+        fields = meta.split(b" ")
+        if len(fields) == 3 and fields[1] == b"blob":
+            ids.add(fields[2].decode())
+    return frozenset(ids)
+
+
+def log_changes(workdir: Path, revs: Sequence[str]) -> Iterator[Change]:
+    """Every (commit, path, blob) that commits in `revs` introduced, oldest commit first."""
+    with tempfile.TemporaryFile() as errors:
+        proc = _popen([*LOG_OPTIONS, *revs], workdir, stdin=subprocess.DEVNULL, stderr=errors)
+        complete = False
+        try:
+            assert proc.stdout is not None
+            yield from _parse_log(_tokens(proc.stdout))
+            complete = True
+        finally:
+            _finish(proc, kill=not complete)
+        if proc.returncode != 0:
+            errors.seek(0)
+            lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+            raise SourceError(f"git log failed: {lines[-1] if lines else proc.returncode}",
+                              path=str(workdir))
+
+
+def index_changes(workdir: Path, against_head: bool) -> Iterator[tuple[bytes, bytes, bytes]]:
+    """(mode, blob id, path) of what the next commit would write: index entries that differ
+    from HEAD (`diff-index --cached`), or every entry before the first commit. Deletions and
+    unmerged entries have no blob and are left out."""
+    if against_head:
+        out = run_git(["diff-index", "--cached", "--raw", "-z", "--no-abbrev", "--no-renames",
+                       "--no-relative", "HEAD"], workdir)
+        tokens = iter(out.split(b"\0"))
+        for meta in tokens:
+            if meta.startswith(b":"):
+                fields = meta[1:].split(b" ")
+                path = next(tokens, b"")
+                if fields[1] != ZERO_MODE and set(fields[3]) != {ord("0")}:
+                    yield fields[1], fields[3], path
+        return
+    out = run_git(["ls-files", "-s", "-z"], workdir)
+    for entry in out.split(b"\0"):
+        meta, _, path = entry.partition(b"\t")
+        fields = meta.split(b" ")
+        if len(fields) == 3 and fields[2] == b"0":
+            yield fields[0], fields[1], path
+
+
+T = TypeVar("T")
+
+
+def read_blobs(workdir: Path, requests: Iterable[T], oid: Callable[[T], bytes],
+               limit: int) -> Iterator[tuple[T, bytes | Unreadable]]:
+    """Contents of each request's blob, in order, through one persistent `cat-file --batch`.
+
+    Up to WINDOW ids are in flight so git inflates the next blobs while we scan this one. A
+    blob over `limit` bytes is skipped from its header, its body read and dropped in chunks.
+    If git dies on a corrupt object, that one is reported unreadable and a new git resumes.
+    """
+    pending: deque[T] = deque()
+    source = iter(requests)
+    cat = _CatFile(workdir)
+    try:
+        while True:
+            if len(pending) <= WINDOW // 2:
+                cat.send([oid(r) for r in _take(source, WINDOW - len(pending), pending)])
+            if not pending:
+                return
+            request = pending.popleft()
+            try:
+                result = cat.receive(oid(request), limit)
+            except _CatFileDied:
+                result = Unreadable("unreadable", "git could not read this object (corrupt?)")
+                cat.close()
+                cat = _CatFile(workdir)
+                cat.send([oid(r) for r in pending])
+            yield request, result
+    finally:
+        cat.close()
+
+
+def _take(source: Iterator[T], n: int, into: deque[T]) -> list[T]:
+    taken = list(itertools.islice(source, n))
+    into.extend(taken)
+    return taken
+
+
+class _CatFileDied(Exception):
+    pass
+
+
+class _CatFile:
+    def __init__(self, workdir: Path) -> None:
+        self.proc = _popen(["cat-file", "--batch"], workdir, stdin=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL)
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
+
+    def send(self, oids: list[bytes]) -> None:
+        if not oids:
+            return
+        try:
+            self.stdin.write(b"\n".join(oids) + b"\n")
+            self.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            pass  # git died; the next receive() notices and restarts it
+
+    def receive(self, oid: bytes, limit: int) -> bytes | Unreadable:
+        header = self.stdout.readline()
+        fields = header.split()
+        if not header.endswith(b"\n") or not fields or fields[0] != oid:
+            raise _CatFileDied
+        if len(fields) != 3:  # "<oid> missing" (also what git says for a corrupt loose object)
+            return Unreadable("unreadable", "object is missing or corrupt in the repository")
+        size = int(fields[2])
+        if size > limit:
+            self._discard(size + 1)
+            return Unreadable("too-large", f"larger than max-file-size ({size:,} bytes)")
+        data = self.stdout.read(size + 1)
+        if len(data) != size + 1:
+            raise _CatFileDied
+        if fields[1] != b"blob":
+            return Unreadable("unreadable", f"object is a {fields[1].decode()}, not a blob")
+        return data[:-1]
+
+    def _discard(self, n: int) -> None:
+        while n > 0:
+            got = len(self.stdout.read(min(n, CHUNK)))
+            if not got:
+                raise _CatFileDied
+            n -= got
+
+    def close(self) -> None:
+        _finish(self.proc, kill=False)  # closing its pipes ends it; nothing is left to read
+
+
+def _popen(args: Sequence[str], cwd: Path, *, stdin: int, stderr: int | IO[bytes]
+           ) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(git_command(args), cwd=cwd, env=git_env(), stdin=stdin,
+                                stdout=subprocess.PIPE, stderr=stderr, bufsize=CHUNK)
+    except FileNotFoundError:
+        raise SourceError("git is not installed or not on PATH") from None
+
+
+def _finish(proc: subprocess.Popen[bytes], *, kill: bool) -> None:
+    """Reap a git child; one we stopped reading early is killed, never left behind."""
+    if kill and proc.poll() is None:
+        proc.kill()
+    for pipe in (proc.stdin, proc.stdout):
+        with contextlib.suppress(OSError, ValueError):
+            if pipe is not None:
+                pipe.close()  # a git blocked writing to us gets EPIPE and exits
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _tokens(stream: IO[bytes]) -> Iterator[bytes]:
+    """NUL-separated fields of a stream, read a chunk at a time."""
+    rest = b""
+    while chunk := stream.read1(CHUNK):  # type: ignore[attr-defined]
+        fields = (rest + chunk).split(b"\0")
+        rest = fields.pop()
+        yield from fields
+    if rest:
+        yield rest
+
+
+def _parse_log(tokens: Iterator[bytes]) -> Iterator[Change]:
+    """Parse `LOG_OPTIONS` output: a header per commit, then ':'-entries, each with a path.
+
+    Header fields and paths are taken by position, so no name or path can be mistaken for
+    a record. A combined (merge) entry has one more mode and id per parent; the result's
+    mode and id are the last of each.
+    """
+    commit: Commit | None = None
+    for token in tokens:
+        token = token.lstrip(b"\n")  # git separates a header from its entries by a newline
+        if token.startswith(b":"):
+            path = next(tokens, b"")
+            fields = token.lstrip(b":").split(b" ")
+            parents = (len(fields) - 1) // 2 - 1
+            mode, oid = fields[parents], fields[-2]
+            if commit is not None and mode != ZERO_MODE:
+                yield Change(commit, mode, oid, path)
+        elif token.startswith(b"commit "):
+            author, email, date = (next(tokens, b"").decode("utf-8", "replace")
+                                   for _ in range(3))
+            commit = Commit(token[7:].decode(), author, email, date)

@@ -3,10 +3,14 @@
 Gitignored files that exist are scanned and flagged `ignored-but-present`. `.git/`, excludes
 and dependency caches are skipped; binary, oversized, unreadable files and symlinks that leave
 the root are skipped with a reason, never fatal.
+
+The walk and the read are separate steps so a large tree can be read in worker processes
+(plan / read_shard); paths stay `str` in the hot loop because pathlib costs more than the read.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -15,15 +19,22 @@ from pathlib import Path
 from scanner.config import DEFAULT_EXCLUDED_DIRS, Config
 from scanner.errors import SourceError
 from scanner.model import Blob, Flag, Skipped
+from scanner.parallel import Plan
 from scanner.paths import matches_any
 from scanner.sources import git
 
 BINARY_SNIFF = 8192
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_IGNORED = frozenset({Flag.IGNORED_BUT_PRESENT})
+_NO_FLAGS: frozenset[Flag] = frozenset()
+
+# One unit of reading work: absolute path, path relative to the root, gitignored?, size.
+FileTask = tuple[str, str, bool, int]
 
 
-def is_binary(head: bytes) -> bool:
+def is_binary(data: bytes) -> bool:
     """A NUL byte in the first 8 KiB marks binary content (git's own heuristic)."""
-    return b"\0" in head[:BINARY_SNIFF]
+    return data.find(b"\0", 0, BINARY_SNIFF) >= 0
 
 
 class WorktreeSource:
@@ -45,15 +56,45 @@ class WorktreeSource:
         return self._notes
 
     def items(self) -> Iterator[Blob | Skipped]:
+        for task in self._tasks():
+            if isinstance(task, Skipped):
+                yield task
+            else:
+                yield self.read(task)
+
+    def plan(self, target_shards: int) -> Plan:
+        """Walk now, read later in workers: shards of similar byte size, in path order."""
+        skipped: list[Skipped] = []
+        tasks: list[FileTask] = []
+        for task in self._tasks():
+            (skipped.append(task) if isinstance(task, Skipped) else tasks.append(task))
+        total = sum(t[3] for t in tasks)
+        per_shard = max(total // max(target_shards, 1), 1)
+        shards: list[list[FileTask]] = [[]]
+        acc = 0
+        for task in tasks:
+            if acc >= per_shard:
+                shards.append([])
+                acc = 0
+            shards[-1].append(task)
+            acc += task[3] + 4096  # per-file overhead weighs in, so tiny files spread too
+        return Plan(skipped=skipped, shards=[s for s in shards if s], total_bytes=total)
+
+    def read_shard(self, shard: list[FileTask]) -> Iterator[Blob | Skipped]:
+        for task in shard:
+            yield self.read(task)
+
+    # -- walking -------------------------------------------------------------------------
+
+    def _tasks(self) -> Iterator[FileTask | Skipped]:
         self._load_ignores()
         if self.base.is_file():
-            yield from self._read(self.base, self.base.name)
-            return
-        if self._paths is not None:
+            yield from self._task(str(self.base), self.base.name)
+        elif self._paths is not None:
             for p in self._paths:
-                yield from self._read(p, self._relative(p))
-            return
-        yield from self._walk()
+                yield from self._task(str(p), self._relative(p))
+        else:
+            yield from self._walk()
 
     def _relative(self, path: Path) -> str:
         try:
@@ -74,41 +115,57 @@ class WorktreeSource:
     def _is_ignored(self, rel: str) -> bool:
         return rel in self._ignored_files or any(rel.startswith(d) for d in self._ignored_dirs)
 
-    def _walk(self) -> Iterator[Blob | Skipped]:
-        stack = [(self.base, "")]
+    def _walk(self) -> Iterator[FileTask | Skipped]:
+        stack = [(str(self.base), "")]
+        exclude = self.config.exclude
         while stack:
             directory, rel_dir = stack.pop()
             try:
-                entries = sorted(os.scandir(directory), key=lambda e: e.name)
+                with os.scandir(directory) as it:
+                    entries = sorted(it, key=lambda e: e.name)
             except OSError as err:
-                yield Skipped(rel_dir or ".", f"unreadable directory: {err.strerror}", "unreadable")
+                yield Skipped(rel_dir or ".", f"unreadable directory: {err.strerror}",
+                              "unreadable")
                 continue
             subdirs = []
             for entry in entries:
-                rel = f"{rel_dir}{entry.name}"
-                if self.config.exclude and matches_any(rel, self.config.exclude):
+                rel = rel_dir + entry.name
+                if exclude and matches_any(rel, exclude):
                     continue
                 try:
                     if entry.is_symlink():
-                        yield self._symlink(entry, rel)
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
+                        yield self._symlink(entry.path, rel)
+                    elif entry.is_dir(follow_symlinks=False):
                         if entry.name not in self._excluded_dirs:
-                            subdirs.append((Path(entry.path), rel + "/"))
-                        continue
-                    if not entry.is_file(follow_symlinks=False):
-                        continue  # sockets, FIFOs, devices: reading them could block
+                            subdirs.append((entry.path, rel + "/"))
+                    elif entry.is_file(follow_symlinks=False):
+                        yield from self._task(entry.path, rel)
+                    # sockets, FIFOs, devices: reading them could block, so never
                 except OSError as err:
                     yield Skipped(rel, f"cannot stat: {err.strerror}", "unreadable")
-                    continue
-                yield from self._read(Path(entry.path), rel)
             stack.extend(reversed(subdirs))
 
-    def _symlink(self, entry: os.DirEntry[str], rel: str) -> Skipped:
+    def _task(self, path: str, rel: str) -> Iterator[FileTask | Skipped]:
+        try:
+            st = os.lstat(path)
+        except OSError as err:
+            yield Skipped(rel, f"unreadable: {err.strerror or err}", "unreadable")
+            return
+        if stat.S_ISLNK(st.st_mode):
+            yield self._symlink(path, rel)
+            return
+        if not stat.S_ISREG(st.st_mode):
+            return
+        if st.st_size > self.config.max_file_size:
+            yield Skipped(rel, f"larger than max-file-size ({st.st_size:,} bytes)", "too-large")
+            return
+        yield (path, rel, self._is_ignored(rel), st.st_size)
+
+    def _symlink(self, path: str, rel: str) -> Skipped:
         """Links are never followed: a target inside the root is scanned at its own path,
         one outside it (or a loop) must not be read at all."""
         try:
-            target = Path(entry.path).resolve(strict=True)
+            target = Path(path).resolve(strict=True)
             target.relative_to(self.base)
         except (OSError, RuntimeError):
             return Skipped(rel, "symlink is broken or loops", "symlink")
@@ -116,25 +173,39 @@ class WorktreeSource:
             return Skipped(rel, "symlink points outside the scanned root", "symlink")
         return Skipped(rel, "symlink (its target is scanned at its own path)", "symlink")
 
-    def _read(self, path: Path, rel: str) -> Iterator[Blob | Skipped]:
+    # -- reading -------------------------------------------------------------------------
+
+    def read(self, task: FileTask) -> Blob | Skipped:
+        path, rel, ignored, _ = task
+        limit = self.config.max_file_size
         try:
-            st = path.stat() if self._paths is not None else path.lstat()
-            if not stat.S_ISREG(st.st_mode):
-                return
-            if st.st_size > self.config.max_file_size:
-                yield Skipped(rel, f"larger than max-file-size ({st.st_size:,} bytes)",
-                              "too-large")
-                return
-            with path.open("rb") as fh:
-                data = fh.read(self.config.max_file_size + 1)
+            fd = os.open(path, _OPEN_FLAGS)
+            try:
+                data = _read_all(fd, limit + 1)
+            finally:
+                os.close(fd)
         except OSError as err:
-            yield Skipped(rel, f"unreadable: {err.strerror or err}", "unreadable")
-            return
-        if len(data) > self.config.max_file_size:
-            yield Skipped(rel, "grew past max-file-size while being read", "too-large")
-            return
+            return Skipped(rel, f"unreadable: {err.strerror or err}", "unreadable")
+        if len(data) > limit:
+            return Skipped(rel, "grew past max-file-size while being read", "too-large")
         if is_binary(data):
-            yield Skipped(rel, "binary file", "binary")
-            return
-        flags = frozenset({Flag.IGNORED_BUT_PRESENT}) if self._is_ignored(rel) else frozenset()
-        yield Blob(path=rel, data=data, flags=flags)
+            return Skipped(rel, "binary file", "binary")
+        return Blob(path=rel, data=data, flags=_IGNORED if ignored else _NO_FLAGS)
+
+
+def _read_all(fd: int, limit: int) -> bytes:
+    """Read to EOF or `limit` bytes; the usual small file costs one read syscall."""
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file")
+    data = os.read(fd, min(st.st_size + 1, limit))
+    if len(data) == st.st_size or len(data) >= limit:
+        return data
+    parts, total = [data], len(data)  # short read, or the file grew while we read it
+    while total < limit:
+        chunk = os.read(fd, min(1 << 20, limit - total))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)

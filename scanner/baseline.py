@@ -1,0 +1,243 @@
+"""Baseline files: `.credscope-baseline.json` at the repository root.
+
+A baseline lists accepted secrets by fingerprint (a keyed hash of rule id + secret; see
+findings.py), never by line, path or commit, so it survives code moving, renames and squashes.
+It holds no timestamps and no plaintext: only a redacted hint, the rule, and an optional
+reason. Entries imported from a detect-secrets `.secrets.baseline` carry that tool's sha1 of
+the secret instead (the plaintext is unknown); `baseline update` turns them into fingerprints
+once a scan sees the secret again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scanner.errors import BaselineError
+from scanner.model import Finding
+
+if TYPE_CHECKING:
+    from scanner.config import Config
+    from scanner.model import ScanResult
+    from scanner.sources.select import SourceOptions
+
+BASELINE_NAME = ".credscope-baseline.json"
+FORMAT_VERSION = 1
+# A detect-secrets hash may be of a leading part of the secret (its Stripe plugin keeps 32
+# characters); prefixes shorter than this are too weak to count as the same secret.
+MIN_SHA1_PREFIX = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One accepted secret: by fingerprint, or (imported) by the sha1 of its value."""
+
+    fingerprint: str | None = None
+    sha1: str | None = None
+    rule: str | None = None
+    provider: str | None = None
+    hint: str | None = None  # redacted form, so a reviewer can tell entries apart
+    path: str | None = None  # where detect-secrets saw it; informational only
+    reason: str | None = None
+    source: str | None = None  # "detect-secrets" for imported entries
+
+    @property
+    def key(self) -> str:
+        """What stale reports name: the fingerprint, or `sha1:<hex>` for imported entries."""
+        return self.fingerprint or f"sha1:{self.sha1}"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    entries: tuple[Entry, ...] = ()
+    path: Path | None = field(default=None, compare=False)
+
+    def by_fingerprint(self) -> dict[str, Entry]:
+        return {e.fingerprint: e for e in self.entries if e.fingerprint}
+
+
+def sha1_hex(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def sha1_candidates(secret: str) -> set[str]:
+    """sha1 of the secret and of each leading part at least MIN_SHA1_PREFIX long."""
+    return {sha1_hex(secret[:n]) for n in range(min(MIN_SHA1_PREFIX, len(secret)),
+                                                 len(secret) + 1)}
+
+
+def entry_for(finding: Finding, reason: str | None = None) -> Entry:
+    return Entry(fingerprint=finding.fingerprint, rule=finding.rule_id,
+                 provider=finding.provider, hint=finding.redacted, reason=reason or None)
+
+
+def load_baseline(path: Path) -> Baseline:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BaselineError("baseline file does not exist", path=str(path)) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise BaselineError(f"cannot read baseline: {err}", path=str(path)) from None
+    except json.JSONDecodeError as err:
+        raise BaselineError(f"baseline is not valid JSON: {err}", path=str(path)) from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("entries"), list):
+        raise BaselineError("not a credscope baseline (no \"entries\" list); a detect-secrets "
+                            "baseline is converted with `credscope baseline import`",
+                            path=str(path))
+    if raw.get("version") != FORMAT_VERSION:
+        raise BaselineError(f"unsupported baseline version {raw.get('version')!r}",
+                            path=str(path))
+    return Baseline(tuple(_entry(e, i, path) for i, e in enumerate(raw["entries"])), path)
+
+
+def _entry(raw: Any, index: int, path: Path) -> Entry:
+    where = f"entries[{index}]"
+    if not isinstance(raw, dict):
+        raise BaselineError(f"{where} must be an object", path=str(path))
+    values = {k: raw.get(k) for k in Entry.__dataclass_fields__}
+    bad = [k for k, v in values.items() if v is not None and not isinstance(v, str)]
+    if bad:
+        raise BaselineError(f"{where}.{bad[0]} must be a string", path=str(path))
+    if not values["fingerprint"] and not values["sha1"]:
+        raise BaselineError(f"{where} needs a fingerprint or a sha1", path=str(path))
+    return Entry(**values)
+
+
+def dump_baseline(entries: Iterable[Entry]) -> str:
+    """Deterministic text: sorted entries, no empty fields, so diffs stay reviewable."""
+    unique = {e.key: e for e in entries}
+    rows = [{k: v for k, v in _fields(e) if v is not None} for _, e in sorted(unique.items())]
+    doc = {"version": FORMAT_VERSION, "tool": "credscope", "entries": rows}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _fields(entry: Entry) -> Iterable[tuple[str, str | None]]:
+    return ((name, getattr(entry, name)) for name in Entry.__dataclass_fields__)
+
+
+def save_baseline(path: Path, entries: Iterable[Entry]) -> None:
+    """Written atomically: an interrupted update never leaves half a baseline."""
+    text = dump_baseline(entries)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        Path(tmp).replace(path)
+    except OSError as err:
+        raise BaselineError(f"cannot write baseline: {err.strerror or err}",
+                            path=str(path)) from None
+
+
+# --- create / update / check / import: what the `credscope baseline` commands do ---------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a baseline command did, for its one-line summary."""
+
+    path: Path
+    added: int = 0
+    kept: int = 0
+    converted: int = 0
+    removed: tuple[str, ...] = ()
+    result: ScanResult | None = None
+
+    @property
+    def total(self) -> int:
+        return self.added + self.kept + self.converted
+
+
+def _scan(config: Config, opts: SourceOptions, path: Path | None
+          ) -> tuple[ScanResult, dict[str, dict[str, Finding]]]:
+    """Scan with the baseline at `path` applied (None: no baseline at all); return the result
+    and which baseline entries matched which findings."""
+    from scanner.filters.baseline import BaselineFilter  # here: avoids an import cycle
+    from scanner.pipeline import build_stages, scan
+    from scanner.sources.select import select_source
+
+    config = replace(config, baseline=path, use_default_baseline=path is not None,
+                     progress=False)
+    stages = build_stages(config)
+    result = scan(config, select_source(config, opts), stages)
+    matched = next((f.matched for f in stages.filters if isinstance(f, BaselineFilter)), {})
+    return result, matched
+
+
+def create(config: Config, opts: SourceOptions, path: Path, *, reason: str | None = None,
+           force: bool = False) -> Outcome:
+    if path.exists() and not force:
+        raise BaselineError("baseline already exists; use `credscope baseline update` "
+                            "(or --force to start over)", path=str(path))
+    result, _ = _scan(config, opts, None)
+    save_baseline(path, (entry_for(f, reason) for f in result.findings))
+    return Outcome(path, added=len(result.findings), result=result)
+
+
+def update(config: Config, opts: SourceOptions, path: Path, *, reason: str | None = None,
+           keep_stale: bool = False) -> Outcome:
+    """Keep entries still seen (imported sha1 entries become fingerprints), add every new
+    finding, drop stale entries unless asked to keep them."""
+    old = load_baseline(path) if path.exists() else Baseline()
+    result, matched = _scan(config, opts, path if old.entries else None)
+    kept: list[Entry] = []
+    converted = 0
+    removed = []
+    for entry in old.entries:
+        seen = matched.get(entry.key)
+        if not seen:
+            (kept.append(entry) if keep_stale else removed.append(entry.key))
+        elif entry.fingerprint:
+            kept.append(entry)
+        else:
+            converted += 1
+            kept.extend(entry_for(f, entry.reason) for f in seen.values())
+    added = [entry_for(f, reason) for f in result.findings]
+    save_baseline(path, (*kept, *added))
+    return Outcome(path, added=len(added), kept=len(kept) - converted, converted=converted,
+                   removed=tuple(removed), result=result)
+
+
+def check(config: Config, opts: SourceOptions, path: Path) -> Outcome:
+    """Scan with the baseline: its findings are the ones the baseline does not cover."""
+    baseline = load_baseline(path)
+    result, matched = _scan(config, opts, path)
+    return Outcome(path, kept=len(matched), removed=tuple(
+        e.key for e in baseline.entries if e.key not in matched), result=result)
+
+
+def import_detect_secrets(source: Path, path: Path) -> Outcome:
+    """Turn a detect-secrets `.secrets.baseline` into sha1 entries (merged into an existing
+    credscope baseline). detect-secrets stores only sha1(secret), so that is the key."""
+    try:
+        raw = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise BaselineError(f"cannot read detect-secrets baseline: {err}",
+                            path=str(source)) from None
+    results = raw.get("results") if isinstance(raw, dict) else None
+    if not isinstance(results, dict):
+        raise BaselineError("not a detect-secrets baseline (no \"results\" object)",
+                            path=str(source))
+    existing = load_baseline(path).entries if path.exists() else ()
+    imported = [_imported(filename, item, source)
+                for filename, items in sorted(results.items()) for item in items or ()]
+    known = {e.key for e in existing}
+    fresh = {e.key: e for e in reversed(imported) if e.key not in known}
+    save_baseline(path, (*existing, *fresh.values()))
+    return Outcome(path, added=len(fresh), kept=len(existing))
+
+
+def _imported(filename: str, item: Any, source: Path) -> Entry:
+    if not isinstance(item, dict) or not isinstance(item.get("hashed_secret"), str):
+        raise BaselineError(f"result for {filename!r} has no hashed_secret", path=str(source))
+    kind = item.get("type") if isinstance(item.get("type"), str) else "secret"
+    audited = {True: "; audited as a real secret", False: "; audited as not a secret"}
+    note = audited.get(item["is_secret"], "") if isinstance(item.get("is_secret"), bool) else ""
+    return Entry(sha1=item["hashed_secret"].lower(), path=filename,
+                 reason=f"imported from detect-secrets ({kind}){note}",
+                 source="detect-secrets")

@@ -1,0 +1,157 @@
+"""The pre-commit entry point: `credscope-hook FILE...` (and `credscope hook FILE...`).
+
+pre-commit stashes unstaged changes before running hooks, so the files it passes hold exactly
+the staged content: the hook trusts that list and scans those files only. It must feel
+instant, so it imports no typer and no rich (the CLI pays for those, the hook does not), the
+compiled pattern database comes from the on-disk cache, and the failure message is plain
+text that fits one screen: where, what, how bad, why, and how to fix or allow it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scanner.errors import error_handler
+
+if TYPE_CHECKING:
+    from scanner.config import Config
+    from scanner.model import Finding, ScanResult
+
+MAX_SHOWN = 5  # findings shown in full; three lines each keeps the message on one screen
+_WIDTH = 100
+# Comment syntax for the pragma hint, by file suffix; "#" otherwise.
+_COMMENT = {".js": "//", ".ts": "//", ".jsx": "//", ".tsx": "//", ".go": "//", ".java": "//",
+            ".kt": "//", ".c": "//", ".cc": "//", ".cpp": "//", ".cs": "//", ".rs": "//",
+            ".swift": "//", ".php": "//", ".scala": "//", ".json5": "//", ".sql": "--",
+            ".lua": "--", ".ini": ";", ".tex": "%", ".html": "<!--", ".md": "<!--",
+            ".xml": "<!--", ".vue": "<!--"}
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="credscope-hook",
+        description="Scan the files pre-commit passes and fail on what the policy forbids.")
+    parser.add_argument("files", nargs="*", type=Path, help="Files to scan (staged content).")
+    parser.add_argument("--fail-on", help="error, warning, note or never (default: config).")
+    parser.add_argument("--config", type=Path, help="Config file (default: found at the root).")
+    parser.add_argument("--baseline", type=Path, help="Baseline file (default: "
+                        ".credscope-baseline.json at the root, when present).")
+    parser.add_argument("--no-baseline", action="store_true", help="Apply no baseline.")
+    parser.add_argument("--show-secrets", action="store_true", help="Print secrets in full.")
+    return parser.parse_args(argv)
+
+
+def find_root(start: Path) -> Path:
+    """The repository root (nearest parent holding .git) without running git; pre-commit
+    runs hooks from the root, so this is normally `start` itself."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start
+
+
+def build_config(args: argparse.Namespace, root: Path) -> Config:
+    from scanner.config import load_config, parse_fail_on
+
+    config = load_config(root, args.config)
+    return config.with_overrides(
+        fail_on=parse_fail_on(args.fail_on) if args.fail_on else None,
+        baseline=(root / args.baseline) if args.baseline else None,
+        use_default_baseline=False if args.no_baseline else None,
+        show_secrets=args.show_secrets or None, progress=False,
+    )
+
+
+def hook_files(config: Config, files: Sequence[Path]) -> list[Path]:
+    """The passed files minus configured excludes (the worktree walk applies those itself)."""
+    from scanner.paths import matches_any
+
+    if not config.exclude:
+        return list(files)
+    root = config.root.resolve()
+    kept = []
+    for path in files:
+        try:
+            rel = path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            rel = path.as_posix()
+        if not matches_any(rel, config.exclude):
+            kept.append(path)
+    return kept
+
+
+def run(args: argparse.Namespace) -> int:
+    from scanner.pipeline import build_stages, scan
+    from scanner.sources.worktree import WorktreeSource
+
+    config = build_config(args, find_root(Path.cwd()))
+    files = hook_files(config, args.files)
+    if not files:
+        return 0
+    result = scan(config, WorktreeSource(config, paths=files), build_stages(config))
+    if result.failing:
+        print(failure_message(result, show_secrets=config.show_secrets), end="")
+    return result.exit_code
+
+
+def failure_message(result: ScanResult, *, show_secrets: bool = False) -> str:
+    failing = result.failing
+    noun = "credential" if len(failing) == 1 else "credentials"
+    lines = [f"credscope: commit blocked: {len(failing)} {noun} at or above "
+             f"fail-on={result.fail_on} in the staged files", ""]
+    for f in failing[:MAX_SHOWN]:
+        lines.extend(_finding_lines(f, show_secrets))
+    if len(failing) > MAX_SHOWN:
+        lines.append(f"  ... and {len(failing) - MAX_SHOWN} more: run `credscope scan` "
+                     "to see them all")
+    first = failing[0]
+    marker = _COMMENT.get(Path(first.location.path).suffix.lower(), "#")
+    closing = " -->" if marker == "<!--" else ""
+    lines += [
+        "",
+        "Fix: remove the secret (use an environment variable or a secret manager) and rotate",
+        "     it if it was ever pushed. If it is intended and safe to keep, allow it:",
+        f"  - inline, on its line or the line before: "
+        f"{marker} credscope: allow={first.rule_id}{closing}",
+        '  - or accept all current findings: credscope baseline update --reason "why"',
+        "    (then commit .credscope-baseline.json)",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _finding_lines(f: Finding, show_secrets: bool) -> list[str]:
+    from scanner.paths import printable
+
+    c = f.classification
+    tier = str(c.tier)
+    if c.tier != c.effective_tier:
+        tier += f" (worst case {c.effective_tier})"
+    secret = f.secret if show_secrets else f.redacted
+    where = f"{f.location.path}:{f.location.line}"
+    return [
+        printable(f"  {where}  {f.provider}  {tier}  {c.verdict}  {c.severity}  {secret}"),
+        _clip(f"    why: {printable(c.reason)}"),
+        _clip(f"    rule {f.rule_id}; fix: {printable(c.remediation)}"),
+    ]
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 2 * _WIDTH else text[: 2 * _WIDTH - 1] + "…"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the hook; return its exit code (0 pass, 1 blocked, 2 usage, 3 internal, 130)."""
+    try:
+        with error_handler():
+            return run(parse_args(argv))
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else 2
+
+
+def console_main() -> None:
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,36 @@
+"""Generic credentials: passwords, keyed assignments, URL and header credentials, tagged
+UUIDs, and detect-secrets' plugins, as credscope rule plugins (rules/generic.toml).
+
+Nothing registers on import: `register_generic_plugins()` puts the plugin functions into the
+engine's PLUGINS registry explicitly and returns the rules of any user detect-secrets plugin
+files, which the pipeline appends to the loaded rules.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scanner.matching import detect_secrets_bridge as bridge
+from scanner.matching.engine import PLUGINS, PluginFn
+from scanner.matching.generic import assignments, shapes
+from scanner.matching.schema import Rule
+
+GENERIC_PLUGINS: dict[str, PluginFn] = {
+    "password-assignment": assignments.password_plugin,
+    "secret-assignment": assignments.secret_plugin,
+    "url-credentials": shapes.url_credentials,
+    "auth-header": shapes.auth_header,
+    "command-password": shapes.command_password,
+    "tagged-uuid": shapes.tagged_uuid,
+    **{name: bridge.builtin_plugin(name) for name in bridge.BUILTIN},
+}
+
+
+def register_generic_plugins(custom_plugin_files: tuple[Path, ...] = ()) -> tuple[Rule, ...]:
+    """Register every generic plugin in engine.PLUGINS; load the user's detect-secrets plugin
+    files and return their rules (each registered under its own plugin name)."""
+    PLUGINS.update(GENERIC_PLUGINS)
+    extra = bridge.custom_rules(custom_plugin_files) if custom_plugin_files else []
+    for rule, plugin in extra:
+        PLUGINS[rule.kind.removeprefix("plugin:")] = plugin
+    return tuple(rule for rule, _ in extra)

@@ -1,0 +1,268 @@
+"""The agent-reachable surface: every credential a coding agent on this machine can read.
+
+That is the repository as it is on disk (ignored files included, via WorktreeSource) plus a
+fixed list of places under the home directory where agents and their tools keep credentials:
+MCP configurations, agent instructions, shell history and CLI credential stores. Only the
+listed paths are read; a listed path whose real location is outside the home (a symlink, or a
+symlinked parent) is skipped, and links inside listed directories are never followed.
+
+Structured files are parsed (structured.py) so each finding is labelled with the MCP server
+and variable, or profile and key, that holds it. The labels travel on the Blob as byte spans
+(Blob.labels): the engine still scans the file's own bytes, so line numbers stay true and
+context rules still see the key beside the value, and the pipeline needs no call back into
+the source.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from scanner.config import DEFAULT_EXCLUDED_DIRS, Config
+from scanner.errors import SourceError
+from scanner.model import Blob, LocationClass, Skipped
+from scanner.paths import matches_any
+from scanner.sources.structured import parse, parser_for_name
+from scanner.sources.worktree import WorktreeSource, is_binary
+
+
+@dataclass(frozen=True, slots=True)
+class SurfaceEntry:
+    """One place coding agents or their tools read credentials from."""
+
+    pattern: str  # POSIX path under the home (or a glob in the repository); "dir/**" = all below
+    location: LocationClass | None  # forced class; None: the placement rules decide (repo files)
+    parser: str | None  # a key of structured.PARSERS, "auto" (by extension) or None (plain text)
+    tool: str  # who reads it; shown in the docs
+
+
+_A, _C, _H = LocationClass.AGENT_CONFIG, LocationClass.CLI_CREDENTIALS, LocationClass.SHELL_HISTORY
+_MAC = "Library/Application Support"
+_CLINE = "User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json"
+
+# Under the home directory. Linux and macOS paths are both listed: they are just paths.
+HOME_SURFACE: tuple[SurfaceEntry, ...] = (
+    SurfaceEntry(".claude.json", _A, "json", "Claude Code (user config, MCP servers)"),
+    SurfaceEntry(".claude/**", _A, "auto", "Claude Code (settings, instructions, credentials)"),
+    SurfaceEntry(".cursor/mcp.json", _A, "json", "Cursor"),
+    SurfaceEntry(".config/Claude/claude_desktop_config.json", _A, "json", "Claude Desktop (Linux)"),
+    SurfaceEntry(f"{_MAC}/Claude/claude_desktop_config.json", _A, "json", "Claude Desktop (macOS)"),
+    SurfaceEntry(".codeium/windsurf/mcp_config.json", _A, "json", "Windsurf"),
+    SurfaceEntry(".continue/config.json", _A, "json", "Continue"),
+    SurfaceEntry(".continue/config.yaml", _A, "yaml", "Continue"),
+    SurfaceEntry(f".config/Code/{_CLINE}", _A, "json", "Cline (Linux)"),
+    SurfaceEntry(f"{_MAC}/Code/{_CLINE}", _A, "json", "Cline (macOS)"),
+    SurfaceEntry(".config/Code/User/mcp.json", _A, "json", "VS Code (Linux)"),
+    SurfaceEntry(f"{_MAC}/Code/User/mcp.json", _A, "json", "VS Code (macOS)"),
+    SurfaceEntry(".codex/config.toml", _A, "toml", "Codex CLI"),
+    SurfaceEntry(".codex/AGENTS.md", _A, None, "Codex CLI"),
+    SurfaceEntry(".gemini/settings.json", _A, "json", "Gemini CLI"),
+    SurfaceEntry(".bash_history", _H, None, "bash"),
+    SurfaceEntry(".zsh_history", _H, None, "zsh"),
+    SurfaceEntry(".zhistory", _H, None, "zsh"),
+    SurfaceEntry(".sh_history", _H, None, "sh, ksh"),
+    SurfaceEntry(".local/share/fish/fish_history", _H, None, "fish"),
+    SurfaceEntry(".config/fish/fish_history", _H, None, "fish (old location)"),
+    SurfaceEntry(".python_history", _H, None, "Python REPL"),
+    SurfaceEntry(".node_repl_history", _H, None, "Node.js REPL"),
+    SurfaceEntry(".psql_history", _H, None, "psql"),
+    SurfaceEntry(".mysql_history", _H, None, "mysql"),
+    SurfaceEntry(".sqlite_history", _H, None, "sqlite3"),
+    SurfaceEntry(".rediscli_history", _H, None, "redis-cli"),
+    SurfaceEntry(".irb_history", _H, None, "Ruby irb"),
+    SurfaceEntry(".aws/credentials", _C, "ini", "AWS CLI"),
+    SurfaceEntry(".aws/config", _C, "ini", "AWS CLI"),
+    SurfaceEntry(".config/gh/hosts.yml", _C, "yaml", "GitHub CLI"),
+    SurfaceEntry(".npmrc", _C, "ini", "npm"),
+    SurfaceEntry(".pypirc", _C, "ini", "twine"),
+    SurfaceEntry(".docker/config.json", _C, "json", "Docker"),
+    SurfaceEntry(".kube/config", _C, "yaml", "kubectl"),
+    SurfaceEntry(".netrc", _C, "netrc", "curl, git, Heroku CLI"),
+    SurfaceEntry(".git-credentials", _C, "git-credentials", "git credential store"),
+    SurfaceEntry(".config/git/credentials", _C, "git-credentials", "git credential store"),
+    SurfaceEntry(".railway/config.json", _C, "json", "Railway CLI"),
+    SurfaceEntry(".fly/config.yml", _C, "yaml", "flyctl"),
+    SurfaceEntry(".local/share/com.vercel.cli/auth.json", _C, "json", "Vercel CLI (Linux)"),
+    SurfaceEntry(f"{_MAC}/com.vercel.cli/auth.json", _C, "json", "Vercel CLI (macOS)"),
+    SurfaceEntry(".config/stripe/config.toml", _C, "toml", "Stripe CLI"),
+    SurfaceEntry(".supabase/access-token", _C, None, "Supabase CLI"),
+    SurfaceEntry(".cargo/credentials.toml", _C, "toml", "Cargo"),
+    SurfaceEntry(".gem/credentials", _C, "yaml", "RubyGems"),
+    SurfaceEntry(".terraform.d/credentials.tfrc.json", _C, "json", "Terraform"),
+    SurfaceEntry(".config/gcloud/application_default_credentials.json", _C, "json", "gcloud"),
+    SurfaceEntry(".pgpass", _C, None, "PostgreSQL clients"),
+    SurfaceEntry(".my.cnf", _C, "ini", "MySQL clients"),
+)
+
+# In the repository, which WorktreeSource walks whole (ignored files included); these entries
+# name the agent-read files and give them parsers. Their class comes from the placement rules.
+REPO_SURFACE: tuple[SurfaceEntry, ...] = (
+    SurfaceEntry("**/.mcp.json", None, "json", "Claude Code (project MCP servers)"),
+    SurfaceEntry("**/.cursor/mcp.json", None, "json", "Cursor"),
+    SurfaceEntry("**/.vscode/mcp.json", None, "json", "VS Code"),
+    SurfaceEntry("**/.claude/**", None, "auto", "Claude Code (project settings, commands)"),
+    SurfaceEntry("**/AGENTS.md", None, None, "Codex, Cursor, many agents"),
+    SurfaceEntry("**/CLAUDE.md", None, None, "Claude Code"),
+    SurfaceEntry("**/.env*", None, "dotenv", "every tool that loads dotenv files"),
+)
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+class AgentSurfaceSource:
+    mode = "agent-surface"
+
+    def __init__(self, config: Config, home: Path | None = None) -> None:
+        self.config = config
+        self.worktree = WorktreeSource(config)
+        self.root = self.worktree.root
+        chosen = home if home is not None else Path.home()
+        if not chosen.is_dir():
+            raise SourceError("home directory does not exist", path=str(chosen))
+        self.home = chosen.resolve()
+        self._notes: list[str] = []
+
+    def notes(self) -> list[str]:
+        return [*self.worktree.notes(), *self._notes]
+
+    def items(self) -> Iterator[Blob | Skipped]:
+        for item in self.worktree.items():
+            if isinstance(item, Blob) and (entry := repo_entry(item.path)) is not None:
+                yield from self._labelled(item, entry.parser, item.path)
+            else:
+                yield item
+        present = 0
+        for entry in HOME_SURFACE:
+            found = list(self._home_entry(entry))
+            present += bool(found)
+            yield from found
+        self._notes.append(f"agent surface: {present} of {len(HOME_SURFACE)} known agent and "
+                           f"CLI credential locations exist under {self.home}")
+
+    def _home_entry(self, entry: SurfaceEntry) -> Iterator[Blob | Skipped]:
+        if entry.pattern.endswith("/**"):
+            yield from self._home_directory(entry, entry.pattern.removesuffix("/**"))
+        else:
+            yield from self._home_file(entry, entry.pattern, entry.parser, raw_binary=True)
+
+    def _home_file(self, entry: SurfaceEntry, rel: str, parser: str | None, *,
+                   raw_binary: bool) -> Iterator[Blob | Skipped]:
+        shown = f"~/{rel}"
+        read = self._read_listed(self.home / rel, shown)
+        if read is None or isinstance(read, Skipped):
+            yield from (read,) if read is not None else ()
+            return
+        blob = Blob(path=shown, data=read, location_hint=entry.location, display_path=shown)
+        if is_binary(read):
+            if not raw_binary:
+                yield Skipped(shown, "binary file", "binary")
+                return
+            yield Skipped(shown, "binary content where text was expected: not parsed, raw "
+                                 "bytes still scanned", "unparseable")
+            yield blob
+            return
+        yield from self._labelled(blob, parser, rel)
+
+    def _home_directory(self, entry: SurfaceEntry, rel_dir: str) -> Iterator[Blob | Skipped]:
+        """Every file below a listed directory (~/.claude/); links inside are not followed."""
+        directory = self.home / rel_dir
+        if not directory.is_dir():
+            return
+        if not self._inside_home(directory):
+            yield Skipped(f"~/{rel_dir}", "symlink leads outside the home directory; "
+                                          "not followed", "symlink")
+            return
+        stack = [rel_dir]
+        while stack:
+            current = stack.pop()
+            try:
+                entries = sorted(os.scandir(self.home / current), key=lambda e: e.name)
+            except OSError as err:
+                yield Skipped(f"~/{current}", f"unreadable directory: {err.strerror}",
+                              "unreadable")
+                continue
+            for item in entries:
+                rel = f"{current}/{item.name}"
+                if item.is_symlink():
+                    yield Skipped(f"~/{rel}", "symlink inside an agent directory; not followed",
+                                  "symlink")
+                elif item.is_dir(follow_symlinks=False):
+                    if item.name not in DEFAULT_EXCLUDED_DIRS:
+                        stack.append(rel)
+                elif item.is_file(follow_symlinks=False):
+                    yield from self._home_file(entry, rel, parser_for_name(item.name),
+                                               raw_binary=False)
+
+    def _inside_home(self, path: Path) -> bool:
+        try:
+            return path.resolve(strict=True).is_relative_to(self.home)
+        except (OSError, RuntimeError):
+            return False
+
+    def _read_listed(self, path: Path, shown: str) -> bytes | Skipped | None:
+        """The bytes of one listed file; None when it does not exist (the usual case)."""
+        try:
+            os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as err:
+            return Skipped(shown, f"cannot stat: {err.strerror}", "unreadable")
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return Skipped(shown, "symlink is broken or loops", "symlink")
+        if not real.is_relative_to(self.home):
+            return Skipped(shown, "symlink leads outside the home directory; not followed",
+                           "symlink")
+        if self._in_repository(real):
+            return None  # the worktree walk already scanned it, labels and all
+        return self._read_regular(real, shown)
+
+    def _read_regular(self, real: Path, shown: str) -> bytes | Skipped | None:
+        # O_NOFOLLOW: the resolved path must not have become a link since it was checked;
+        # O_NONBLOCK: a FIFO planted at a listed path must not hang the scan.
+        limit = self.config.max_file_size
+        try:
+            fd = os.open(real, _OPEN_FLAGS)
+        except OSError as err:
+            return Skipped(shown, f"unreadable: {err.strerror or err}", "unreadable")
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                return Skipped(shown, "not a regular file", "unreadable")
+            if st.st_size > limit:
+                return Skipped(shown, f"larger than max-file-size ({st.st_size:,} bytes)",
+                               "too-large")
+            try:
+                data = fh.read(limit + 1)
+            except OSError as err:
+                return Skipped(shown, f"unreadable: {err.strerror or err}", "unreadable")
+        if len(data) > limit:
+            return Skipped(shown, "grew past max-file-size while being read", "too-large")
+        return data
+
+    def _in_repository(self, real: Path) -> bool:
+        base = self.worktree.base
+        return base.is_dir() and real.is_relative_to(base)
+
+    def _labelled(self, blob: Blob, parser: str | None, name: str) -> Iterator[Blob | Skipped]:
+        kind = parser_for_name(name) if parser == "auto" else parser
+        if kind is None:
+            yield blob
+            return
+        parsed = parse(kind, blob.data)
+        if parsed.problem is not None:
+            yield Skipped(blob.path, f"unparseable {kind}: {parsed.problem}; scanned as plain "
+                                     "text", "unparseable")
+        yield replace(blob, labels=parsed.labels)
+
+
+def repo_entry(rel: str) -> SurfaceEntry | None:
+    """The first repository surface entry with a parser that matches a worktree path."""
+    for entry in REPO_SURFACE:
+        if entry.parser is not None and matches_any(rel, (entry.pattern,)):
+            return entry
+    return None

@@ -1,0 +1,121 @@
+"""Git history as unique blobs: each scanned once, reported with the commit that introduced it.
+
+One `git log --raw` walks every ref oldest commit first and names each (commit, path, blob);
+the first time a blob id appears is where it was introduced. Contents stream through one
+persistent `git cat-file --batch` (scanner.sources.git), so memory does not grow with history.
+After the scan, `finalize` marks a secret history-only when none of its occurrences sits in a
+blob of HEAD's tree: judged per secret, because a secret can survive edits to its file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from scanner.config import Config
+from scanner.errors import SourceError
+from scanner.model import Blob, Finding, Flag, Skipped
+from scanner.paths import matches_any
+from scanner.sources import git
+from scanner.sources.worktree import is_binary
+
+_FILE_MODES = frozenset({b"100644", b"100755", b"100664"})
+
+
+class HistorySource:
+    mode = "history"
+
+    def __init__(self, config: Config, since: str | None = None, rev_range: str | None = None,
+                 include_stash: bool = True) -> None:
+        self.config = config
+        self.repo = git.open_repository(config.root.resolve())
+        self.root = str(config.root)
+        self._revs = self._revisions(since, rev_range, include_stash)
+        self._notes: list[str] = []
+        self._head_blobs: frozenset[str] = frozenset()
+        self.gitlinks = self.symlinks = 0
+
+    def _revisions(self, since: str | None, rev_range: str | None,
+                   include_stash: bool) -> list[str]:
+        wanted = rev_range or (f"{since}..HEAD" if since else None)
+        if wanted is None:
+            return ["--all"] if include_stash else ["--exclude=refs/stash", "--all"]
+        if self.repo.head is None:
+            raise SourceError("the repository has no commits, so it has no range to scan",
+                              path=str(self.repo.workdir))
+        git.verify_range(self.repo.workdir, wanted)
+        return ["--end-of-options", wanted]
+
+    def notes(self) -> list[str]:
+        return self._notes
+
+    def items(self) -> Iterator[Blob | Skipped]:
+        self._describe_repository()
+        if self.repo.head is not None:
+            self._head_blobs = git.tree_blob_ids(self.repo.workdir)
+        changes = self._first_seen(git.log_changes(self.repo.workdir, self._revs))
+        limit = self.config.max_file_size
+        for change, content in git.read_blobs(self.repo.workdir, changes, _oid, limit):
+            if isinstance(content, git.Unreadable):
+                yield Skipped(change.path, content.reason, content.kind)
+            elif is_binary(content):
+                yield Skipped(change.path, "binary file", "binary")
+            else:
+                yield Blob(change.path, content, blob_id=change.oid.decode(),
+                           commit=change.commit)
+        self._describe_skipped_entries()
+
+    def _first_seen(self, changes: Iterator[git.Change]) -> Iterator[git.Change]:
+        """Each blob once, at the first (oldest) commit and path that introduced it."""
+        seen: set[bytes] = set()
+        for change in changes:
+            if change.mode not in _FILE_MODES:
+                if change.mode == git.GITLINK_MODE:
+                    self.gitlinks += 1
+                else:
+                    self.symlinks += 1
+                continue
+            if change.oid in seen:
+                continue
+            if self.config.exclude and matches_any(change.path, self.config.exclude):
+                continue  # not marked seen: the same blob may sit at a path that is not excluded
+            seen.add(change.oid)
+            yield change
+
+    def finalize(self, findings: Sequence[Finding]) -> tuple[Finding, ...]:
+        """Mark the secrets that no blob at HEAD still holds as history-only."""
+        if self.repo.head is None:
+            return tuple(findings)
+        at_head = {f.fingerprint for f in findings
+                   for loc in (f.location, *f.occurrences) if loc.blob_id in self._head_blobs}
+        return tuple(f if f.fingerprint in at_head else _history_only(f) for f in findings)
+
+    def _describe_repository(self) -> None:
+        repo, add = self.repo, self._notes.append
+        if repo.head is None:
+            add("the repository has no commits yet: there is no history to scan")
+        if repo.bare:
+            add("bare repository: history is scanned, there is no working tree")
+        if repo.shallow:
+            add("shallow clone: history before the shallow boundary is not scanned, and blobs "
+                "at the boundary are attributed to the boundary commit; run "
+                "`git fetch --unshallow` for a full audit")
+        if repo.detached and repo.head is not None:
+            add(f"HEAD is detached at {repo.head[:10]}: history-only is judged against it")
+
+    def _describe_skipped_entries(self) -> None:
+        if self.gitlinks:
+            self._notes.append(f"{self.gitlinks} submodule entr{'y' if self.gitlinks == 1 else 'ies'}"
+                               " (gitlinks) skipped: scan each submodule's repository on its own")
+        if self.symlinks:
+            self._notes.append(f"{self.symlinks} symlink entr{'y' if self.symlinks == 1 else 'ies'}"
+                               " skipped (a link's target path is not file content)")
+
+
+def _oid(change: git.Change) -> bytes:
+    return change.oid
+
+
+def _history_only(finding: Finding) -> Finding:
+    flags = finding.classification.flags | {Flag.HISTORY_ONLY}
+    return replace(finding, classification=replace(finding.classification, flags=flags))

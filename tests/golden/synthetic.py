@@ -1,0 +1,194 @@
+"""A deterministic ScanResult built from model objects, for golden reports and the HTML bench.
+
+Nothing here reads the clock, the disk or the rule files: the golden outputs change only when
+a reporter does. Secrets are built at run time and never reach an output (every finding
+carries its redacted form).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import random
+import string
+from pathlib import Path
+
+from scanner.matching.schema import Rule
+from scanner.model import (
+    Capability, Classification, Commit, Environment, Finding, Flag, Location, LocationClass,
+    ScanResult, ScanStats, Scope, Severity, Skipped, Suppression, SuppressionKind, Tier, Verdict,
+)
+from scanner.reporters import ReportContext
+
+ROOT = "/src/demo"
+REVISION = "0123456789abcdef0123456789abcdef01234567"
+C = Capability
+
+COMMIT = Commit(sha="a1b2c3d4e5f60718293a4b5c6d7e8f9012345678", author="Dana Dev",
+                email="dana@example.invalid", date="2024-03-04T05:06:07+00:00")
+
+
+def _rule(rid: str, provider: str, title: str, tier: Tier, caps: tuple[Capability, ...],
+          worst: Tier | None = None, narrower: str | None = None) -> Rule:
+    return Rule(
+        id=rid, provider=provider, title=title, description=f"{title} issued by {provider}.",
+        pattern=r"x", keywords=("x",), tier=tier, worst_case=worst or tier,
+        scope=Scope.ACCOUNT, capabilities=caps, environment=Environment.UNKNOWN,
+        remediation=f"Revoke the {title.lower()} and issue a narrower one.",
+        source_file="synthetic.toml", narrower=narrower,
+        references=(f"https://docs.example.invalid/{rid}",), tags=(provider.lower(),),
+    )
+
+
+RULES = {r.id: r for r in (
+    _rule("railway.account-token", "Railway", "Railway account token", Tier.ADMIN,
+          (C.DELETE_DATA, C.DELETE_BACKUPS, C.DEPLOY, C.MANAGE_CREDENTIALS),
+          narrower="Railway project token scoped to one environment"),
+    _rule("stripe.secret-key", "Stripe", "Stripe secret key", Tier.ADMIN,
+          (C.SPEND, C.READ_DATA, C.WRITE_DATA, C.DELETE_DATA),
+          narrower="Stripe restricted key (rk_live_)"),
+    _rule("github.fine-grained-pat", "GitHub", "GitHub fine-grained token", Tier.UNKNOWN,
+          (C.READ_DATA, C.WRITE_DATA), worst=Tier.WRITE),
+    _rule("sendgrid.api-key", "SendGrid", "SendGrid API key", Tier.LIMITED, (C.SEND,)),
+    _rule("stripe.publishable-key", "Stripe", "Stripe publishable key", Tier.PUBLIC, ()),
+    _rule("aws.access-key", "AWS", "AWS access key", Tier.READ, (C.READ_DATA,)),
+)}
+
+
+def fake_secret(prefix: str, seed: str) -> str:
+    rng = random.Random(seed)
+    return prefix + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(32))
+
+
+def _redacted(secret: str) -> str:
+    return f"{secret[:4]}…[{len(secret)} chars #{hashlib.sha256(secret.encode()).hexdigest()[:6]}]"
+
+
+def finding(rule_id: str, path: str, line: int, *, env: Environment, loc: LocationClass,
+            verdict: Verdict, severity: Severity, reason: str, seed: str,
+            tier: Tier | None = None, flags: frozenset[Flag] = frozenset(),
+            commit: Commit | None = None, label: str | None = None,
+            occurrences: tuple[Location, ...] = (), suppression: Suppression | None = None,
+            ) -> Finding:
+    rule = RULES[rule_id]
+    secret = fake_secret(rule_id.split(".")[0][:2] + "_", seed)
+    location = Location(path, line, 7, 7 + len(secret), line, commit, None, label)
+    return Finding(
+        rule_id=rule_id, provider=rule.provider, title=rule.title, location=location,
+        secret=secret, redacted=_redacted(secret),
+        fingerprint="v1:" + hashlib.sha256(f"{rule_id}{seed}".encode()).hexdigest()[:40],
+        classification=Classification(
+            tier=tier or rule.tier, worst_case=rule.worst_case, scope=rule.scope,
+            capabilities=rule.capabilities, environment=env, location=loc, flags=flags,
+            verdict=verdict, severity=severity, reason=reason, remediation=rule.remediation,
+            evidence=(f"rule {rule_id}",)),
+        occurrences=(location, *occurrences) if occurrences else (),
+        suppression=suppression,
+    )
+
+
+def synthetic_result() -> ScanResult:
+    E, L, V, S = Environment, LocationClass, Verdict, Severity
+    findings = (
+        finding("railway.account-token", ".mcp.json", 5, env=E.PRODUCTION, loc=L.AGENT_CONFIG,
+                verdict=V.AGENT_REACHABLE, severity=S.ERROR, seed="rw1",
+                label="mcpServers.railway.env.RAILWAY_TOKEN",
+                reason="Railway account token: ADMIN, account-wide, can delete data and "
+                       "backups; it sits in .mcp.json (agent-config) where agents read it"),
+        finding("stripe.secret-key", "tests/fixtures/payments.py", 12, env=E.PRODUCTION,
+                loc=L.FIXTURES, verdict=V.MISPLACED, severity=S.ERROR, seed="sk1",
+                commit=COMMIT,
+                occurrences=(Location("docs/setup.md", 40, 3, 43, 40, COMMIT),),
+                reason="Stripe secret key: ADMIN live key in test fixtures"),
+        finding("github.fine-grained-pat", "deploy/old.env", 2, env=E.UNKNOWN, loc=L.DOTENV,
+                verdict=V.OVERPRIVILEGED, severity=S.WARNING, seed="gh1",
+                flags=frozenset({Flag.HISTORY_ONLY}), commit=COMMIT,
+                reason="GitHub fine-grained token of unknown permissions (worst case WRITE); "
+                       "deleted from the tree, still in history"),
+        finding("sendgrid.api-key", "<img src=x onerror=alert(1)>.env", 1, env=E.STAGING,
+                loc=L.DOTENV, verdict=V.AGENT_REACHABLE, severity=S.WARNING, seed="sg1",
+                flags=frozenset({Flag.IGNORED_BUT_PRESENT}),
+                reason="SendGrid key </script><script>alert(1)</script> & <!-- in an "
+                       "ignored-but-present file"),
+        finding("stripe.publishable-key", "web/src/checkout.ts", 3, env=E.TEST,
+                loc=L.CLIENT_BUNDLE, verdict=V.OK, severity=S.NOTE, seed="pk1",
+                reason="Stripe publishable key: PUBLIC, meant for clients"),
+    )
+    suppressed = tuple(
+        finding("aws.access-key", path, line, env=E.UNKNOWN, loc=loc, verdict=V.OVERPRIVILEGED,
+                severity=S.WARNING, seed=f"aws{kind}", reason="AWS access key (READ)",
+                suppression=Suppression(kind, why))
+        for kind, path, line, loc, why in (
+            (SuppressionKind.BASELINE, "infra/main.tf", 9, L.INFRA, "in baseline .credscope-baseline"),
+            (SuppressionKind.PRAGMA, "src/app.py", 4, L.SOURCE, "credscope: allow pragma on line 4"),
+            (SuppressionKind.PLACEHOLDER, ".env.example", 1, L.EXAMPLES, "value is a placeholder"),
+            (SuppressionKind.ALLOWLIST, "rules/aws.toml", 30, L.CONFIG, "allowlisted path rules/**"),
+        ))
+    return ScanResult(
+        root=ROOT, findings=findings, suppressed=suppressed,
+        skipped=(Skipped("assets/logo.png", "binary file", "binary"),
+                 Skipped("data/dump.sql", "larger than 25 MiB", "too-large")),
+        stats=ScanStats(files=42, bytes=123456, seconds=1.25, blobs=42), mode="worktree",
+        notes=("submodule vendor/lib was not scanned",), stale_baseline=("v1:" + "0" * 40,),
+        fail_on=Severity.ERROR, revision=REVISION,
+        repository_uri="https://github.com/example/demo", repo_prefix="",
+    )
+
+
+def context() -> ReportContext:
+    return ReportContext(rules=RULES)
+
+
+_SPREAD = (  # (rule, env, location, verdict, severity, flags)
+    ("railway.account-token", Environment.PRODUCTION, LocationClass.AGENT_CONFIG,
+     Verdict.AGENT_REACHABLE, Severity.ERROR, frozenset()),
+    ("stripe.secret-key", Environment.PRODUCTION, LocationClass.TESTS, Verdict.MISPLACED,
+     Severity.ERROR, frozenset()),
+    ("stripe.secret-key", Environment.TEST, LocationClass.TESTS, Verdict.OVERPRIVILEGED,
+     Severity.ERROR, frozenset()),
+    ("github.fine-grained-pat", Environment.UNKNOWN, LocationClass.CI, Verdict.OVERPRIVILEGED,
+     Severity.WARNING, frozenset({Flag.HISTORY_ONLY})),
+    ("sendgrid.api-key", Environment.STAGING, LocationClass.DOTENV, Verdict.AGENT_REACHABLE,
+     Severity.WARNING, frozenset({Flag.IGNORED_BUT_PRESENT})),
+    ("aws.access-key", Environment.PRODUCTION, LocationClass.INFRA, Verdict.EXPOSED,
+     Severity.ERROR, frozenset()),
+    ("stripe.publishable-key", Environment.PRODUCTION, LocationClass.CLIENT_BUNDLE, Verdict.OK,
+     Severity.NOTE, frozenset()),
+    ("aws.access-key", Environment.LOCAL, LocationClass.SOURCE, Verdict.OK, Severity.NOTE,
+     frozenset()),
+)
+
+
+def many_findings(n: int) -> ScanResult:
+    """`n` findings spread over every tier, place and verdict (bench and browser tests)."""
+    out = []
+    for i in range(n):
+        rid, env, loc, verdict, sev, flags = _SPREAD[i % len(_SPREAD)]
+        out.append(finding(
+            rid, f"pkg{i % 37}/module_{i}/{loc.value}.cfg", 1 + i % 400, env=env, loc=loc,
+            verdict=verdict, severity=sev, seed=f"many{i}", flags=flags,
+            commit=COMMIT if Flag.HISTORY_ONLY in flags else None,
+            reason=f"{RULES[rid].title}: {verdict.value} in {loc.value} ({env.value})"))
+    return ScanResult(root=ROOT, findings=tuple(out), suppressed=(), skipped=(),
+                      stats=ScanStats(files=n, bytes=n * 100, seconds=1.0, blobs=n),
+                      revision=REVISION)
+
+
+GOLDEN_DIR = Path(__file__).resolve().parent
+GOLDEN_VERSION = "0.0.0-golden"
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare with tests/golden/NAME; CREDSCOPE_UPDATE_GOLDEN=1 rewrites it instead."""
+    path = GOLDEN_DIR / name
+    if os.environ.get("CREDSCOPE_UPDATE_GOLDEN") == "1":
+        path.write_text(text, encoding="utf-8", newline="\n")
+        return
+    assert path.exists(), f"{path} missing: run with CREDSCOPE_UPDATE_GOLDEN=1"
+    expected = path.read_text(encoding="utf-8")
+    if text != expected:
+        diff = difflib.unified_diff(expected.splitlines(), text.splitlines(), "golden", "now",
+                                    lineterm="", n=1)
+        raise AssertionError(f"{name} differs from the golden file (CREDSCOPE_UPDATE_GOLDEN=1 "
+                             "to accept):\n" + "\n".join(list(diff)[:60]))
