@@ -45,7 +45,8 @@ def _root(
     """credscope: static secrets and credential-scope scanner."""
 
 
-def _parse_reports(fmt: str, output: Path | None, reports: list[str]) -> list[tuple[str, Path | None]]:
+def _parse_reports(fmt: str, output: Path | None, reports: list[str]
+                   ) -> list[tuple[str, Path | None]]:
     """`--format F -o FILE` for one report; `--report F=FILE` (repeatable) for several."""
     chosen: list[tuple[str, Path | None]] = []
     for spec in reports:
@@ -269,6 +270,28 @@ def hook(ctx: typer.Context) -> None:
     from scanner.hook import main as hook_main  # noqa: PLC0415
 
     raise SystemExit(hook_main(ctx.args))
+
+
+@app.command()
+def explain(
+    fingerprint: Annotated[str, typer.Argument(help="Fingerprint (or a unique prefix) of a "
+                                               "finding, as scan --format json prints it.")],
+    path: Annotated[Path, typer.Argument(help="Directory or repository to re-scan.")] = Path(),
+    history: Annotated[bool, typer.Option(help="Re-scan git history too.")] = False,
+    show_secrets: Annotated[bool, typer.Option(help="Print the secret in full.")] = False,
+    config_file: Annotated[Optional[Path], typer.Option("--config")] = None,  # noqa: UP045
+) -> None:
+    """Say everything credscope knows about one finding and why: decoded facts, evidence,
+    the policy rule that decided, the remediation."""
+    from scanner.config import load_config
+    from scanner.explain import explain_finding
+    from scanner.sources.select import SourceOptions
+
+    with error_handler():
+        root = path if path.is_dir() else path.parent
+        config = load_config(root, config_file).with_overrides(
+            root=path, progress=False, show_secrets=show_secrets or None)
+        print(explain_finding(config, fingerprint, SourceOptions(history=history)))
 
 
 def main() -> None:

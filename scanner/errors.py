@@ -74,7 +74,8 @@ def debug_log_path() -> Path:
     base = os.environ.get("CREDSCOPE_DEBUG_LOG")
     if base:
         return Path(base)
-    return Path(tempfile.gettempdir()) / f"credscope-debug-{os.getuid() if hasattr(os, 'getuid') else 0}.log"
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"credscope-debug-{uid}.log"
 
 
 def _write_debug_log(exc: BaseException) -> Path | None:

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scanner.errors import error_handler
+from scanner.paths import matches_any, printable
 
 if TYPE_CHECKING:
     from scanner.config import Config
     from scanner.model import Finding, ScanResult
 
-MAX_SHOWN = 5  # findings shown in full; three lines each keeps the message on one screen
+MAX_SHOWN = 3  # findings shown in full; with the advice, it all fits one 24-line screen
 _WIDTH = 100
 # Comment syntax for the pragma hint, by file suffix; "#" otherwise.
 _COMMENT = {".js": "//", ".ts": "//", ".jsx": "//", ".tsx": "//", ".go": "//", ".java": "//",
@@ -42,6 +44,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         ".credscope-baseline.json at the root, when present).")
     parser.add_argument("--no-baseline", action="store_true", help="Apply no baseline.")
     parser.add_argument("--show-secrets", action="store_true", help="Print secrets in full.")
+    parser.add_argument("--engine", choices=("auto", "hyperscan", "re"),
+                        help="Matching engine (default auto: hyperscan when installed).")
     return parser.parse_args(argv)
 
 
@@ -63,14 +67,12 @@ def build_config(args: argparse.Namespace, root: Path) -> Config:
         fail_on=parse_fail_on(args.fail_on) if args.fail_on else None,
         baseline=(root / args.baseline) if args.baseline else None,
         use_default_baseline=False if args.no_baseline else None,
-        show_secrets=args.show_secrets or None, progress=False,
+        show_secrets=args.show_secrets or None, progress=False, engine=args.engine,
     )
 
 
 def hook_files(config: Config, files: Sequence[Path]) -> list[Path]:
     """The passed files minus configured excludes (the worktree walk applies those itself)."""
-    from scanner.paths import matches_any
-
     if not config.exclude:
         return list(files)
     root = config.root.resolve()
@@ -103,7 +105,7 @@ def failure_message(result: ScanResult, *, show_secrets: bool = False) -> str:
     failing = result.failing
     noun = "credential" if len(failing) == 1 else "credentials"
     lines = [f"credscope: commit blocked: {len(failing)} {noun} at or above "
-             f"fail-on={result.fail_on} in the staged files", ""]
+             f"fail-on={result.fail_on} in the staged files"]
     for f in failing[:MAX_SHOWN]:
         lines.extend(_finding_lines(f, show_secrets))
     if len(failing) > MAX_SHOWN:
@@ -114,34 +116,29 @@ def failure_message(result: ScanResult, *, show_secrets: bool = False) -> str:
     closing = " -->" if marker == "<!--" else ""
     lines += [
         "",
-        "Fix: remove the secret (use an environment variable or a secret manager) and rotate",
-        "     it if it was ever pushed. If it is intended and safe to keep, allow it:",
-        f"  - inline, on its line or the line before: "
+        "Fix: move the secret to an environment variable or secret manager; rotate it if it "
+        "was pushed.",
+        f"Allow it if intended: on its line or the one above, "
         f"{marker} credscope: allow={first.rule_id}{closing}",
-        '  - or accept all current findings: credscope baseline update --reason "why"',
-        "    (then commit .credscope-baseline.json)",
+        '  or accept all current findings: credscope baseline update --reason "why" '
+        "(commit the file)",
     ]
     return "\n".join(lines) + "\n"
 
 
 def _finding_lines(f: Finding, show_secrets: bool) -> list[str]:
-    from scanner.paths import printable
-
     c = f.classification
     tier = str(c.tier)
     if c.tier != c.effective_tier:
         tier += f" (worst case {c.effective_tier})"
     secret = f.secret if show_secrets else f.redacted
-    where = f"{f.location.path}:{f.location.line}"
-    return [
-        printable(f"  {where}  {f.provider}  {tier}  {c.verdict}  {c.severity}  {secret}"),
-        _clip(f"    why: {printable(c.reason)}"),
-        _clip(f"    rule {f.rule_id}; fix: {printable(c.remediation)}"),
-    ]
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= 2 * _WIDTH else text[: 2 * _WIDTH - 1] + "…"
+    head = f"  {f.location.path}:{f.location.line}  {f.provider}  {tier}  {c.verdict}  " \
+           f"{c.severity}  {secret}"
+    why = textwrap.wrap(printable(c.reason), _WIDTH, initial_indent="    why: ",
+                        subsequent_indent="         ", max_lines=4, placeholder=" …")
+    fix = textwrap.shorten(f"fix ({f.rule_id}): {printable(c.remediation)}", _WIDTH - 4,
+                           placeholder=" …")
+    return [printable(head), *why, f"    {fix}"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

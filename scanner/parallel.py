@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -96,6 +97,12 @@ def _fork_available() -> bool:
     return sys.platform != "win32" and "fork" in multiprocessing.get_all_start_methods()
 
 
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches the whole process group; the parent alone handles it (terminating the
+    pool), so workers must not die mid-task printing their own tracebacks."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _run_shard(index: int) -> list[Event]:
     assert _WORKER_STATE is not None
     source, engine, shards = _WORKER_STATE
@@ -118,7 +125,7 @@ def _parallel(source: ShardedSource, engine: Engine, plan: Plan, workers: int
     global _WORKER_STATE
     _WORKER_STATE = (source, engine, plan.shards)
     ctx = multiprocessing.get_context("fork")
-    pool = ctx.Pool(processes=workers)
+    pool = ctx.Pool(processes=workers, initializer=_ignore_interrupts)
     try:
         for events in pool.imap_unordered(_run_shard, range(len(plan.shards))):
             yield from events

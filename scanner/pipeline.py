@@ -16,8 +16,8 @@ from scanner.config import Config
 from scanner.filters import Filter
 from scanner.filters.allowlist import AllowlistFilter
 from scanner.filters.baseline import baseline_filter, stale_entries
-from scanner.filters.pragma import PragmaFilter
 from scanner.filters.placeholder import PlaceholderFilter
+from scanner.filters.pragma import PragmaFilter
 from scanner.filters.validity import ValidityFilter
 from scanner.findings import fingerprint, redact
 from scanner.matching.engine import Engine, make_engine
@@ -26,7 +26,7 @@ from scanner.matching.loader import load_rules
 from scanner.matching.schema import Rule
 from scanner.model import Blob, Finding, Location, Match, ScanResult, ScanStats, Skipped
 from scanner.parallel import Hit, Progressed, scan_events
-from scanner.sources import Source
+from scanner.sources import Finalizing, Source
 
 # Progress callback: (blobs so far, bytes so far, current path).
 Progress = Callable[[int, int, str], None]
@@ -81,15 +81,15 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
                     (suppressed if finding.suppression else active).append(finding)
     return ScanResult(
         root=source.root,
-        findings=group_by_fingerprint(active),
-        suppressed=tuple(sorted(suppressed, key=_order)),
+        findings=finalize(source, group_by_fingerprint(active)),
+        suppressed=finalize(source, sorted(suppressed, key=_order)),
         skipped=tuple(sorted(skipped, key=lambda s: (s.path, s.kind))),
         stats=ScanStats(files=blobs, bytes=size, seconds=time.perf_counter() - started,
                         blobs=blobs),
         mode=source.mode,
         notes=tuple(source.notes()),
         fail_on=config.fail_on,
-        stale_baseline=stale_entries(stages.filters, source.mode),
+        stale_baseline=stale_entries(stages.filters, source),
     )
 
 
@@ -122,15 +122,27 @@ def _order(f: Finding) -> tuple[int, str, int, int]:
     return (-f.severity.rank, f.location.path, f.location.line, f.location.column)
 
 
+def _primary_order(f: Finding) -> tuple[int, str, str, int, int]:
+    # History: among equally severe occurrences the first-seen commit speaks (commit dates
+    # are UTC ISO 8601, so text order is time order); without commits, path order.
+    seen = f.location.commit.date if f.location.commit else ""
+    return (-f.severity.rank, seen, f.location.path, f.location.line, f.location.column)
+
+
+def finalize(source: Source, findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """Let a source that knows more after the whole scan revise the findings."""
+    return source.finalize(findings) if isinstance(source, Finalizing) else tuple(findings)
+
+
 def group_by_fingerprint(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     """The same secret found in several places is one finding with every location; the
-    most severe occurrence speaks for it."""
+    most severe occurrence speaks for it (in history, the earliest of the most severe)."""
     groups: dict[str, list[Finding]] = {}
     for f in findings:
         groups.setdefault(f.fingerprint, []).append(f)
     merged = []
     for group in groups.values():
-        group.sort(key=_order)
+        group.sort(key=_primary_order)
         primary = group[0]
         merged.append(replace(primary, occurrences=tuple(f.location for f in group)))
     return tuple(sorted(merged, key=_order))

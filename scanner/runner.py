@@ -40,7 +40,7 @@ def run_scan(config: Config, opts: SourceOptions, reports: list[tuple[str, Path 
 def with_provenance(result: ScanResult, root: Path) -> ScanResult:
     """HEAD, the origin URL and the root's place in its repository, for SARIF's
     versionControlProvenance and repository-relative URIs; unchanged outside git."""
-    from scanner.sources.git import repo_toplevel, run_git  # noqa: PLC0415
+    from scanner.sources.git import repo_toplevel, run_git
 
     cwd = root if root.is_dir() else root.parent
     if repo_toplevel(cwd) is None:

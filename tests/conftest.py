@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,3 +63,27 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory,
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+# Hypothesis profiles: "ci" (default) keeps the suite in CI time while still trying well over
+# 100,000 generated inputs across the fuzzed boundaries; "long" is for local soak runs:
+#   HYPOTHESIS_PROFILE=long pytest tests/test_fuzz.py
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("ci", deadline=None, print_blob=True, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow,
+                                                 HealthCheck.data_too_large])
+settings.register_profile("long", deadline=None, max_examples=200_000,
+                          suppress_health_check=[HealthCheck.too_slow,
+                                                 HealthCheck.data_too_large])
+settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_terminal_summary(terminalreporter: object) -> None:
+    """Say how many generated inputs the fuzz properties tried (the bar is >= 100,000)."""
+    fuzz = sys.modules.get("tests.test_fuzz")
+    counts: dict[str, int] = getattr(fuzz, "FUZZ_INPUTS", {}) if fuzz else {}
+    if counts:
+        detail = ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
+        terminalreporter.write_line(  # type: ignore[attr-defined]
+            f"fuzz: {sum(counts.values()):,} generated inputs ({detail})")

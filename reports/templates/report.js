@@ -4,7 +4,13 @@
   // from HTML), writes only textContent, attributes and row order: no markup is built.
   var doc = document;
   doc.body.classList.remove("no-js");
-  var data = JSON.parse(doc.getElementById("credscope-data").textContent).rows;
+  var raw = JSON.parse(doc.getElementById("credscope-data").textContent);
+  // Rows arrive as arrays in raw.fields order; turn each into an object once.
+  var data = raw.rows.map(function (values) {
+    var d = {};
+    raw.fields.forEach(function (name, k) { d[name] = values[k]; });
+    return d;
+  });
   var tbody = doc.getElementById("findings-body");
   var form = doc.getElementById("filters");
   var counter = doc.getElementById("visible-count");
@@ -55,9 +61,11 @@
       var order = data.map(function (_, i) { return i; });
       var cmp = compare(key);
       order.sort(function (a, b) { return (asc ? cmp(a, b) : cmp(b, a)) || a - b; });
-      var frag = doc.createDocumentFragment();
-      order.forEach(function (i) { frag.appendChild(rows[i]); });
-      tbody.appendChild(frag);
+      // Reorder off-document: one layout afterwards instead of one invalidation per move.
+      var table = tbody.parentNode, next = tbody.nextSibling;
+      table.removeChild(tbody);
+      order.forEach(function (i) { tbody.appendChild(rows[i]); });
+      table.insertBefore(tbody, next);
       heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
       th.setAttribute("aria-sort", asc ? "ascending" : "descending");
     });

@@ -14,6 +14,7 @@ from scanner.classify.decoders import (
     UNKNOWN,
     DecodeResult,
     Surroundings,
+    decoder_for,
     run_decoder,
 )
 from scanner.classify.placement import CLIENT_PREFIXES, location_class
@@ -28,12 +29,13 @@ class DefaultClassifier:
 
     def classify(self, rule: Rule, match: Match, blob: Blob) -> Classification:
         around = surroundings(blob, match)
-        decoded = run_decoder(rule.decoder, match.secret, around) if rule.decoder else UNKNOWN
+        decoder = decoder_for(rule.decoder, rule.tags)
+        decoded = run_decoder(decoder, match.secret, around) if decoder else UNKNOWN
         location, where_why = _location(blob, around)
         evidence = [f"rule {rule.id}: static tier {rule.tier}"
                     + (f" (worst case {rule.worst_case})" if rule.tier is Tier.UNKNOWN else "")]
-        if rule.decoder:
-            evidence += [f"decoder {rule.decoder}: {e}" for e in decoded.evidence]
+        if decoder:
+            evidence += [f"decoder {decoder}: {e}" for e in decoded.evidence]
         tier = decoded.tier or rule.tier
         worst = rule.worst_case if tier is Tier.UNKNOWN else tier
         scope = decoded.scope or rule.scope
@@ -57,7 +59,7 @@ class DefaultClassifier:
             severity=judgement.severity, reason=sentence,
             remediation=reason.remediation(rule, tier), evidence=tuple(evidence),
             expired=decoded.expired,
-            details=(*_details(rule, decoded, inert, around),
+            details=(*_details(decoder, decoded, inert, around),
                      ("policy-rule", judgement.policy_rule)),
         )
 
@@ -79,13 +81,13 @@ def _inert(decoded: DecodeResult) -> str:
     return decoded.inert or ""
 
 
-def _details(rule: Rule, decoded: DecodeResult, inert: str,
+def _details(decoder: str | None, decoded: DecodeResult, inert: str,
              around: Surroundings) -> tuple[tuple[str, str], ...]:
     out = list(decoded.details)
     if around.key:
         out.append(("assigned-to", around.key))
-    if rule.decoder:
-        out.append(("decoder", rule.decoder))
+    if decoder:
+        out.append(("decoder", decoder))
     if decoded.valid is False:
         why = next((e for e in decoded.evidence), "the decoder rejects the value")
         out.append((DETAIL_INVALID, why))

@@ -49,9 +49,11 @@ def host_environment(around: Surroundings) -> tuple[Environment, str]:
             host = m.group(1).lower()
             if _LOCAL_HOST.match(host):
                 return Environment.LOCAL, host
-            env = key_environment(host.split(".")[0].replace(".", "-"))
-            if env is not Environment.UNKNOWN:
-                return env, host
+            labels = host.split(".")
+            for label in labels[:-2] or labels:  # not the registrable domain itself
+                env = key_environment(label)
+                if env is not Environment.UNKNOWN:
+                    return env, host
     return Environment.UNKNOWN, ""
 
 

@@ -15,6 +15,7 @@ from scanner.baseline import BASELINE_NAME, Baseline, Entry, load_baseline, sha1
 from scanner.config import Config
 from scanner.filters import Filter
 from scanner.model import Blob, Finding, Suppression, SuppressionKind
+from scanner.sources import Source
 
 # Only scans that cover everything can say an entry matches nothing any more.
 _FULL_SCAN_MODES = frozenset({"worktree", "history"})
@@ -68,7 +69,9 @@ def baseline_filter(config: Config) -> BaselineFilter | None:
     return BaselineFilter(load_baseline(path)) if path is not None else None
 
 
-def stale_entries(filters: Sequence[Filter], mode: str) -> tuple[str, ...]:
-    if mode not in _FULL_SCAN_MODES:
+def stale_entries(filters: Sequence[Filter], source: Source) -> tuple[str, ...]:
+    """Entries no finding matched. A source that reads only part of what it could (it sets
+    `partial = True`) cannot know, so it reports none."""
+    if source.mode not in _FULL_SCAN_MODES or getattr(source, "partial", False):
         return ()
     return tuple(s for f in filters if isinstance(f, BaselineFilter) for s in f.stale())

@@ -2,16 +2,18 @@
 reason (kind "placeholder"), for every rule.
 
 Careful by design: each test below is one a random token essentially never passes (a marker
-word spelled whole, a run of 8 equal characters, a 7-character ascending sequence, at most 4
-distinct characters), so real-looking random tokens stay findings.
+word spelled whole, a run of 8 equal characters over half the value, a 7-character ascending
+sequence, at most 4 distinct characters), so real-looking random tokens stay findings.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 
-from scanner.classify.decoders import DETAIL_NOT_A_SECRET
+from scanner.classify.decoders import DETAIL_NOT_A_SECRET, Surroundings
 from scanner.classify.decoders.cloud import AZURITE_KEY
+from scanner.classify.decoders.urls import decode_database_url
 from scanner.model import Blob, Finding, Suppression, SuppressionKind
 
 # Published as examples in AWS documentation; never valid.
@@ -28,6 +30,13 @@ _MARKERS = re.compile(
 )
 _TEMPLATE = re.compile(r"^(\$\{[^}]*\}|\$\(.*\)|\{\{.*\}\}|<[^<>]+>|%[A-Z_]+%|\$[A-Z_]{3,}|"
                        r"\[[A-Z_ ]+\])$|x{6,}|X{6,}|\*{6,}|…|\.\.\.$")
+# Names of identifiers that grant nothing; a bare UUID or hex value under one is not a secret.
+_IDENTIFIER_NAME = re.compile(
+    r"^(x[-_])?(request|trace|span|correlation|transaction|idempotency|message|event|order"
+    r"|build|run|job|commit|revision|parent)[-_]?(id|key|sha|hash)?$|^(etag|checksum|sha|"
+    r"sha1|sha256|digest|hash|commit|revision|rev)$", re.IGNORECASE)
+_BARE_ID = re.compile(r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                      r"[0-9a-fA-F]{12}|[0-9a-fA-F]{7,64})$")
 _PREFIX = re.compile(r"^[A-Za-z]{2,12}[_-](?:(?:live|test|api\d*|admin\d*|proj)[_-])?")
 
 
@@ -59,12 +68,15 @@ def _marker(value: str) -> str | None:
 def _shape_reason(body: str) -> str | None:
     if len(body) < 8:
         return None
-    if re.search(r"(.)\1{7,}", body):
+    # Base64 of binary (macaroons, msgpack) holds runs like AAAAAAAA: only a run that makes
+    # up half the value marks a placeholder.
+    runs = [m.end() - m.start() for m in re.finditer(r"(.)\1{7,}", body)]
+    if runs and max(runs) * 2 >= len(body):
         return "the value repeats one character 8 or more times"
     if len(set(body)) <= 4 and len(body) >= 16:
         return "the value uses 4 or fewer distinct characters"
     run = best = 1
-    for a, b in zip(body, body[1:]):
+    for a, b in itertools.pairwise(body):
         run = run + 1 if ord(b) - ord(a) == 1 else 1
         best = max(best, run)
     if best >= 7:
@@ -72,14 +84,37 @@ def _shape_reason(body: str) -> str | None:
     return None
 
 
+def identifier_reason(value: str, name: str) -> str | None:
+    """A bare UUID or hex value assigned to a request id, trace id, commit... grants nothing.
+    Values with a provider format of their own (ghp_, sk_live_) are never excused by a name."""
+    if name and _IDENTIFIER_NAME.match(name) and _BARE_ID.match(value):
+        return f"an identifier, not a credential: it is assigned to {name}"
+    return None
+
+
+def local_default_reason(value: str, blob: Blob, line_no: int) -> str | None:
+    """A password that is a local development default in a connection URL on localhost or a
+    compose service (postgres:postgres@localhost), whichever rule matched it."""
+    if b"://" not in blob.data or line_no < 1:
+        return None
+    lines = blob.data.split(b"\n", line_no)
+    line = lines[line_no - 1].decode("utf-8", "replace") if len(lines) >= line_no else ""
+    if "://" not in line:
+        return None
+    return decode_database_url(value, Surroundings(line=line, window=line)).not_a_secret
+
+
 class PlaceholderFilter:
-    """Suppress placeholders, documented example values and decoder-identified public values."""
+    """Suppress placeholders, documented example values, identifiers and public values."""
 
     def check(self, finding: Finding, blob: Blob) -> Suppression | None:
-        public = dict(finding.classification.details).get(DETAIL_NOT_A_SECRET)
+        details = dict(finding.classification.details)
+        public = details.get(DETAIL_NOT_A_SECRET) or local_default_reason(
+            finding.secret, blob, finding.location.line)
         if public:
             return Suppression(SuppressionKind.PLACEHOLDER, f"not a secret: {public}")
-        why = placeholder_reason(finding.secret)
+        why = placeholder_reason(finding.secret) or identifier_reason(
+            finding.secret, details.get("assigned-to", ""))
         if why is not None:
             return Suppression(SuppressionKind.PLACEHOLDER, f"placeholder: {why}")
         return None

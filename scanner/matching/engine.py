@@ -97,22 +97,28 @@ def hyperscan_expression(rule: Rule) -> bytes:
 
 
 def compile_database(hyperscan: Any, rules: Sequence[Rule]) -> Any:
-    """Compile one block-mode database; patterns hyperscan cannot run exactly go in as
-    prefilters (a superset of matches is fine: `re` extraction decides)."""
+    """Compile one block-mode database. Patterns hyperscan cannot run exactly go in as
+    prefilters (a superset of matches is fine: `re` extraction decides); they are found by
+    probing one by one only when the whole set fails to compile."""
     exprs = [hyperscan_expression(r) for r in rules]
-    flags = []
-    for expr in exprs:
-        flag = hyperscan.HS_FLAG_SINGLEMATCH
-        try:
-            probe = hyperscan.Database()
-            probe.compile(expressions=[expr], ids=[0], elements=1, flags=[flag])
-        except hyperscan.error:
-            flag |= hyperscan.HS_FLAG_PREFILTER
-        flags.append(flag)
+    flags = [hyperscan.HS_FLAG_SINGLEMATCH] * len(exprs)
     db = hyperscan.Database()
-    if exprs:
+    if not exprs:
+        return db
+    try:
         db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs),
                    flags=flags)
+        return db
+    except hyperscan.error:
+        pass
+    for i, expr in enumerate(exprs):
+        try:
+            hyperscan.Database().compile(expressions=[expr], ids=[0], elements=1,
+                                         flags=[flags[i]])
+        except hyperscan.error:
+            flags[i] |= hyperscan.HS_FLAG_PREFILTER
+    db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs),
+               flags=flags)
     return db
 
 

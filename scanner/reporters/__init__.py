@@ -45,13 +45,14 @@ def _json(result: ScanResult, ctx: ReportContext) -> str:
 
 
 def _sarif(result: ScanResult, ctx: ReportContext) -> str:
-    from scanner.reporters.sarif import render  # noqa: PLC0415
+    from scanner.reporters.sarif import render
 
     return render(result, ctx)
 
 
 def _html(result: ScanResult, ctx: ReportContext) -> str:
-    from scanner.reporters.html import render  # noqa: PLC0415 - jinja2 loads only for HTML
+    # jinja2 and the templates load only when an HTML report is asked for
+    from scanner.reporters.html import render
 
     return render(result, ctx)
 

@@ -63,6 +63,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(_load_source), autoescape=True,
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
     env.filters["printable"] = printable
     return env
@@ -149,14 +150,17 @@ def _options(rows: list[Row]) -> dict[str, list[tuple[str, int]]]:
     }
 
 
+FIELDS = ("tier", "tierRank", "environment", "location", "verdict", "provider", "severity",
+          "severityRank", "path", "line", "score", "title")
+
+
 def _data(rows: list[Row]) -> dict[str, Any]:
-    """What the script filters and sorts on, one entry per table row, in row order."""
-    return {"rows": [{
-        "tier": str(r.tier), "tierRank": r.tier.rank,
-        "environment": str(r.finding.classification.environment),
-        "location": str(r.finding.classification.location),
-        "verdict": str(r.finding.classification.verdict), "provider": r.provider,
-        "severity": str(r.finding.severity), "severityRank": r.finding.severity.rank,
-        "path": r.path, "line": r.finding.location.line, "score": r.score,
-        "title": r.finding.title,
-    } for r in rows]}
+    """What the script filters and sorts on: one array per table row, in row order, values
+    in FIELDS order (arrays, not objects: a fifth of the bytes at 5,000 findings)."""
+    def values(r: Row) -> list[Any]:
+        c = r.finding.classification
+        return [str(r.tier), r.tier.rank, str(c.environment), str(c.location), str(c.verdict),
+                r.provider, str(r.finding.severity), r.finding.severity.rank, r.path,
+                r.finding.location.line, r.score, r.finding.title]
+
+    return {"fields": list(FIELDS), "rows": [values(r) for r in rows]}

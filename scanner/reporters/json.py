@@ -39,7 +39,8 @@ def render(result: ScanResult, ctx: ReportContext) -> str:
         "scan": {
             "root": result.root, "mode": result.mode, "files": result.stats.files,
             "bytes": result.stats.bytes, "seconds": round(result.stats.seconds, 3),
-            "revision": result.revision, "failOn": str(result.fail_on),
+            "revision": result.revision, "repositoryUri": result.repository_uri,
+            "failOn": str(result.fail_on),
             "exitCode": result.exit_code,
         },
         "summary": summary(result),

@@ -21,7 +21,14 @@ from urllib.parse import quote
 from scanner import __version__
 from scanner.matching.schema import Rule
 from scanner.model import (
-    DESTRUCTIVE, Finding, Location, ScanResult, Severity, SuppressionKind, Tier, Verdict,
+    DESTRUCTIVE,
+    Finding,
+    Location,
+    ScanResult,
+    Severity,
+    SuppressionKind,
+    Tier,
+    Verdict,
 )
 from scanner.reporters import ReportContext
 from scanner.reporters.common import finding_properties, summary

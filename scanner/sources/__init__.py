@@ -5,10 +5,10 @@ Every source satisfies the Source protocol: the pipeline never knows which one i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import Iterator, Sequence
+from typing import Protocol, runtime_checkable
 
-from scanner.model import Blob, Skipped
+from scanner.model import Blob, Finding, Skipped
 
 
 class Source(Protocol):
@@ -22,3 +22,11 @@ class Source(Protocol):
     def notes(self) -> list[str]:
         """Human notes about what the source could not see (shallow clone, submodules...)."""
         ...
+
+
+@runtime_checkable
+class Finalizing(Protocol):
+    """A source that revisits the findings once the whole scan is done: history marks the
+    secrets no blob at HEAD still holds as history-only (a per-secret fact, not per blob)."""
+
+    def finalize(self, findings: Sequence[Finding]) -> tuple[Finding, ...]: ...

@@ -20,10 +20,12 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from scanner.config import DEFAULT_EXCLUDED_DIRS, Config
 from scanner.errors import SourceError
 from scanner.model import Blob, LocationClass, Skipped
+from scanner.parallel import Plan
 from scanner.paths import matches_any
 from scanner.sources.structured import parse, parser_for_name
 from scanner.sources.worktree import WorktreeSource, is_binary
@@ -109,6 +111,7 @@ REPO_SURFACE: tuple[SurfaceEntry, ...] = (
     SurfaceEntry("**/.env*", None, "dotenv", "every tool that loads dotenv files"),
 )
 
+_HOME_SHARD = "home"
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
@@ -123,24 +126,41 @@ class AgentSurfaceSource:
         if not chosen.is_dir():
             raise SourceError("home directory does not exist", path=str(chosen))
         self.home = chosen.resolve()
-        self._notes: list[str] = []
 
     def notes(self) -> list[str]:
-        return [*self.worktree.notes(), *self._notes]
+        present = sum(os.path.lexists(self.home / e.pattern.removesuffix("/**"))
+                      for e in HOME_SURFACE)
+        return [*self.worktree.notes(),
+                f"agent surface: {present} of {len(HOME_SURFACE)} known agent and CLI "
+                f"credential locations exist under {self.home}"]
 
     def items(self) -> Iterator[Blob | Skipped]:
         for item in self.worktree.items():
-            if isinstance(item, Blob) and (entry := repo_entry(item.path)) is not None:
-                yield from self._labelled(item, entry.parser, item.path)
-            else:
-                yield item
-        present = 0
+            yield from self._repo_item(item)
+        yield from self._home_items()
+
+    # ShardedSource: the repository is split as the worktree splits it (worker processes on
+    # large trees); everything under the home is one more, small shard.
+    def plan(self, target_shards: int) -> Plan:
+        plan = self.worktree.plan(target_shards)
+        return Plan(plan.skipped, [*plan.shards, _HOME_SHARD], plan.total_bytes)
+
+    def read_shard(self, shard: Any) -> Iterator[Blob | Skipped]:
+        if shard == _HOME_SHARD:
+            yield from self._home_items()
+            return
+        for item in self.worktree.read_shard(shard):
+            yield from self._repo_item(item)
+
+    def _repo_item(self, item: Blob | Skipped) -> Iterator[Blob | Skipped]:
+        if isinstance(item, Blob) and (entry := repo_entry(item.path)) is not None:
+            yield from self._labelled(item, entry.parser, item.path)
+        else:
+            yield item
+
+    def _home_items(self) -> Iterator[Blob | Skipped]:
         for entry in HOME_SURFACE:
-            found = list(self._home_entry(entry))
-            present += bool(found)
-            yield from found
-        self._notes.append(f"agent surface: {present} of {len(HOME_SURFACE)} known agent and "
-                           f"CLI credential locations exist under {self.home}")
+            yield from self._home_entry(entry)
 
     def _home_entry(self, entry: SurfaceEntry) -> Iterator[Blob | Skipped]:
         if entry.pattern.endswith("/**"):
@@ -152,8 +172,9 @@ class AgentSurfaceSource:
                    raw_binary: bool) -> Iterator[Blob | Skipped]:
         shown = f"~/{rel}"
         read = self._read_listed(self.home / rel, shown)
-        if read is None or isinstance(read, Skipped):
-            yield from (read,) if read is not None else ()
+        if isinstance(read, Skipped):
+            yield read
+        if not isinstance(read, bytes):
             return
         blob = Blob(path=shown, data=read, location_hint=entry.location, display_path=shown)
         if is_binary(read):

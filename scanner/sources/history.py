@@ -105,12 +105,15 @@ class HistorySource:
 
     def _describe_skipped_entries(self) -> None:
         if self.gitlinks:
-            self._notes.append(f"{self.gitlinks} submodule entr{'y' if self.gitlinks == 1 else 'ies'}"
-                               " (gitlinks) skipped: scan each submodule's repository on its own")
+            self._notes.append(f"{_entries(self.gitlinks)} for submodules (gitlinks) skipped: "
+                               "scan each submodule's repository on its own")
         if self.symlinks:
-            self._notes.append(f"{self.symlinks} symlink entr{'y' if self.symlinks == 1 else 'ies'}"
-                               " skipped (a link's target path is not file content)")
+            self._notes.append(f"{_entries(self.symlinks)} for symlinks skipped (a link "
+                               "holds a target path, not file content)")
 
+
+def _entries(n: int) -> str:
+    return f"{n} entr{'y' if n == 1 else 'ies'}"
 
 def _oid(change: git.Change) -> bytes:
     return change.oid

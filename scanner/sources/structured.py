@@ -57,7 +57,7 @@ def key_path(path: tuple[Key, ...]) -> str:
         elif _BARE_KEY.match(key):
             out += f".{key}" if out else key
         else:
-            out += f"[{json.dumps(key)}]"
+            out += f"[{json.dumps(key, ensure_ascii=False)}]"
     return out
 
 
@@ -67,17 +67,18 @@ _JSON_WS = re.compile(r"[ \t\n\r]*")
 _JSON_SCALAR = re.compile(
     r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null|NaN|-?Infinity")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_JSONC_NOISE = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/|,(?=\s*[}\]])', re.DOTALL)
+_JSONC_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
+_JSONC_COMMA = re.compile(r'"(?:[^"\\]|\\.)*"|,(?=\s*[}\]])', re.DOTALL)
 
 
 def blank_jsonc(text: str) -> str:
-    """Comments and trailing commas replaced by spaces (newlines kept): offsets stay true."""
+    """Comments, then trailing commas, replaced by spaces (newlines kept): offsets stay true."""
 
     def blank(m: re.Match[str]) -> str:
         token = m.group()
         return token if token.startswith('"') else re.sub(r"[^\n]", " ", token)
 
-    return _JSONC_NOISE.sub(blank, text)
+    return _JSONC_COMMA.sub(blank, _JSONC_COMMENT.sub(blank, text))
 
 
 def parse_json(text: str) -> list[Span]:

@@ -16,8 +16,23 @@ from pathlib import Path
 
 from scanner.matching.schema import Rule
 from scanner.model import (
-    Capability, Classification, Commit, Environment, Finding, Flag, Location, LocationClass,
-    ScanResult, ScanStats, Scope, Severity, Skipped, Suppression, SuppressionKind, Tier, Verdict,
+    Capability,
+    Classification,
+    Commit,
+    Environment,
+    Finding,
+    Flag,
+    Location,
+    LocationClass,
+    ScanResult,
+    ScanStats,
+    Scope,
+    Severity,
+    Skipped,
+    Suppression,
+    SuppressionKind,
+    Tier,
+    Verdict,
 )
 from scanner.reporters import ReportContext
 
@@ -89,7 +104,7 @@ def finding(rule_id: str, path: str, line: int, *, env: Environment, loc: Locati
 
 
 def synthetic_result() -> ScanResult:
-    E, L, V, S = Environment, LocationClass, Verdict, Severity
+    E, L, V, S, K = Environment, LocationClass, Verdict, Severity, SuppressionKind
     findings = (
         finding("railway.account-token", ".mcp.json", 5, env=E.PRODUCTION, loc=L.AGENT_CONFIG,
                 verdict=V.AGENT_REACHABLE, severity=S.ERROR, seed="rw1",
@@ -120,10 +135,10 @@ def synthetic_result() -> ScanResult:
                 severity=S.WARNING, seed=f"aws{kind}", reason="AWS access key (READ)",
                 suppression=Suppression(kind, why))
         for kind, path, line, loc, why in (
-            (SuppressionKind.BASELINE, "infra/main.tf", 9, L.INFRA, "in baseline .credscope-baseline"),
-            (SuppressionKind.PRAGMA, "src/app.py", 4, L.SOURCE, "credscope: allow pragma on line 4"),
-            (SuppressionKind.PLACEHOLDER, ".env.example", 1, L.EXAMPLES, "value is a placeholder"),
-            (SuppressionKind.ALLOWLIST, "rules/aws.toml", 30, L.CONFIG, "allowlisted path rules/**"),
+            (K.BASELINE, "infra/main.tf", 9, L.INFRA, "in baseline .credscope-baseline"),
+            (K.PRAGMA, "src/app.py", 4, L.SOURCE, "credscope: allow pragma on line 4"),
+            (K.PLACEHOLDER, ".env.example", 1, L.EXAMPLES, "value is a placeholder"),
+            (K.ALLOWLIST, "rules/aws.toml", 30, L.CONFIG, "allowlisted path rules/**"),
         ))
     return ScanResult(
         root=ROOT, findings=findings, suppressed=suppressed,

@@ -7,15 +7,23 @@ one: an unknown name or an unexpected bug gives an UNKNOWN result, never an exce
 
 from __future__ import annotations
 
-from scanner.classify.decoders import checksums, cloud, jwt, keys, macaroons, payloads, prefixes
-from scanner.classify.decoders import urls
+from scanner.classify.decoders import (
+    checksums,
+    cloud,
+    jwt,
+    keys,
+    macaroons,
+    payloads,
+    prefixes,
+    urls,
+)
 from scanner.classify.decoders.base import (
     DETAIL_INERT,
     DETAIL_INVALID,
     DETAIL_NOT_A_SECRET,
     UNKNOWN,
-    DecodeResult,
     Decoder,
+    DecodeResult,
     Surroundings,
     unknown,
 )
@@ -42,6 +50,17 @@ DECODERS: dict[str, Decoder] = {
     "railway-context": urls.decode_railway_context,
 }
 
+# Rules that name no decoder but carry one of these tags get this decoder: the generic
+# URL-credentials rule (tag "url") finds database URLs whose user and host say a lot.
+DECODER_BY_TAG: dict[str, str] = {"url": "database-url"}
+
+
+def decoder_for(name: str | None, tags: tuple[str, ...]) -> str | None:
+    """The rule's own decoder, else the one its tags imply, else None."""
+    if name:
+        return name
+    return next((DECODER_BY_TAG[t] for t in tags if t in DECODER_BY_TAG), None)
+
 
 def run_decoder(name: str, secret: str, around: Surroundings) -> DecodeResult:
     """Run the named decoder; never raises (bad input, unknown name, or a decoder bug)."""
@@ -50,11 +69,11 @@ def run_decoder(name: str, secret: str, around: Surroundings) -> DecodeResult:
         return unknown(f"no decoder named {name!r}")
     try:
         return decoder(secret, around)
-    except Exception as err:  # noqa: BLE001 - a decoder bug must cost detail, not the scan
+    except Exception as err:
         return unknown(f"decoder {name} failed on this value ({type(err).__name__})")
 
 
 __all__ = [
-    "DECODERS", "DETAIL_INERT", "DETAIL_INVALID", "DETAIL_NOT_A_SECRET", "UNKNOWN",
-    "DecodeResult", "Decoder", "Surroundings", "run_decoder",
+    "DECODERS", "DECODER_BY_TAG", "DETAIL_INERT", "DETAIL_INVALID", "DETAIL_NOT_A_SECRET",
+    "UNKNOWN", "DecodeResult", "Decoder", "Surroundings", "decoder_for", "run_decoder",
 ]

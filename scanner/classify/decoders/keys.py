@@ -23,7 +23,8 @@ def _ssh_string(data: bytes, pos: int) -> tuple[bytes, int]:
 
 def openssh_cipher(body: str) -> tuple[str, str] | None:
     """(ciphername, kdfname) from the base64 body of an OpenSSH private key."""
-    raw = b64decode(re.sub(r"[^A-Za-z0-9+/=]", "", body)[:200])
+    cleaned = re.sub(r"[^A-Za-z0-9+/=]", "", body.split("-----END", 1)[0])
+    raw = b64decode(cleaned[:min(len(cleaned) // 4 * 4, 400)])  # the header is at the start
     if raw is None or not raw.startswith(_OPENSSH_MAGIC):
         return None
     try:

@@ -151,3 +151,6 @@ def _fly_macaroon(b: Builder, value: list[object]) -> None:
     b.fact("caveat-fields", len(caveats))
     if not caveats:
         b.say("a macaroon without caveats: all the authority of its issuer")
+    else:
+        b.say(f"a Fly.io macaroon for {location or 'an unknown location'} with caveats that "
+              "narrow it (organisation, apps, actions or expiry)")

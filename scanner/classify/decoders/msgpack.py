@@ -32,7 +32,7 @@ def unpack(data: bytes) -> object:
     return value
 
 
-def _value(r: _Reader, depth: int) -> object:  # noqa: PLR0911 - one branch per type family
+def _value(r: _Reader, depth: int) -> object:
     if depth > _MAX_DEPTH:
         raise ValueError("msgpack nested too deeply")
     tag = r.uint(1)

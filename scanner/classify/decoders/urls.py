@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from urllib.parse import unquote
 
 from scanner.classify.decoders.base import (
@@ -99,25 +100,26 @@ _ACCOUNT_CAPS = (Capability.DELETE_DATA, Capability.DELETE_BACKUPS, Capability.D
 def decode_railway_context(_secret: str, around: Surroundings) -> DecodeResult:
     """Railway tokens are bare UUIDs: only the name they are sent under tells the kind."""
     for text, where in ((around.key, "its name"), (around.line, "its line")):
-        if not text:
-            continue
-        if _RAILWAY_TEAM.search(text):
-            return DecodeResult(tier=Tier.ADMIN, scope=Scope.WORKSPACE,
-                                capabilities=_ACCOUNT_CAPS,
-                                details=(("kind", "workspace token"),),
-                                evidence=(f"{where} ({text.strip()[:60]}) marks a workspace "
-                                          "token: every project in the workspace",))
-        if _RAILWAY_ACCOUNT.search(text):
-            return DecodeResult(tier=Tier.ADMIN, scope=Scope.ACCOUNT,
-                                capabilities=_ACCOUNT_CAPS, details=(("kind", "account token"),),
-                                evidence=(f"{where} ({text.strip()[:60]}) marks an account "
-                                          "token: every project, volume and backup of the "
-                                          "account",))
-        if _RAILWAY_PROJECT.search(text):
-            return DecodeResult(tier=Tier.WRITE, scope=Scope.ENVIRONMENT,
-                                capabilities=(Capability.DEPLOY, Capability.READ_DATA,
-                                              Capability.WRITE_DATA),
-                                details=(("kind", "project token"),),
-                                evidence=(f"{where} ({text.strip()[:60]}) marks a project "
-                                          "token: one environment of one project",))
+        for rx, result in _RAILWAY_KINDS:
+            m = rx.search(text) if text else None
+            if m is not None:  # quote the marker only: the line also holds the secret
+                return replace(result, evidence=(
+                    f"{where} ({m.group(0)}) marks a {result.evidence[0]}",))
     return unknown("no RAILWAY_API_TOKEN / RAILWAY_TOKEN / access-token header near the value")
+
+
+_RAILWAY_KINDS: tuple[tuple[re.Pattern[str], DecodeResult], ...] = (
+    (_RAILWAY_TEAM, DecodeResult(
+        tier=Tier.ADMIN, scope=Scope.WORKSPACE, capabilities=_ACCOUNT_CAPS,
+        details=(("kind", "workspace token"),),
+        evidence=("workspace token: every project, volume and backup in the workspace",))),
+    (_RAILWAY_ACCOUNT, DecodeResult(
+        tier=Tier.ADMIN, scope=Scope.ACCOUNT, capabilities=_ACCOUNT_CAPS,
+        details=(("kind", "account token"),),
+        evidence=("account token: every project, volume and backup of the account",))),
+    (_RAILWAY_PROJECT, DecodeResult(
+        tier=Tier.WRITE, scope=Scope.ENVIRONMENT,
+        capabilities=(Capability.DEPLOY, Capability.READ_DATA, Capability.WRITE_DATA),
+        details=(("kind", "project token"),),
+        evidence=("project token: one environment of one project",))),
+)

@@ -22,6 +22,7 @@ GENERIC_PLUGINS: dict[str, PluginFn] = {
     "auth-header": shapes.auth_header,
     "command-password": shapes.command_password,
     "tagged-uuid": shapes.tagged_uuid,
+    "jwk-private": shapes.jwk_private,
     **{name: bridge.builtin_plugin(name) for name in bridge.BUILTIN},
 }
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
-from scanner.matching.generic.lines import keyword_lines
+from scanner.matching.generic.lines import anchored_hits
 from scanner.matching.generic.placeholders import is_placeholder, is_reference
-from scanner.matching.generic.values import looks_random
+from scanner.matching.generic.values import is_wordlike, looks_random
 from scanner.matching.schema import Rule
 
 # A quoted literal: \"...\" (inside an encoded string), "...", '...' or `...`.
@@ -24,16 +25,17 @@ _QUOTED = (
     rb"""(?:\\(?P<eq>["'])(?P<ev>(?:(?!\\(?P=eq)).){1,400}?)\\(?P=eq)"""
     rb"""|(?P<q>["'`])(?P<qv>(?:\\.|(?!(?P=q))[^\\\n]){1,400}?)(?P=q))"""
 )
-_UNQUOTED = rb"""(?P<uv>[^\s"'`,;)}\]<>|]{1,200})"""
-_KEY = rb"""(?P<key>[A-Za-z_@$][\w.\-@$]{0,80}?)"""
+_UNQUOTED = rb"""(?P<uv>[^\s"'`,;)}\]<>|&]{1,200})"""
+_KEY = rb"""(?P<key>[A-Za-z_@$][\w.\-$]{0,80}?)"""
 ASSIGNMENT = re.compile(
-    rb"(?<![\w.\-])" + _KEY + rb"""(?P<kq>\\?["'])?\s*\]?\s*"""
-    rb"""(?P<sep>:=|=>|==|=|:(?!:)|<-)\s*(?:\(\s*)?"""
+    _KEY + rb"""(?P<kq>\\?["'])?[ \t]*\]?[ \t]*"""
+    rb"""(?P<sep>:=|=>|===|!==|==|!=|\+=|=|:(?!:)|<-)[ \t]*(?:\([ \t]*)?"""
     rb"(?:" + _QUOTED + rb"|" + _UNQUOTED + rb")"
 )
 # ("password", "...") pairs and setPassword("...") calls: the value is always quoted.
-PAIR = re.compile(rb"""(?P<kq>["'])""" + _KEY + rb"""(?P=kq)\s*,\s*""" + _QUOTED)
-CALL = re.compile(rb"(?<![\w$])" + _KEY + rb"\s*\(\s*" + _QUOTED + rb"\s*\)")
+PAIR = re.compile(rb"""(?P<kq>["'])""" + _KEY + rb"""(?P=kq)[ \t]*,[ \t]*""" + _QUOTED
+                  + rb"[ \t]*[)}]")
+CALL = re.compile(_KEY + rb"[ \t]*\([ \t]*" + _QUOTED + rb"[ \t]*\)")
 XML = re.compile(rb"<(?P<key>[\w:.\-]{2,60})(?:\s[^<>]{0,200})?>(?P<xv>[^<>\s]{1,400})</")
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -48,8 +50,15 @@ KEY_QUALIFIERS = frozenset({"api", "private", "access", "secret", "signing", "ma
                             "encryption", "auth", "client", "app", "consumer", "shared",
                             "session", "hmac", "license", "account", "service", "subscription",
                             "x", "admin", "sas", "storage", "root"})
-BARE_KEY_WORDS = frozenset({"key", "auth", "authorization", "salt", "nonce", "signature",
-                            "seed"})
+# Run-together names: apitoken, accesstoken, clientsecret, appsecretkey.
+_SECRET_ENDINGS = ("token", "secret", "apikey", "secretkey", "accesskey", "privatekey")
+# A name holding one of these is about a credential that is not itself secret.
+NOT_SECRET_QUALIFIERS = frozenset({"public", "pub", "encrypted", "hashed", "hash", "crypted",
+                                   "bcrypt", "digest", "fingerprint", "checksum", "mock",
+                                   "fake", "dummy", "example", "sample", "placeholder"})
+# Bare names that hold a secret only when the value looks generated. (A signature is derived
+# from a secret and reveals nothing: it is not one of them.)
+BARE_KEY_WORDS = frozenset({"key", "auth", "authorization", "salt", "nonce", "seed"})
 # A name ending in one of these holds something about a credential, not the credential.
 NOT_SECRET_SUFFIX = frozenset({
     "file", "path", "dir", "length", "len", "min", "max", "policy", "field", "name", "id",
@@ -65,6 +74,7 @@ NOT_SECRET_SUFFIX = frozenset({
     "callback", "request", "response", "result", "status", "state", "option", "options",
     "config", "settings", "value_from", "from", "kind", "schema", "id_token_hint", "issuer",
     "audience", "scope", "scopes", "exists", "valid", "invalid", "index", "position", "pos",
+    "here",
 })
 
 
@@ -72,7 +82,7 @@ NOT_SECRET_SUFFIX = frozenset({
 class Candidate:
     key: str
     value: str
-    start: int  # byte offsets of the value in the scanned line
+    start: int  # byte offsets of the value in the blob
     end: int
     quoted: bool
 
@@ -80,61 +90,150 @@ class Candidate:
 def key_words(key: str) -> list[str]:
     """`opts.DBPassword` -> ['db', 'password']: the last name segment, split into words."""
     last = re.split(r"\.|::|->|\[|'|\"", key.strip("$@:'\"[]"))[-1] or key
-    return [w for w in _SPLIT.split(_CAMEL.sub("_", last).lower()) if w]
+    words = (w.rstrip("0123456789") for w in _SPLIT.split(_CAMEL.sub("_", last).lower()))
+    return [w for w in words if w]
 
 
+@lru_cache(maxsize=4096)
 def key_family(key: str) -> str | None:
     """'password', 'secret', 'key' (a bare key/salt/auth: needs a random-looking value) or
     None when the name is not a credential's."""
     words = key_words(key)
-    if not words:
+    if not words or any(w in NOT_SECRET_QUALIFIERS for w in words):
         return None
     for i, word in enumerate(words):
-        if word in PASSWORD_WORDS or word.startswith(("password", "passwd")):
+        if _is_password_word(word):
             tail = words[i + 1:]
-            return None if tail and tail[-1] in NOT_SECRET_SUFFIX else "password"
+            if len(tail) > 1 or tail and tail[-1] in NOT_SECRET_SUFFIX:
+                return None
+            return "password"
     last = words[-1]
-    if last in BARE_KEY_WORDS and (len(words) == 1 or last in ("salt", "nonce", "seed")):
+    if last in ("salt", "nonce", "seed") or last in BARE_KEY_WORDS and len(words) == 1:
         return "key"
     if last in NOT_SECRET_SUFFIX:
         return None
-    joined = "".join(words)
-    if any(w in SECRET_WORDS for w in words) or joined.endswith(("apikey", "secretkey")):
+    if any(w in SECRET_WORDS for w in words) or last.endswith(_SECRET_ENDINGS):
+        return "secret"
+    if last in ("code", "verifier") and len(words) > 1 and words[-2] in ("auth", "oauth",
+                                                                          "authorization"):
         return "secret"
     if last in ("key", "keys", "auth", "authorization") and words[-2:-1] and (
         words[-2] in KEY_QUALIFIERS
     ):
         return "secret"
-    if last in BARE_KEY_WORDS:
-        return "key"
+    if last in BARE_KEY_WORDS or last.endswith("key") and len(last) <= 6:
+        return "key"  # nkey, pkey, skey, hmackey: a compound key name
     return None
 
 
-def candidates(line: bytes) -> Iterator[Candidate]:
-    for rx in (ASSIGNMENT, PAIR, CALL, XML):
-        for m in rx.finditer(line):
-            for group, quoted in (("ev", True), ("qv", True), ("uv", False), ("xv", False)):
-                if group in m.re.groupindex and m.start(group) >= 0:
-                    value = m.group(group).decode("utf-8", "replace")
-                    yield Candidate(m.group("key").decode("utf-8", "replace"), value,
-                                    m.start(group), m.end(group), quoted)
-                    break
+def _is_password_word(word: str) -> bool:
+    return word in PASSWORD_WORDS or "password" in word or "passwd" in word or (
+        word.endswith(("pass", "pwd")) and len(word) <= 10 and word not in ("bypass", "compass")
+    )
+
+
+_NAME_THEN_SEPARATOR = (rb"""[\w.\-$]{0,60}+(?:\\?["'][ \t]*\]?[ \t]*(?:[:=,!+]|<-)"""
+                        rb"""|[ \t]*\]?[ \t]*(?:[:=(!+]|<-)|>)""")
+_IDENT_BACK = re.compile(rb"[\w.\-$]{0,80}")
+
+
+def key_start(data: bytes, hit: int) -> int:
+    """Where the name around a keyword hit begins: `opts.DBPassword` for a hit on `pass`."""
+    back = _IDENT_BACK.match(data[max(0, hit - 80):hit][::-1])
+    start = hit - (back.end() if back else 0)
+    while start < hit and data[start] in b"-.":
+        start += 1  # `--password=`: the name, not its dashes
+    if start > 0 and data[start - 1:start] == b"@":
+        start -= 1  # Ruby and PHP-annotation names: `@password = ...`
+    return start
+
+
+_IDENT = re.compile(rb"[\w.\-$]{1,200}")
+
+
+def candidates(data: bytes, hits: list[int], families: frozenset[str]) -> Iterator[Candidate]:
+    """Assignments whose name holds a keyword hit and names one of `families`; each name is
+    tried once, and the name is judged before any value pattern runs."""
+    tried = -1
+    for hit in hits:
+        start = key_start(data, hit)
+        if start == tried:
+            continue
+        tried = start
+        name = _IDENT.match(data, start)
+        if name is None or key_family(name.group().decode("utf-8", "replace")) not in families:
+            continue
+        before = data[start - 1:start] if start else b""
+        attempts = [ASSIGNMENT, CALL]
+        if before in (b'"', b"'"):
+            attempts.append(PAIR)
+        elif before == b"<":
+            attempts.append(XML)
+        for rx in attempts:
+            m = rx.match(data, start - 1 if rx in (PAIR, XML) else start)
+            cand = _candidate(m) if m is not None else None
+            if cand is not None:
+                yield cand
+                break
+
+
+_UNQUOTED_END = re.compile(rb"""[ \t]*(?:$|[,;})\]&#\r\n<]|//|\\n)|["'`]""")
+
+
+def _candidate(m: re.Match[bytes]) -> Candidate | None:
+    for group, quoted in (("ev", True), ("qv", True), ("uv", False), ("xv", False)):
+        if group in m.re.groupindex and m.start(group) >= 0:
+            if group == "uv" and not _UNQUOTED_END.match(m.string, m.end(group)):
+                return None  # `password = ConvertTo-SecureString '...'`: an expression
+            if group == "uv" and m.string[m.start() - 1:m.start()] == b"(" and m.string[
+                    m.end(group):m.end(group) + 1] == b")":
+                return None  # `(password=x)`: an LDAP or S-expression filter, not a value
+            return Candidate(m.group("key").decode("utf-8", "replace"),
+                             m.group(group).decode("utf-8", "replace"), m.start(group),
+                             m.end(group), quoted)
+    raise AssertionError("every pattern has a value group")  # pragma: no cover
+
+
+_CRYPT_HASH = re.compile(r"^\$(?:2[abxy]?|1|5|6|y|gy|7|argon2\w*|pbkdf2[\w-]*|scrypt|sha\d*)\$"
+                         r"|^\{(?:SSHA|SHA|MD5|CRYPT|SMD5)\w*\}", re.IGNORECASE)
+_HEX_LITERAL = re.compile(r"^0x[0-9a-fA-F]+$")
+_DOTTED_NAME = re.compile(r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+$")
+_FILE_NAME = re.compile(r"/.*\.[A-Za-z0-9]{1,5}$")
+_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+_CONSTANT_WORDS = re.compile(r"^[A-Z]+(?:[_-][A-Z0-9]+)+$")
+_VERSION = re.compile(r"^[~^>=<v]*\d+(?:\.\d+)+")
 
 
 def accept(family: str, value: str, quoted: bool) -> bool:
     """Is this literal plausibly the secret itself?"""
     if is_placeholder(value) or (not quoted and is_reference(value)):
         return False
+    if _CRYPT_HASH.match(value) or _VERSION.match(value) or _HEX_LITERAL.match(value) or (
+        value.isdigit() and len(value) < 16
+    ):
+        return False  # a password hash, a version or OID, a number: not a usable secret
     if value.startswith("{") and ":" in value:  # a JSON object encoded in a string
         return any(looks_random(part, 16) for part in re.split(r"[^\w+/=-]+", value))
     if any(c.isspace() for c in value) or "://" in value or is_path(value):
         return False
     if family == "password":
-        return len(value) >= 4 and not (not quoted and value.isalpha() and value.islower()
-                                         and len(value) < 5)
+        return 4 <= len(value) <= 64
+    if _DOTTED_NAME.match(value) or "[" in value or "{" in value or _FILE_NAME.search(value):
+        return False  # iris.jwt.claims, .user[0].role, dir/file.crc: names, not secrets
+    if not quoted and _SNAKE.match(value) or is_byte_sequence(value):
+        return False
     if family == "secret":
-        return len(value) >= 8 and (quoted or not value.isalpha())
+        return len(value) >= 8 and not is_wordlike(value) and not _CONSTANT_WORDS.match(value)
     return looks_random(value, 12)
+
+
+def is_byte_sequence(value: str) -> bool:
+    """000102030405...: counting bytes, the classic test key."""
+    pairs = [value[i:i + 2] for i in range(0, len(value) - 1, 2)]
+    if len(pairs) < 8 or not all(re.fullmatch(r"[0-9a-fA-F]{2}", p) for p in pairs):
+        return False
+    nums = [int(p, 16) for p in pairs]
+    return all(b - a == 1 for a, b in zip(nums, nums[1:]))
 
 
 def is_path(value: str) -> bool:
@@ -144,11 +243,11 @@ def is_path(value: str) -> bool:
 
 def assignment_spans(rule: Rule, data: bytes, families: frozenset[str]) -> Iterator[
         tuple[int, int]]:
-    for line in keyword_lines(rule.keywords, data):
-        for cand in candidates(line.text):
-            family = key_family(cand.key)
-            if family in families and accept(family, cand.value, cand.quoted):
-                yield line.start + cand.start, line.start + cand.end
+    hits = anchored_hits(rule.keywords, data, _NAME_THEN_SEPARATOR)
+    for cand in candidates(data, hits, families):
+        family = key_family(cand.key)
+        if family in families and accept(family, cand.value, cand.quoted):
+            yield cand.start, cand.end
 
 
 def password_plugin(rule: Rule, data: bytes) -> Iterator[tuple[int, int]]:

@@ -23,21 +23,57 @@ class Line:
     text: bytes
 
 
-@lru_cache(maxsize=256)
-def keyword_regex(keywords: tuple[str, ...]) -> re.Pattern[bytes]:
-    alternatives = sorted((re.escape(k.encode()) for k in keywords), key=len, reverse=True)
-    return re.compile(b"(?i)" + b"|".join(alternatives))
+_LOWERED: list[tuple[bytes, bytes]] = []  # (blob, blob.lower()) of the blob in hand
+
+
+def lowered(data: bytes) -> bytes:
+    """data.lower(), computed once per blob however many generic rules look at it."""
+    if _LOWERED and _LOWERED[0][0] is data:
+        return _LOWERED[0][1]
+    _LOWERED[:] = [(data, data.lower())]
+    return _LOWERED[0][1]
+
+
+def keyword_hits(keywords: tuple[str, ...], data: bytes) -> list[int]:
+    """Sorted offsets of every case-insensitive keyword occurrence. One literal search per
+    keyword over the lowered blob: many times faster than one (?i) alternation."""
+    low = lowered(data)
+    hits: set[int] = set()
+    for keyword in keywords:
+        needle = keyword.encode()
+        pos = low.find(needle)
+        while pos >= 0:
+            hits.add(pos)
+            pos = low.find(needle, pos + 1)
+    return sorted(hits)
+
+
+@lru_cache(maxsize=512)
+def _anchor(keyword: str, tail: bytes) -> re.Pattern[bytes]:
+    return re.compile(re.escape(keyword.encode()) + tail)
+
+
+def anchored_hits(keywords: tuple[str, ...], data: bytes, tail: bytes) -> list[int]:
+    """Offsets of keywords followed by `tail` (a regex over lower-cased bytes). Each pattern
+    starts with a literal, which `re` finds at memchr speed: only hits that can lead to a
+    match ever reach Python code."""
+    low = lowered(data)
+    hits: set[int] = set()
+    for keyword in keywords:
+        hits.update(m.start() for m in _anchor(keyword, tail).finditer(low))
+    return sorted(hits)
 
 
 def keyword_lines(keywords: tuple[str, ...], data: bytes, around: int = 0) -> Iterator[Line]:
     """Each line holding a keyword (plus `around` lines either side), once, in order. An
     overlong line (minified code) is cut to a window around each hit instead."""
     done = 0  # everything before this offset has been handed out
-    rx = keyword_regex(keywords)
-    while (m := rx.search(data, done)) is not None:
-        lo, hi = _line_bounds(data, m.start())
+    for hit in keyword_hits(keywords, data):
+        if hit < done:
+            continue
+        lo, hi = _line_bounds(data, hit)
         if hi - lo > MAX_LINE:
-            w_lo = max(lo, done, m.start() - MAX_LINE // 2)
+            w_lo = max(lo, done, hit - MAX_LINE // 2)
             w_hi = min(hi, w_lo + MAX_LINE)
             yield Line(w_lo, data[w_lo:w_hi])
             done = w_hi

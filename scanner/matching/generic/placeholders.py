@@ -25,24 +25,25 @@ PLACEHOLDER_WORDS = frozenset({
     "topsecret", "supersecret", "s3cr3t", "p4ssw0rd", "passwort", "contrasena", "motdepasse",
     "string", "str", "bytes", "int", "bool", "boolean", "number", "object", "any", "self",
     "this", "new", "function", "return", "required", "optional", "invalid", "valid", "wrong",
-    "bad", "good", "correct", "incorrect", "old", "new", "current", "confirm", "text",
+    "bad", "good", "correct", "incorrect", "old", "current", "confirm", "text",
 })
 # Fragments that mark a value as an example or a stand-in wherever they sit in it.
 PLACEHOLDER_PARTS = (
     "example", "changeme", "change_me", "change-me", "changethis", "placeholder", "your",
     "dummy", "fake", "sample", "redacted", "replace", "insert", "enter", "todo",
-    "xxxx", "****", "....", "····", "password", "passwd", "secret", "token", "apikey",
+    "xxxx", "****", "....", "····", "password", "passwd", "pass", "secret", "token", "apikey",
+    "letmein", "qwerty",
     "api_key", "api-key", "test", "mock", "foo", "lorem", "default",
 )
 _TEMPLATE = re.compile(
     r"^\$\{.*\}$|^\$\(.*\)$|^\{\{.*\}\}$|^\{%.*%\}$|^<%.*%>$|^<[^<>]+>$|^\{[\w.\-: ]*\}$"
     r"|^%\(?[\w.]*\)?[sdr]$|^%[\w.]+%$|^@[\w.]+@$|^__[\w]+__$|^\[[\w\s.\-]+\]$"
-    r"|^\$[A-Za-z_{][\w{}]*$|^#\{.*\}$|^\$\$?\w+\$?$|\{\{|\}\}|\$\{|%\(\w+\)s"
+    r"|^\$[A-Za-z_{][\w{}]*$|#\{|^\$\$?\w+\$?$|\{\{|\}\}|\$\{|%\(\w+\)s"
 )
 _MASK = re.compile(r"^[xX*#•.\-_0 ]+$|^(.)\1{3,}$")
 _ATTRIBUTE = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+$")
 _CONSTANT = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
-_CAMEL = re.compile(r"^[a-z]+(?:[A-Z][a-z]+)+\d?$|^[a-z]+(?:_[a-z]+)+$")
+_CAMEL = re.compile(r"^[a-z]+(?:[A-Z][a-z]+)+\d?$")
 _CALL_OR_INDEX = re.compile(r"[()\[\]]")
 _SIGIL = re.compile(r"^[$@&*%][A-Za-z_{]")
 _CRED_WORD = re.compile(r"pass|pwd|secret|token|apikey|api_key|credential|auth|private",

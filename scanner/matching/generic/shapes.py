@@ -6,107 +6,211 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scanner.matching.generic.lines import keyword_lines
+from scanner.matching.generic.lines import keyword_hits, lowered
 from scanner.matching.generic.placeholders import is_placeholder, is_reference
-from scanner.matching.generic.values import UUID, entropy, looks_random
+from scanner.matching.generic.values import entropy, looks_random
 from scanner.matching.schema import Rule
 
 Span = tuple[int, int]
 
 URL_CREDENTIALS = re.compile(
-    rb"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.\-]{1,30})://(?P<user>[^\s:/@'\"`<>(){}\[\]]{0,128})"
+    rb"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]{0,30})://(?P<user>[^\s:/@'\"`<>(){}\[\]]{0,128})"
     rb":(?P<v>[^\s/@'\"`<>]{1,256})@(?P<host>[\w\-\[\]%{}$]+(?:\.[\w\-{}$]+)*)"
 )
 AUTH_HEADER = re.compile(
-    rb"(?i)\b(?P<scheme>basic|bearer|token|digest)\s+(?P<v>[A-Za-z0-9\-._~+/]{8,}=*)"
+    rb"(?i)(?P<scheme>basic|bearer|token|digest)[ \t]+(?P<v>[A-Za-z0-9\-._~+/]{8,}=*)"
     rb"(?![A-Za-z0-9\-._~+/=])"
 )
 SQL_PASSWORD = re.compile(
-    rb"(?i)\b(?:identified\s+(?:with\s+\w+\s+)?by|(?:with|encrypted|unencrypted)\s+password)"
-    rb"""\s+(?:password\s+)?(?P<q>["'])(?P<v>[^"'\n]{1,256})(?P=q)"""
+    rb"""(?i)(?:identified[ \t]+(?:with[ \t]+\w+[ \t]+)?by|password)[ \t]+(?:password[ \t]+)?"""
+    rb"""(?P<q>["'])(?P<v>[^"'\n]{1,256})(?P=q)"""
 )
 CLI_FLAG = re.compile(
-    rb"""(?i)(?:^|[\s"'`(])(?:--?|/)(?P<flag>password|passwd|pass|pwd|pw|secret|token|"""
-    rb"""api-?key|access-token|auth-token|client-secret|certfilepassword|keypass|storepass|"""
-    rb"""p(?=\S))(?:[=:]|\s+)(?P<q>["']?)(?P<v>[^\s"'`]{1,256})(?P=q)"""
+    rb"""(?i)(?P<flag>password|passwd|pass|pwd|pw|secret|token|api-?key|access-token|"""
+    rb"""auth-token|client-secret|certfilepassword|keypass|storepass)"""
+    rb"""(?:[=:]|[ \t]+)(?P<q>["']?)(?P<v>[^\s"'`]{1,256})(?P=q)"""
 )
+MYSQL_P = re.compile(rb"""-p(?P<q>["']?)(?P<v>[^\s"'`-][^\s"'`]{0,255})(?P=q)""")
 CLI_USER_PASS = re.compile(
-    rb"""(?:^|\s)(?:-u|--user|-U)\s*(?P<q>["']?)[^\s:"'@/]{1,64}:(?P<v>[^\s"'@]{1,256})(?P=q)"""
+    rb"""(?:-u|--user|-U)(?:[ \t]+|=)(?P<q>["']?)[^\s:"'@/]{1,64}:(?P<v>[^\s"'@]{1,256})(?P=q)"""
 )
 SECURE_STRING = re.compile(
-    rb"""(?i)convertto-securestring\s+(?:-string\s+)?(?P<q>["'])(?P<v>[^"'\n]{1,256})(?P=q)"""
+    rb"""(?i)convertto-securestring[ \t]+(?:-string[ \t]+)?(?P<q>["'])(?P<v>[^"'\n]{1,256})(?P=q)"""
 )
-UUID_ANY = re.compile(rb"(?<![\w-])[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}(?![\w-])")
+UUID_TAIL = re.compile(rb"-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-])")
+_HEX8 = re.compile(rb"[0-9a-fA-F]{8}")
 _UUID_TAG = re.compile(
     rb"(?i)(?:id|key|token|secret|guid|uuid|client|tenant|session|auth|account|subscription"
     rb"|app|application|credential|password|api|sig|nonce|license)\W{0,6}(?:[\w.\-]{0,40}\W{1,"
     rb"6})?$"
+    # A tenant in an identity provider's URL, or a UUID that is a URI's whole authority.
+    rb"|(?:microsoftonline\.com|/tenants|/subscriptions|/applications)/$|^[\w\-]*://$"
 )
+# COM class ids and project GUIDs are public identifiers of software, never credentials.
+_UUID_PUBLIC = re.compile(rb"(?i)(?:clsid|classid|projectguid|project\(\W*)\W{0,3}[{\w:=\"']*$")
+_SCHEME_BACK = re.compile(rb"[a-zA-Z0-9+.\-]{1,30}")
+_WORD = re.compile(rb"[\w]")
 
 
 def _decoded(value: bytes) -> str:
     return value.decode("utf-8", "replace")
 
 
+def _word_start(data: bytes, pos: int) -> bool:
+    return pos == 0 or not _WORD.match(data, pos - 1)
+
+
 def url_credentials(rule: Rule, data: bytes) -> Iterator[Span]:
-    for line in keyword_lines(rule.keywords, data):
-        for m in URL_CREDENTIALS.finditer(line.text):
-            password = _decoded(m.group("v"))
-            if is_placeholder(password) or is_reference(password) and password.isupper():
-                continue
-            yield line.start + m.start("v"), line.start + m.end("v")
+    for hit in keyword_hits(rule.keywords, data):
+        back = _SCHEME_BACK.match(data[max(0, hit - 30):hit][::-1])
+        if back is None:
+            continue
+        m = URL_CREDENTIALS.match(data, hit - back.end())
+        if m is None:
+            continue
+        password = _decoded(m.group("v"))
+        if is_placeholder(password) or (is_reference(password) and password.isupper()):
+            continue
+        yield m.span("v")
 
 
 def auth_header(rule: Rule, data: bytes) -> Iterator[Span]:
-    for line in keyword_lines(rule.keywords, data):
-        for m in AUTH_HEADER.finditer(line.text):
-            value = _decoded(m.group("v"))
-            scheme = m.group("scheme").lower()
-            min_len = 8 if scheme == b"basic" else 16
-            if is_placeholder(value) or not looks_random(value, min_len):
-                continue
-            if scheme == b"token" and not _header_context(line.text, m.start()):
-                continue
-            yield line.start + m.start("v"), line.start + m.end("v")
+    for hit in keyword_hits(rule.keywords, data):
+        m = AUTH_HEADER.match(data, hit)
+        if m is None or not _word_start(data, hit):
+            continue
+        value = _decoded(m.group("v"))
+        scheme = m.group("scheme").lower()
+        min_len = 8 if scheme == b"basic" else 16
+        if is_placeholder(value) or not looks_random(value, min_len):
+            continue
+        if scheme in (b"token", b"digest") and not _header_context(data, hit):
+            continue
+        yield m.span("v")
 
 
-def _header_context(text: bytes, pos: int) -> bool:
+def _header_context(data: bytes, pos: int) -> bool:
     """`token abc` is only a header value after `Authorization`: else it is prose."""
-    return b"authorization" in text[max(0, pos - 40):pos].lower()
+    return b"authorization" in data[max(0, pos - 40):pos].lower()
+
+
+# Where a command-line or SQL password can start, over lower-cased bytes, with the offset
+# to hand on. Each pattern starts with a literal, which `re` finds at memchr speed.
+_FLAGS = (rb"(?:password|passwd|pass|pwd|pw|secret|token|api-?key|access-token|auth-token"
+          rb"|client-secret|certfilepassword|keypass|storepass)")
+_COMMAND_ANCHORS: tuple[tuple[re.Pattern[bytes], int], ...] = (
+    (re.compile(rb"-" + _FLAGS + rb"[=: \t]"), 1),
+    (re.compile(rb"/" + _FLAGS + rb":"), 1),
+    (re.compile(rb"-p[^\s\-]"), 1),
+    (re.compile(rb"identified[ \t]"), 0),
+    (re.compile(rb"password[ \t]+['\"]"), 0),
+    (re.compile(rb"convertto-securestring[ \t]"), 0),
+    (re.compile(rb"-u[ \t=]"), 0),
+    (re.compile(rb"--user[ \t=]"), 0),
+)
+
+
+def command_hits(data: bytes) -> list[int]:
+    low = lowered(data)
+    return sorted({m.start() + skip for rx, skip in _COMMAND_ANCHORS for m in rx.finditer(low)})
 
 
 def command_password(rule: Rule, data: bytes) -> Iterator[Span]:
     """SQL `IDENTIFIED BY '...'`, `--password=...`, `-u user:pass`, ConvertTo-SecureString."""
-    for line in keyword_lines(rule.keywords, data):
-        for rx in (SQL_PASSWORD, CLI_FLAG, CLI_USER_PASS, SECURE_STRING):
-            for m in rx.finditer(line.text):
-                if rx is CLI_FLAG and m.group("flag").lower() == b"p" and not _mysql_like(
-                        line.text):
-                    continue
-                value = _decoded(m.group("v"))
-                if is_placeholder(value) or is_reference(value) or len(value) < 4:
-                    continue
-                yield line.start + m.start("v"), line.start + m.end("v")
+    del rule  # its keywords prefilter the blob; the anchor patterns find the places
+    low = lowered(data)
+    for hit in command_hits(data):
+        for m in _command_matches(data, low, hit):
+            value = _decoded(m.group("v"))
+            if is_placeholder(value) or is_reference(value) or len(value) < 4:
+                continue
+            if value.startswith("//"):
+                continue  # `-u http://host`: a URL, not user:password
+            yield m.span("v")
 
 
-def _mysql_like(text: bytes) -> bool:
-    """`-p` is a port or a path to most tools; it is a password where a user flag is given."""
-    return bool(re.search(rb"(?:^|\s)(?:-u\s*\S+|--user[=\s])", text))
+def _command_matches(data: bytes, low: bytes, hit: int) -> Iterator[re.Match[bytes]]:
+    if low.startswith((b"-u", b"--user"), hit) and (hit == 0 or data[hit - 1:hit].isspace()):
+        yield from _some(CLI_USER_PASS.match(data, hit))
+        return
+    while data[hit:hit + 1] == b"-":
+        hit += 1  # a `-pw` or `-p` keyword hit: look at the flag's name
+    before = data[max(0, hit - 2):hit]
+    sql_password = low.startswith(b"password", hit) and low[max(0, hit - 10):hit].rstrip(
+        ).endswith((b"with", b"encrypted"))
+    if low.startswith(b"identified", hit) or sql_password:
+        m = SQL_PASSWORD.match(data, hit)
+        if m is not None:
+            yield m
+    if low.startswith(b"convertto-securestring", hit):
+        yield from _some(SECURE_STRING.match(data, hit))
+    if before.endswith((b"-", b"/")) and _flag_start(data, hit):
+        if low.startswith(b"p", hit) and not low.startswith((b"pass", b"pw"), hit):
+            if _mysql_like(data, hit):
+                yield from _some(MYSQL_P.match(data, hit - 1))
+        else:
+            yield from _some(CLI_FLAG.match(data, hit))
+
+
+def _some(m: re.Match[bytes] | None) -> Iterator[re.Match[bytes]]:
+    if m is not None:
+        yield m
+
+
+def _flag_start(data: bytes, hit: int) -> bool:
+    """`--password`, `-password`, `/password:` at the start of a word."""
+    i = hit - 1
+    while i > 0 and data[i - 1:i] == b"-":
+        i -= 1
+    return i == 0 or data[i - 1:i] in (b" ", b"\t", b'"', b"'", b"`", b"(", b"\n")
+
+
+def _mysql_like(data: bytes, hit: int) -> bool:
+    """`-pSecret` is a password to the MySQL family of clients; to most tools `-p...` is a
+    port, a path or another flag."""
+    lo = data.rfind(b"\n", 0, hit) + 1
+    return bool(re.search(rb"(?i)\b(?:mysql\w*|mariadb\w*)\b", data[lo:hit]))
 
 
 def tagged_uuid(rule: Rule, data: bytes) -> Iterator[Span]:
     """A UUID named like a key, token, client or tenant id; placeholders like all-zero or
-    1234... UUIDs are left out."""
-    for line in keyword_lines(rule.keywords, data):
-        for m in UUID_ANY.finditer(line.text):
-            value = _decoded(m.group())
-            if not UUID.match(value) or _placeholder_uuid(value):
-                continue
-            if not _UUID_TAG.search(line.text[max(0, m.start() - 60):m.start()]):
-                continue
-            yield line.start + m.start(), line.start + m.end()
+    1234... UUIDs are left out. Found by its literal-led tail: far faster than a full scan."""
+    del rule  # the rule's keywords only prefilter the blob
+    for m in UUID_TAIL.finditer(data):
+        start = m.start() - 8
+        if start < 0 or not _HEX8.match(data, start):
+            continue
+        if start > 0 and (_WORD.match(data, start - 1) or data[start - 1:start] == b"-"):
+            continue
+        value = _decoded(data[start:m.end()])
+        if _placeholder_uuid(value):
+            continue
+        before = data[max(0, start - 80):start]
+        if _UUID_PUBLIC.search(before[-24:]) or not _UUID_TAG.search(before):
+            continue
+        yield start, m.end()
 
 
 def _placeholder_uuid(value: str) -> bool:
     compact = value.replace("-", "").lower()
     return len(set(compact)) <= 4 or entropy(compact) < 2.5 or is_placeholder(compact)
+
+
+JWK_PRIVATE = re.compile(
+    rb"""(?<![\w$])\\?["']?(?P<name>d|p|q|dp|dq|qi|k)\\?["']?[ \t]*[:=][ \t]*\\?["']"""
+    rb"""(?P<v>[A-Za-z0-9_\-]{16,})\\?["']"""
+)
+_JWK_WINDOW = 1500  # bytes either side of a `kty` member: one JSON Web Key object
+
+
+def jwk_private(rule: Rule, data: bytes) -> Iterator[Span]:
+    """The private members of a JSON Web Key (d, p, q, dp, dq, qi; k of a symmetric key)
+    near its `kty`: the key itself, whatever the variable around it is called."""
+    seen: set[Span] = set()
+    for hit in keyword_hits(rule.keywords, data):
+        lo, hi = max(0, hit - _JWK_WINDOW), hit + _JWK_WINDOW
+        for m in JWK_PRIVATE.finditer(data, lo, hi):
+            span = m.span("v")
+            if span not in seen and looks_random(_decoded(m.group("v")), 16):
+                seen.add(span)
+                yield span

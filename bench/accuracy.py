@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Accuracy benchmark: credscope against detect-secrets and Kingfisher on a CredData split.
+
+    python bench/accuracy.py [--split /work/shared/corpus/creddata-dev] [--no-peers]
+                             [--list fn 20] [--list unlabelled 30] [--per-rule]
+
+One invocation runs, on the same machine and the same data/ directory:
+  credscope      `credscope scan DATA --format sarif` (wall time includes interpreter start)
+  detect-secrets `detect-secrets scan --all-files` from bench/.peers, its JSON made SARIF
+  Kingfisher     `kingfisher scan --no-validate --format sarif` from bench/.peers
+and scores every SARIF with the shared scorer (score_creddata.py): precision, recall and F1
+overall, per category and for test/example scopes against the rest, plus the share of
+reported locations that no label covers. Peers come from bench/setup_peers.sh; a missing
+peer is reported and skipped. Outputs go to bench/.work/accuracy/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DEFAULT_SPLIT = Path("/work/shared/corpus/creddata-dev")
+DEFAULT_SCORER = Path("/work/shared/bench/score_creddata.py")
+PEERS = HERE / ".peers" / "bin"
+WORK = HERE / ".work" / "accuracy"
+
+
+def run_timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, check=False)
+    return time.perf_counter() - started, proc
+
+
+def credscope(data: Path, out: Path) -> float:
+    exe = Path(sys.executable).parent / "credscope"
+    raw = out.with_suffix(".raw.sarif")
+    seconds, proc = run_timed([str(exe), "scan", str(data), "--format", "sarif", "-o", str(raw),
+                               "--no-progress", "--no-baseline", "--fail-on", "never"])
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"credscope failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
+    out.write_text(json.dumps(expand_related(json.loads(raw.read_text()))))
+    return seconds
+
+
+def expand_related(doc: dict[str, Any]) -> dict[str, Any]:
+    """credscope groups every occurrence of one secret into one result (the others in
+    relatedLocations); the scorer reads `locations` only, so each occurrence becomes a
+    result of its own here."""
+    for run in doc.get("runs", []):
+        results = []
+        for res in run.get("results", []):
+            results.append(res)
+            for rel in res.get("relatedLocations", []):
+                results.append({**res, "locations": [rel], "relatedLocations": []})
+        run["results"] = results
+    return doc
+
+
+def detect_secrets(data: Path, out: Path) -> float | None:
+    exe = PEERS / "detect-secrets"
+    if not exe.exists():
+        return None
+    seconds, proc = run_timed([str(exe), "scan", "--all-files", "."], cwd=data)
+    baseline = json.loads(proc.stdout or b"{}")
+    results = [
+        {"ruleId": s["type"], "message": {"text": s["type"]},
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": f"data/{path}"},
+                                             "region": {"startLine": s["line_number"]}}}]}
+        for path, secrets in baseline.get("results", {}).items() for s in secrets
+    ]
+    write_sarif(out, "detect-secrets", results)
+    return seconds
+
+
+def kingfisher(data: Path, out: Path) -> float | None:
+    exe = PEERS / "kingfisher"
+    if not exe.exists():
+        return None
+    seconds, _ = run_timed([str(exe), "scan", str(data), "--no-validate", "--format", "sarif",
+                            "--output", str(out)])
+    return seconds if out.exists() else None
+
+
+def write_sarif(out: Path, tool: str, results: list[dict[str, Any]]) -> None:
+    doc = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": tool}},
+                                         "results": results}]}
+    out.write_text(json.dumps(doc))
+
+
+def score(scorer: Path, sarif: Path, split: Path, extra: list[str]) -> tuple[dict[str, Any], str]:
+    js = sarif.with_suffix(".score.json")
+    proc = subprocess.run([sys.executable, str(scorer), str(sarif), "--meta", str(split / "meta"),
+                           "--root", str(split), "--json", str(js), *extra],
+                          capture_output=True, text=True, check=True)
+    return json.loads(js.read_text()), proc.stdout
+
+
+def fmt(x: float | None) -> str:
+    return "   -  " if x is None else f"{x:6.3f}"
+
+
+def row(name: str, t: dict[str, Any]) -> str:
+    return (f"  {name[:30]:<30} {t['positives']:>5} {t['tp']:>5} {t['fp']:>5} {t['fn']:>5}  "
+            f"{fmt(t['precision'])} {fmt(t['recall'])} {fmt(t['f1'])}")
+
+
+def summary(name: str, seconds: float, res: dict[str, Any]) -> list[str]:
+    o, f = res["overall"], res["findings"]
+    share = f["unlabelled"] / f["locations"] if f["locations"] else 0.0
+    return [f"{name:<15} P {fmt(o['precision'])}  R {fmt(o['recall'])}  F1 {fmt(o['f1'])}  "
+            f"locations {f['locations']:>5}  unlabelled {f['unlabelled']:>4} ({share:5.1%})  "
+            f"wall {seconds:6.2f} s"]
+
+
+def details(res: dict[str, Any]) -> list[str]:
+    out = [f"  {'':<30} {'pos':>5} {'TP':>5} {'FP':>5} {'FN':>5}  {'prec':>6} {'recall':>6} "
+           f"{'F1':>6}", row("scope: test/example", res["scope"]["test_example"]),
+           row("scope: other", res["scope"]["other"]),
+           row("credential-bearing only", res["credential_bearing"])]
+    cats = sorted(res["category"].items(), key=lambda kv: -kv[1]["positives"])
+    out += [row(c, t) for c, t in cats if t["positives"] or t["fp"]]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--split", type=Path, default=DEFAULT_SPLIT)
+    ap.add_argument("--scorer", type=Path, default=DEFAULT_SCORER)
+    ap.add_argument("--no-peers", action="store_true", help="score credscope only")
+    ap.add_argument("--per-rule", action="store_true")
+    ap.add_argument("--list", nargs=2, action="append", default=[], metavar=("KIND", "N"))
+    args = ap.parse_args(argv)
+    WORK.mkdir(parents=True, exist_ok=True)
+    data = args.split / "data"
+    runs: list[tuple[str, float, Path]] = []
+    sarif = WORK / "credscope.sarif"
+    runs.append(("credscope", credscope(data, sarif), sarif))
+    if not args.no_peers:
+        for name, fn in (("detect-secrets", detect_secrets), ("kingfisher", kingfisher)):
+            out = WORK / f"{name}.sarif"
+            seconds = fn(data, out)
+            if seconds is None:
+                print(f"note: {name} is not installed in bench/.peers (bench/setup_peers.sh)")
+                continue
+            runs.append((name, seconds, out))
+    lines: list[str] = []
+    for i, (name, seconds, path) in enumerate(runs):
+        extra = ["--per-rule"] if args.per_rule and i == 0 else []
+        for kind, n in args.list if i == 0 else []:
+            extra += ["--list", kind, n]
+        res, text = score(args.scorer, path, args.split, extra)
+        lines += summary(name, seconds, res)
+        if i == 0:
+            lines += details(res)
+            if extra:
+                print(text)
+    ds = next((s for n, s, _ in runs if n == "detect-secrets"), None)
+    if ds:
+        lines.append(f"speed-up over detect-secrets: {ds / runs[0][1]:.1f}x")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Baselines: create/update/check/import, and identity that survives code moving."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from scanner import pipeline
+from scanner.baseline import BASELINE_NAME, load_baseline, sha1_hex
+from scanner.cli import app
+from scanner.matching.engine import ReEngine
+from tests.helpers import commit_all, git, github_token, init_repo, stripe_key
+
+KEY = stripe_key(seed="baseline")
+OTHER = stripe_key(seed="baseline-2")
+
+
+@pytest.fixture(autouse=True)
+def _re_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about baselines, not engines: skip compiling the hyperscan database
+    (both engines give identical findings by construction, see test_engine.py)."""
+    monkeypatch.setattr(pipeline, "make_engine", lambda rules, prefer="auto": ReEngine(rules))
+
+
+def cli(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def scan_json(path: Path, *extra: str) -> dict[str, Any]:
+    result = cli("scan", str(path), "--format", "json", "--no-progress", "--fail-on", "never",
+                 *extra)
+    assert result.exit_code == 0, result.output
+    doc: dict[str, Any] = json.loads(result.stdout)
+    return doc
+
+
+def active(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(f["ruleId"], f["path"]) for f in doc["findings"]]
+
+
+def baselined(doc: dict[str, Any]) -> list[str]:
+    return [f["path"] for f in doc["suppressed"] if f["suppression"]["kind"] == "baseline"]
+
+
+def repo_with_secret(tmp_path: Path) -> Path:
+    repo = init_repo(tmp_path / "repo")
+    (repo / "app").mkdir()
+    (repo / "app" / "settings.py").write_text(f"import os\n\nSTRIPE = '{KEY}'\n")
+    commit_all(repo, "add settings")
+    return repo
+
+
+def test_create_writes_fingerprints_without_lines_times_or_plaintext(tmp_path: Path) -> None:
+    repo = repo_with_secret(tmp_path)
+    result = cli("baseline", "create", str(repo), "--reason", "legacy, rotated in JIRA-1")
+    assert result.exit_code == 0, result.output
+    text = (repo / BASELINE_NAME).read_text()
+    doc = json.loads(text)
+    [entry] = doc["entries"]
+    assert entry["fingerprint"].startswith("v1:")
+    assert entry["rule"] == "stripe.secret-key"
+    assert entry["reason"] == "legacy, rotated in JIRA-1"
+    assert KEY not in text and KEY[8:] not in text
+    assert not {"line", "path", "date", "time", "commit", "timestamp"} & set(entry)
+    assert "2025" not in text  # the pinned git date never leaks in
+    # Deterministic: creating it again yields the same bytes (reviewable diffs).
+    assert cli("baseline", "create", str(repo), "--force", "--reason",
+               "legacy, rotated in JIRA-1").exit_code == 0
+    assert (repo / BASELINE_NAME).read_text() == text
+    # And it refuses to overwrite without --force, with a usage error, not a finding.
+    assert cli("baseline", "create", str(repo)).exit_code == 2
+
+
+def test_default_baseline_is_applied_and_still_counted(tmp_path: Path) -> None:
+    repo = repo_with_secret(tmp_path)
+    assert cli("baseline", "create", str(repo)).exit_code == 0
+    doc = scan_json(repo)
+    assert active(doc) == []
+    assert baselined(doc) == ["app/settings.py"]
+    assert doc["summary"]["suppressedBy"] == {"baseline": 1}
+    assert cli("scan", str(repo), "--no-progress").exit_code == 0
+    # --no-baseline turns it off; --baseline FILE applies one from elsewhere.
+    assert active(scan_json(repo, "--no-baseline")) == [("stripe.secret-key", "app/settings.py")]
+    moved = tmp_path / "elsewhere.json"
+    (repo / BASELINE_NAME).rename(moved)
+    assert active(scan_json(repo)) != []
+    assert baselined(scan_json(repo, "--baseline", str(moved))) == ["app/settings.py"]
+
+
+def test_baseline_survives_moves_and_a_squash_but_not_a_new_secret(tmp_path: Path) -> None:
+    repo = repo_with_secret(tmp_path)
+    base = git(repo, "rev-parse", "HEAD").strip()
+    assert cli("baseline", "create", str(repo)).exit_code == 0
+    commit_all(repo, "baseline")
+    settings = repo / "app" / "settings.py"
+
+    settings.write_text(f"import os\n\n\n# moved down\nX = 1\n\nSTRIPE = '{KEY}'\n")
+    commit_all(repo, "move to another line")
+    assert active(scan_json(repo)) == []
+    assert baselined(scan_json(repo)) == ["app/settings.py"]
+
+    (repo / "billing").mkdir()
+    git(repo, "mv", "app/settings.py", "billing/keys.py")
+    (repo / "billing" / "keys.py").write_text(f"KEYS = {{'stripe': '{KEY}'}}\n")
+    commit_all(repo, "move to another file")
+    assert active(scan_json(repo)) == []
+    assert baselined(scan_json(repo)) == ["billing/keys.py"]
+
+    git(repo, "reset", "--soft", base)
+    commit_all(repo, "squashed")
+    assert git(repo, "rev-list", "--count", "HEAD").strip() == "2"
+    for doc in (scan_json(repo), scan_json(repo, "--history")):
+        assert active(doc) == [], doc["findings"]
+        assert "billing/keys.py" in baselined(doc)
+    assert doc["staleBaseline"] == []
+
+    # A different secret on the very line the baselined one sat on is a new finding, and
+    # the entry whose secret is gone is reported stale.
+    (repo / "billing" / "keys.py").write_text(f"KEYS = {{'stripe': '{OTHER}'}}\n")
+    doc = scan_json(repo)
+    assert active(doc) == [("stripe.secret-key", "billing/keys.py")]
+    [entry] = load_baseline(repo / BASELINE_NAME).entries
+    assert doc["staleBaseline"] == [entry.fingerprint]
+    terminal = cli("scan", str(repo), "--no-progress").output
+    assert "stale" in terminal
+
+
+def test_update_and_check(tmp_path: Path) -> None:
+    repo = repo_with_secret(tmp_path)
+    assert cli("baseline", "create", str(repo), "--reason", "old").exit_code == 0
+    assert cli("baseline", "check", str(repo)).exit_code == 0
+
+    (repo / "app" / "settings.py").write_text(f"STRIPE = '{OTHER}'\n")
+    check = cli("baseline", "check", str(repo))
+    assert check.exit_code == 1
+    assert "1 findings not in it, 1 stale" in check.output
+    assert KEY not in check.output and OTHER not in check.output
+
+    result = cli("baseline", "update", str(repo), "--reason", "new one")
+    assert result.exit_code == 0, result.output
+    assert "1 added, 0 kept, 0 converted from detect-secrets, 1 stale removed" in result.output
+    [entry] = load_baseline(repo / BASELINE_NAME).entries
+    assert entry.reason == "new one"
+    assert cli("baseline", "check", str(repo), "--strict").exit_code == 0
+
+    # An entry nothing matches fails --strict only; plain check passes.
+    (repo / "app" / "settings.py").write_text("STRIPE = os.environ['STRIPE']\n")
+    assert cli("baseline", "check", str(repo)).exit_code == 0
+    assert cli("baseline", "check", str(repo), "--strict").exit_code == 1
+
+
+def test_a_broken_baseline_is_a_usage_error(tmp_path: Path) -> None:
+    repo = repo_with_secret(tmp_path)
+    (repo / BASELINE_NAME).write_text("{not json")
+    result = cli("scan", str(repo), "--no-progress")
+    assert result.exit_code == 2
+    assert BASELINE_NAME in result.output and "Traceback" not in result.output
+    (repo / BASELINE_NAME).write_text('{"results": {}}')
+    assert "baseline import" in cli("scan", str(repo), "--no-progress").output
+
+
+def test_import_a_real_detect_secrets_baseline(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    token = github_token(seed="import")
+    (repo / "pay.sh").write_text(f"curl -u {KEY}: https://api.stripe.com/v1/charges\n")
+    (repo / "gh.py").write_text(f'TOKEN = "{token}"\n')
+    git(repo, "add", "-A")
+    scanned = subprocess.run([sys.executable, "-m", "detect_secrets", "scan"], cwd=repo,
+                             check=True, capture_output=True, text=True)
+    # Kept outside the repository: its hashes are not credscope's business.
+    detect_baseline = tmp_path / ".secrets.baseline"
+    detect_baseline.write_text(scanned.stdout)
+    hashes = {r["hashed_secret"] for rs in json.loads(scanned.stdout)["results"].values()
+              for r in rs}
+    # detect-secrets keeps only part of a Stripe key: the import must match a leading part.
+    assert sha1_hex(KEY) not in hashes and sha1_hex(KEY[:32]) in hashes
+
+    before = scan_json(repo)
+    assert sorted(p for _, p in active(before)) == ["gh.py", "pay.sh"]
+    result = cli("baseline", "import", str(detect_baseline), "--baseline",
+                 str(repo / BASELINE_NAME))
+    assert result.exit_code == 0, result.output
+    imported = load_baseline(repo / BASELINE_NAME).entries
+    assert imported and all(e.sha1 and not e.fingerprint for e in imported)
+
+    after = scan_json(repo)
+    assert active(after) == []
+    assert sorted(baselined(after)) == ["gh.py", "pay.sh"]
+
+    # `update` turns the imported entries into fingerprints; the scan result is unchanged.
+    assert cli("baseline", "update", str(repo)).exit_code == 0
+    entries = load_baseline(repo / BASELINE_NAME).entries
+    assert all(e.fingerprint and not e.sha1 for e in entries)
+    assert len(entries) == 2
+    assert sorted(baselined(scan_json(repo))) == ["gh.py", "pay.sh"]

@@ -1,0 +1,109 @@
+"""The policy: defaults of design.md, per-rule overrides from [tool.credscope.policy], and bad
+entries that fail with file, key and reason (exit 2)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from scanner.classify.policy import Facts, Policy, severity_overrides
+from scanner.cli import app
+from scanner.errors import ConfigError
+from scanner.model import Capability, Environment, Flag, LocationClass, Severity, Tier, Verdict
+
+L, E = LocationClass, Environment
+IGNORED = frozenset({Flag.IGNORED_BUT_PRESENT})
+
+
+def facts(tier: Tier = Tier.WRITE, env: Environment = E.UNKNOWN, loc: LocationClass = L.SOURCE,
+          flags: frozenset[Flag] = frozenset(), caps: frozenset[Capability] = frozenset(),
+          staging: bool = False, inert: str = "") -> Facts:
+    return Facts(tier=tier, capabilities=caps, environment=env, location=loc, flags=flags,
+                 staging_path=staging, inert=inert)
+
+
+DEFAULTS = [
+    (facts(Tier.ADMIN, loc=L.DOCS), "admin-committed", Verdict.OVERPRIVILEGED, Severity.ERROR),
+    (facts(Tier.WRITE, caps=frozenset({Capability.DELETE_BACKUPS})), "admin-committed",
+     Verdict.OVERPRIVILEGED, Severity.ERROR),
+    (facts(Tier.ADMIN, E.PRODUCTION, L.CONFIG, staging=True), "production-in-nonprod",
+     Verdict.MISPLACED, Severity.ERROR),
+    (facts(Tier.READ, E.PRODUCTION, L.FIXTURES), "production-in-nonprod", Verdict.MISPLACED,
+     Severity.ERROR),
+    (facts(Tier.ADMIN, loc=L.CLIENT_BUNDLE), "client-bundle", Verdict.MISPLACED, Severity.ERROR),
+    (facts(Tier.PUBLIC, E.PRODUCTION, L.CLIENT_BUNDLE), "public-key", Verdict.OK, Severity.NOTE),
+    (facts(Tier.LIMITED, loc=L.AGENT_CONFIG), "agent-config", Verdict.AGENT_REACHABLE,
+     Severity.ERROR),
+    (facts(Tier.PUBLIC, loc=L.AGENT_CONFIG), "public-key", Verdict.OK, Severity.NOTE),
+    (facts(Tier.ADMIN, E.PRODUCTION, L.DOTENV, IGNORED), "admin-ignored",
+     Verdict.AGENT_REACHABLE, Severity.WARNING),
+    (facts(Tier.READ, E.PRODUCTION, L.DOTENV, IGNORED), "ignored-secret", Verdict.OK,
+     Severity.NOTE),
+    (facts(Tier.ADMIN, E.TEST, L.FIXTURES), "test-credential", Verdict.OK, Severity.NOTE),
+    (facts(Tier.WRITE, E.STAGING, L.CI, staging=True), "committed-secret", Verdict.EXPOSED,
+     Severity.WARNING),
+    (facts(Tier.ADMIN, inert="it has expired"), "inert", Verdict.OK, Severity.NOTE),
+    (facts(Tier.ADMIN, loc=L.SHELL_HISTORY), "shell-history", Verdict.AGENT_REACHABLE,
+     Severity.ERROR),
+    (facts(Tier.LIMITED, loc=L.SHELL_HISTORY), "shell-history-low", Verdict.AGENT_REACHABLE,
+     Severity.WARNING),
+    (facts(Tier.ADMIN, loc=L.CLI_CREDENTIALS), "cli-credentials-admin", Verdict.AGENT_REACHABLE,
+     Severity.WARNING),
+    (facts(Tier.READ, loc=L.CLI_CREDENTIALS), "cli-credentials", Verdict.OK, Severity.NOTE),
+]
+
+
+@pytest.mark.parametrize(("f", "rule", "verdict", "severity"), DEFAULTS,
+                         ids=[f"{d[1]}-{i}" for i, d in enumerate(DEFAULTS)])
+def test_default_policy(f: Facts, rule: str, verdict: Verdict, severity: Severity) -> None:
+    j = Policy().judge(f)
+    assert (j.policy_rule, j.verdict, j.severity) == (rule, verdict, severity)
+    assert j.why and "{" not in j.why
+
+
+def test_expired_reason_is_spelled_out() -> None:
+    assert Policy().judge(facts(inert="it has expired")).why.startswith("it has expired")
+
+
+def test_overrides_change_severity_switch_off_and_reword() -> None:
+    policy = Policy(severity_overrides({
+        "admin-committed": "warning",
+        "agent-config": {"severity": "note", "why": "we trust our agents"},
+        "inert": "off",
+    }, "pyproject.toml"))
+    assert policy.judge(facts(Tier.ADMIN)).severity is Severity.WARNING
+    agent = policy.judge(facts(Tier.LIMITED, loc=L.AGENT_CONFIG))
+    assert (agent.severity, agent.why) == (Severity.NOTE, "we trust our agents")
+    assert policy.judge(facts(Tier.ADMIN, inert="it has expired")).policy_rule == \
+        "admin-committed"
+
+
+@pytest.mark.parametrize(("policy", "fragment"), [
+    ({"no-such-rule": "error"}, "policy.no-such-rule: unknown policy rule"),
+    ({"admin-committed": "fatal"}, "policy.admin-committed: 'fatal' is not error"),
+    ({"admin-committed": 3}, "policy.admin-committed: 3 is not error"),
+    ({"agent-config": {"level": "note"}}, "policy.agent-config.level: unknown key"),
+    ({"agent-config": {"severity": "loud"}}, "policy.agent-config.severity: 'loud'"),
+    ({"agent-config": {"why": ""}}, "policy.agent-config.why: must be a non-empty string"),
+])
+def test_bad_policy_entries_name_file_key_and_reason(policy: dict[str, object],
+                                                     fragment: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        severity_overrides(policy, "/repo/pyproject.toml")
+    assert err.value.path == "/repo/pyproject.toml"
+    assert fragment in str(err.value)
+
+
+def test_bad_policy_entry_exits_2_through_the_cli(tmp_path: object) -> None:
+    from pathlib import Path
+
+    root = Path(str(tmp_path))
+    (root / "pyproject.toml").write_text(
+        '[tool.credscope.policy]\nadmin-committed = "loud"\n', encoding="utf-8")
+    (root / "app.py").write_text("x = 1\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["scan", str(root), "--no-progress"])
+    assert result.exit_code == 2, result.output
+    said = result.output + (result.stderr if result.stderr_bytes is not None else "")
+    assert str(root / "pyproject.toml") in said
+    assert "policy.admin-committed" in said and "'loud' is not error, warning, note or off" in said
+    assert "Traceback" not in said
