@@ -32,7 +32,8 @@ PEERS = HERE / ".peers" / "bin"
 WORK = HERE / ".work" / "accuracy"
 
 
-def run_timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+def run_timed(cmd: list[str], cwd: Path | None = None
+              ) -> tuple[float, subprocess.CompletedProcess[bytes]]:
     started = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, check=False)
     return time.perf_counter() - started, proc

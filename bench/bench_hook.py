@@ -85,11 +85,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--files", type=int, default=10)
     parser.add_argument("--tree", type=int, default=300)
+    parser.add_argument("--skip-cold", action="store_true", help="Only the no-op and warm runs.")
     args = parser.parse_args()
     hook = str(BIN / "credscope-hook")
     for label, entry, cold in (("pre-commit + no-op hook", "true", False),
                                ("credscope cold (cache emptied)", hook, True),
                                ("credscope warm", hook, False)):
+        if cold and args.skip_cold:
+            continue
         times = measure(entry, args, cold)
         print(f"{label:<32} median {statistics.median(times):.3f} s  "
               f"min {min(times):.3f}  max {max(times):.3f}  ({args.runs} runs, "

@@ -8,7 +8,6 @@ import string
 from pathlib import Path
 
 import pytest
-from helpers import github_token, npm_token, stripe_key, uuid4_like
 
 from scanner.classify.decoders.cloud import AZURITE_KEY
 from scanner.config import Config
@@ -16,6 +15,7 @@ from scanner.filters.placeholder import placeholder_reason
 from scanner.model import SuppressionKind
 from scanner.pipeline import build_stages, scan
 from scanner.sources.worktree import WorktreeSource
+from tests.helpers import github_token, npm_token, stripe_key, uuid4_like
 
 
 @pytest.mark.parametrize(("value", "why"), [

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner import parallel
 from scanner.config import Config
 from scanner.errors import SourceError
 from scanner.model import Finding, Flag, ScanResult
@@ -28,6 +29,10 @@ def _scan(repo: Path, **kw: object) -> ScanResult:
     opts = {k: kw.pop(k) for k in ("since", "rev_range", "include_stash") if k in kw}
     config = Config(root=repo, **kw)  # type: ignore[arg-type]
     return scan(config, HistorySource(config, **opts))  # type: ignore[arg-type]
+
+
+# jobs=1 streams (items); jobs=2 walks first and reads in planned shards (plan/read_shard).
+BOTH_PATHS = pytest.mark.parametrize("jobs", [1, 2], ids=["stream", "planned"])
 
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -57,10 +62,11 @@ def leaked_then_deleted(tmp_path: Path) -> tuple[Path, str, str]:
     return repo, key, leak
 
 
+@BOTH_PATHS
 def test_deleted_secret_is_found_once_as_history_only_with_its_first_commit(
-        leaked_then_deleted: tuple[Path, str, str]) -> None:
+        jobs: int, leaked_then_deleted: tuple[Path, str, str]) -> None:
     repo, key, leak = leaked_then_deleted
-    [finding] = _stripe(_scan(repo))
+    [finding] = _stripe(_scan(repo, jobs=jobs))
     assert finding.secret == key
     assert Flag.HISTORY_ONLY in finding.classification.flags
     assert finding.location.path == "settings.py"
@@ -87,7 +93,9 @@ def test_secret_that_survives_edits_is_not_history_only_and_first_seen_is_oldest
     assert finding.location.line == 1  # the location of the first-seen blob
 
 
-def test_secret_in_three_branches_is_one_finding_with_three_occurrences(tmp_path: Path) -> None:
+@BOTH_PATHS
+def test_secret_in_three_branches_is_one_finding_with_three_occurrences(jobs: int,
+                                                                       tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     (repo / "README.md").write_text("base\n")
     commit_all(repo, "base", date=D1)
@@ -98,7 +106,7 @@ def test_secret_in_three_branches_is_one_finding_with_three_occurrences(tmp_path
         (repo / f"{branch}.py").write_text(f'# {branch}\nKEY = "{key}"\n')
         shas[branch] = commit_all(repo, f"work on {branch}", date=date)
     run(repo, "checkout", "-q", "main")
-    result = _scan(repo)
+    result = _scan(repo, jobs=jobs)
     [finding] = _stripe(result)
     assert sorted(o.path for o in finding.occurrences) == [
         "feature-a.py", "feature-b.py", "feature-c.py"]
@@ -125,20 +133,21 @@ def test_every_unique_blob_is_read_once_however_often_it_recurs(tmp_path: Path) 
     assert finding.location.path == "a.py" and len(finding.occurrences) == 1
 
 
-def test_since_scans_only_the_new_commits(tmp_path: Path) -> None:
+@BOTH_PATHS
+def test_since_scans_only_the_new_commits(jobs: int, tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     old_key, new_key = stripe_key(seed="old"), stripe_key(seed="new")
     (repo / "old.py").write_text(f'K = "{old_key}"\n')
     base = commit_all(repo, "old", date=D1)
     (repo / "new.py").write_text(f'K = "{new_key}"\n')
     new = commit_all(repo, "new", date=D2)
-    result = _scan(repo, since=base)
+    result = _scan(repo, jobs=jobs, since=base)
     assert [f.secret for f in _stripe(result)] == [new_key]
     assert result.stats.blobs == 1
     assert _stripe(result)[0].first_seen.sha == new  # type: ignore[union-attr]
-    ranged = _scan(repo, rev_range=f"{base}..{new}")
+    ranged = _scan(repo, jobs=jobs, rev_range=f"{base}..{new}")
     assert [f.secret for f in _stripe(ranged)] == [new_key]
-    assert _scan(repo, since=new).stats.blobs == 0
+    assert _scan(repo, jobs=jobs, since=new).stats.blobs == 0
 
 
 def test_a_merge_introduces_only_its_own_resolution(tmp_path: Path) -> None:
@@ -207,7 +216,9 @@ def test_bare_repository_and_shallow_clone(leaked_then_deleted: tuple[Path, str,
     assert any("shallow clone" in n for n in result.notes)
 
 
-def test_missing_and_corrupt_objects_are_skipped_and_the_scan_goes_on(tmp_path: Path) -> None:
+@BOTH_PATHS
+def test_missing_and_corrupt_objects_are_skipped_and_the_scan_goes_on(jobs: int,
+                                                                      tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     keys = [stripe_key(seed=f"corrupt{i}") for i in range(3)]
     for i, key in enumerate(keys):
@@ -218,13 +229,14 @@ def test_missing_and_corrupt_objects_are_skipped_and_the_scan_goes_on(tmp_path: 
     garbage = _loose_object(repo, oids[1])
     garbage.chmod(0o644)
     garbage.write_bytes(b"this is not a zlib stream")
-    result = _scan(repo)
+    result = _scan(repo, jobs=jobs)
     assert [f.secret for f in _stripe(result)] == [keys[2]]
     unreadable = {s.path for s in result.skipped if s.kind == "unreadable"}
     assert unreadable == {"f0.py", "f1.py"}
 
 
-def test_a_git_that_dies_mid_stream_is_restarted(tmp_path: Path,
+@BOTH_PATHS
+def test_a_git_that_dies_mid_stream_is_restarted(jobs: int, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     repo = init_repo(tmp_path / "repo")
     keys = [stripe_key(seed=f"die{i}") for i in range(4)]
@@ -242,26 +254,29 @@ def test_a_git_that_dies_mid_stream_is_restarted(tmp_path: Path,
         return real(self, oid, limit)
 
     monkeypatch.setattr(git._CatFile, "receive", dying)
-    result = _scan(repo)
+    result = _scan(repo, jobs=jobs)
     assert sorted(f.secret for f in _stripe(result)) == sorted(k for i, k in enumerate(keys)
                                                                if i != 1)
     assert [s.path for s in result.skipped if s.kind == "unreadable"] == ["f1.py"]
 
 
-def test_large_and_binary_blobs_are_skipped_without_losing_the_stream(tmp_path: Path) -> None:
+@BOTH_PATHS
+def test_large_and_binary_blobs_are_skipped_without_losing_the_stream(jobs: int,
+                                                                      tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     (repo / "big.txt").write_bytes(b"x" * 300_000)
     (repo / "image.bin").write_bytes(b"\x89PNG\0\0" + b"\x01" * 100)
     key = stripe_key(seed="after-big")
     (repo / "z_after.py").write_text(f'K = "{key}"\n')
     commit_all(repo, "mixed", date=D1)
-    result = _scan(repo, max_file_size=100_000)
+    result = _scan(repo, jobs=jobs, max_file_size=100_000)
     assert {(s.path, s.kind) for s in result.skipped} == {("big.txt", "too-large"),
                                                           ("image.bin", "binary")}
     assert [f.secret for f in _stripe(result)] == [key]
 
 
-def test_submodules_symlinks_and_non_utf8_paths(tmp_path: Path) -> None:
+@BOTH_PATHS
+def test_submodules_symlinks_and_non_utf8_paths(jobs: int, tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo")
     key = stripe_key(seed="latin1")
     raw_name = b"caf\xe9.py"  # Latin-1, not UTF-8
@@ -270,7 +285,7 @@ def test_submodules_symlinks_and_non_utf8_paths(tmp_path: Path) -> None:
     commit_all(repo, "files", date=D1)
     run(repo, "update-index", "--add", "--cacheinfo", f"160000,{'1' * 40},vendor/lib")
     run(repo, "commit", "-q", "-m", "add a submodule", date=D2)
-    result = _scan(repo)
+    result = _scan(repo, jobs=jobs)
     [finding] = _stripe(result)
     assert os.fsencode(finding.location.path) == raw_name
     assert any("submodules (gitlinks) skipped" in n for n in result.notes)
@@ -313,10 +328,31 @@ def test_repository_config_and_inherited_git_environment_are_ignored(
     assert not marker.exists()
 
 
+def test_a_parallel_scan_finds_exactly_what_a_serial_one_finds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = init_repo(tmp_path / "repo")
+    for i in range(12):  # twelve commits, each leaking a key in a new file, some deleted later
+        (repo / f"m{i}.py").write_text(f'K = "{stripe_key(seed=f"par{i}")}"\n' + "x\n" * 500)
+        commit_all(repo, f"c{i}", date=f"2024-01-{i + 1:02d}T00:00:00+00:00")
+    for i in range(0, 12, 3):
+        (repo / f"m{i}.py").unlink()
+    commit_all(repo, "cleanup", date=D4)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)  # fork a pool even for this
+    serial, forked = _scan(repo, jobs=1), _scan(repo, jobs=2)
+
+    def facts(result: ScanResult) -> list[tuple[str, str | None, bool]]:
+        return [(f.secret, f.first_seen.sha if f.first_seen else None,
+                 Flag.HISTORY_ONLY in f.classification.flags) for f in _stripe(result)]
+
+    assert len(facts(serial)) == 12 and sum(h for *_, h in facts(serial)) == 4
+    assert facts(serial) == facts(forked)
+    assert serial.stats.blobs == forked.stats.blobs
+
+
 def test_progress_sees_blobs_and_bytes(leaked_then_deleted: tuple[Path, str, str]) -> None:
     repo, _, _ = leaked_then_deleted
     calls: list[tuple[int, int, str]] = []
-    config = Config(root=repo)
+    config = Config(root=repo, jobs=1)
     result = scan(config, HistorySource(config), build_stages(config),
                   progress=lambda n, size, path: calls.append((n, size, path)))
     assert calls[-1][0] == result.stats.blobs == 2

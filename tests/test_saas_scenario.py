@@ -165,13 +165,17 @@ def _decoys(repo: Repo) -> None:
 
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, ScanResult]:
-    import os
-
-    # module-scoped fixtures run outside the per-test env guard: pin git's identity here too
-    os.environ.setdefault("GIT_CONFIG_GLOBAL", "/dev/null")
-    repo = build(tmp_path_factory.mktemp("saas"))
-    config = Config(root=repo.root)
-    return repo, scan(config, WorktreeSource(config), build_stages(config))
+    # Built once for the module, outside the per-test environment guard: pin git here too.
+    with pytest.MonkeyPatch.context() as mp:
+        for var, value in {"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
+                           "GIT_AUTHOR_DATE": "2025-01-02T03:04:05+00:00",
+                           "GIT_COMMITTER_DATE": "2025-01-02T03:04:05+00:00",
+                           "CREDSCOPE_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))
+                           }.items():
+            mp.setenv(var, value)
+        repo = build(tmp_path_factory.mktemp("saas"))
+        config = Config(root=repo.root)
+        return repo, scan(config, WorktreeSource(config), build_stages(config))
 
 
 def _by_secret(result: ScanResult) -> dict[str, Finding]:

@@ -52,11 +52,12 @@ def git_command(args: Sequence[str]) -> list[str]:
     return ["git", *SAFE_CONFIG, *args]
 
 
-def run_git(args: Sequence[str], cwd: Path, *, check: bool = True) -> bytes:
+def run_git(args: Sequence[str], cwd: Path, *, check: bool = True,
+            input: bytes | None = None) -> bytes:
     try:
         proc = subprocess.run(
             git_command(args), cwd=cwd, env=git_env(), capture_output=True, check=False,
-            stdin=subprocess.DEVNULL,
+            input=input, stdin=subprocess.DEVNULL if input is None else None,
         )
     except FileNotFoundError:
         raise SourceError("git is not installed or not on PATH") from None
@@ -232,6 +233,15 @@ def index_changes(workdir: Path, against_head: bool) -> Iterator[tuple[bytes, by
         fields = meta.split(b" ")
         if len(fields) == 3 and fields[2] == b"0":
             yield fields[0], fields[1], path
+
+
+def blob_sizes(workdir: Path, oids: Sequence[bytes]) -> list[int]:
+    """Each object's size from one `cat-file --batch-check` (-1 when git cannot find it)."""
+    if not oids:
+        return []
+    out = run_git(["cat-file", "--batch-check=%(objectsize)"], workdir,
+                  input=b"\n".join(oids) + b"\n")
+    return [int(line) if line.isdigit() else -1 for line in out.splitlines()]
 
 
 T = TypeVar("T")

@@ -9,12 +9,13 @@ blob of HEAD's tree: judged per secret, because a secret can survive edits to it
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from scanner.config import Config
 from scanner.errors import SourceError
 from scanner.model import Blob, Finding, Flag, Skipped
+from scanner.parallel import Plan
 from scanner.paths import matches_any
 from scanner.sources import git
 from scanner.sources.worktree import is_binary
@@ -50,12 +51,28 @@ class HistorySource:
         return self._notes
 
     def items(self) -> Iterator[Blob | Skipped]:
-        self._describe_repository()
-        if self.repo.head is not None:
-            self._head_blobs = git.tree_blob_ids(self.repo.workdir)
-        changes = self._first_seen(git.log_changes(self.repo.workdir, self._revs))
+        """Stream: one walk, one reader, nothing held but the set of blob ids seen."""
+        self._prepare()
+        yield from self.read_shard(self._first_seen(self._walk()))
+        self._describe_skipped_entries()
+
+    def plan(self, target_shards: int) -> Plan:
+        """For a parallel scan (scanner.parallel): walk the history first, then hand each
+        worker a contiguous run of blobs, balanced by size, to read with its own git."""
+        self._prepare()
+        changes = list(self._first_seen(self._walk()))
+        self._describe_skipped_entries()
+        sizes = git.blob_sizes(self.repo.workdir, [c.oid for c in changes])
         limit = self.config.max_file_size
-        for change, content in git.read_blobs(self.repo.workdir, changes, _oid, limit):
+        skipped = [Skipped(c.path, f"larger than max-file-size ({n:,} bytes)", "too-large")
+                   for c, n in zip(changes, sizes, strict=True) if n > limit]
+        kept = [(c, max(n, 0)) for c, n in zip(changes, sizes, strict=True) if n <= limit]
+        total = sum(n for _, n in kept)
+        return Plan(skipped, _shards(kept, total, target_shards), total)
+
+    def read_shard(self, shard: Iterable[git.Change]) -> Iterator[Blob | Skipped]:
+        limit = self.config.max_file_size
+        for change, content in git.read_blobs(self.repo.workdir, shard, _oid, limit):
             if isinstance(content, git.Unreadable):
                 yield Skipped(change.path, content.reason, content.kind)
             elif is_binary(content):
@@ -63,7 +80,14 @@ class HistorySource:
             else:
                 yield Blob(change.path, content, blob_id=change.oid.decode(),
                            commit=change.commit)
-        self._describe_skipped_entries()
+
+    def _prepare(self) -> None:
+        self._describe_repository()
+        if self.repo.head is not None:
+            self._head_blobs = git.tree_blob_ids(self.repo.workdir)
+
+    def _walk(self) -> Iterator[git.Change]:
+        return git.log_changes(self.repo.workdir, self._revs)
 
     def _first_seen(self, changes: Iterator[git.Change]) -> Iterator[git.Change]:
         """Each blob once, at the first (oldest) commit and path that introduced it."""
@@ -114,6 +138,21 @@ class HistorySource:
 
 def _entries(n: int) -> str:
     return f"{n} entr{'y' if n == 1 else 'ies'}"
+
+def _shards(sized: list[tuple[git.Change, int]], total: int, target: int
+            ) -> list[list[git.Change]]:
+    """Contiguous runs (history order keeps git's delta cache warm) of about equal bytes."""
+    per_shard = max(total // max(target, 1), 1)
+    shards: list[list[git.Change]] = [[]]
+    filled = 0
+    for change, size in sized:
+        if filled >= per_shard:
+            shards.append([])
+            filled = 0
+        shards[-1].append(change)
+        filled += size
+    return [s for s in shards if s]
+
 
 def _oid(change: git.Change) -> bytes:
     return change.oid

@@ -47,6 +47,9 @@ class WorktreeSource:
             raise SourceError("path does not exist", path=str(config.root))
         self.root = str(config.root)
         self._paths = paths
+        # A scan of named files sees only part of the tree: baseline entries for other files
+        # are not stale (filters.baseline reads this).
+        self.partial = paths is not None or self.base.is_file()
         self._notes: list[str] = []
         self._ignored_files: frozenset[str] = frozenset()
         self._ignored_dirs: tuple[str, ...] = ()

@@ -1,5 +1,6 @@
 """Generic credentials: passwords, keyed assignments, URL and header credentials, tagged
-UUIDs, and detect-secrets' plugins, as credscope rule plugins (rules/generic.toml).
+UUIDs, JWK members, and detect-secrets' plugins, as credscope rule plugins
+(rules/generic.toml, docs/generic.md).
 
 Nothing registers on import: `register_generic_plugins()` puts the plugin functions into the
 engine's PLUGINS registry explicitly and returns the rules of any user detect-secrets plugin
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scanner.matching import detect_secrets_bridge as bridge
 from scanner.matching.engine import PLUGINS, PluginFn
 from scanner.matching.generic import assignments, shapes
 from scanner.matching.schema import Rule
 
+# Code detectors by plugin name (a rule's kind is "plugin:<name>").
 GENERIC_PLUGINS: dict[str, PluginFn] = {
     "password-assignment": assignments.password_plugin,
     "secret-assignment": assignments.secret_plugin,
@@ -23,14 +24,18 @@ GENERIC_PLUGINS: dict[str, PluginFn] = {
     "command-password": shapes.command_password,
     "tagged-uuid": shapes.tagged_uuid,
     "jwk-private": shapes.jwk_private,
-    **{name: bridge.builtin_plugin(name) for name in bridge.BUILTIN},
 }
 
 
 def register_generic_plugins(custom_plugin_files: tuple[Path, ...] = ()) -> tuple[Rule, ...]:
-    """Register every generic plugin in engine.PLUGINS; load the user's detect-secrets plugin
-    files and return their rules (each registered under its own plugin name)."""
+    """Register every generic plugin (ours and detect-secrets') in engine.PLUGINS; load the
+    user's detect-secrets plugin files and return their rules (each registered under its own
+    plugin name)."""
+    # The bridge imports this package's helpers, so it is imported here, not at the top.
+    from scanner.matching import detect_secrets_bridge as bridge
+
     PLUGINS.update(GENERIC_PLUGINS)
+    PLUGINS.update({name: bridge.builtin_plugin(name) for name in bridge.BUILTIN})
     extra = bridge.custom_rules(custom_plugin_files) if custom_plugin_files else []
     for rule, plugin in extra:
         PLUGINS[rule.kind.removeprefix("plugin:")] = plugin

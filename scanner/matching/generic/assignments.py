@@ -10,6 +10,7 @@ placeholder, a template hole or a reference to something else (placeholders.py).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,11 +105,11 @@ def key_family(key: str) -> str | None:
     for i, word in enumerate(words):
         if _is_password_word(word):
             tail = words[i + 1:]
-            if len(tail) > 1 or tail and tail[-1] in NOT_SECRET_SUFFIX:
+            if len(tail) > 1 or (tail and tail[-1] in NOT_SECRET_SUFFIX):
                 return None
             return "password"
     last = words[-1]
-    if last in ("salt", "nonce", "seed") or last in BARE_KEY_WORDS and len(words) == 1:
+    if last in ("salt", "nonce", "seed") or (last in BARE_KEY_WORDS and len(words) == 1):
         return "key"
     if last in NOT_SECRET_SUFFIX:
         return None
@@ -121,7 +122,7 @@ def key_family(key: str) -> str | None:
         words[-2] in KEY_QUALIFIERS
     ):
         return "secret"
-    if last in BARE_KEY_WORDS or last.endswith("key") and len(last) <= 6:
+    if last in BARE_KEY_WORDS or (last.endswith("key") and len(last) <= 6):
         return "key"  # nkey, pkey, skey, hmackey: a compound key name
     return None
 
@@ -180,10 +181,20 @@ def candidates(data: bytes, hits: list[int], families: frozenset[str]) -> Iterat
 _UNQUOTED_END = re.compile(rb"""[ \t]*(?:$|[,;})\]&#\r\n<]|//|\\n)|["'`]""")
 
 
+def _shell_style(m: re.Match[bytes]) -> bool:
+    """`KEY=value next-arg`: with no space around `=`, a word ends at the next space (shell
+    and docker `-e` variables, msfvenom and sqlmap options)."""
+    if "sep" not in m.re.groupindex or m.group("sep") != b"=":
+        return False
+    return m.end("key") == m.start("sep") and m.end("sep") == m.start("uv")
+
+
 def _candidate(m: re.Match[bytes]) -> Candidate | None:
     for group, quoted in (("ev", True), ("qv", True), ("uv", False), ("xv", False)):
         if group in m.re.groupindex and m.start(group) >= 0:
-            if group == "uv" and not _UNQUOTED_END.match(m.string, m.end(group)):
+            if group == "uv" and not _UNQUOTED_END.match(m.string, m.end(group)) and not (
+                _shell_style(m)
+            ):
                 return None  # `password = ConvertTo-SecureString '...'`: an expression
             if group == "uv" and m.string[m.start() - 1:m.start()] == b"(" and m.string[
                     m.end(group):m.end(group) + 1] == b")":
@@ -220,7 +231,7 @@ def accept(family: str, value: str, quoted: bool) -> bool:
         return 4 <= len(value) <= 64
     if _DOTTED_NAME.match(value) or "[" in value or "{" in value or _FILE_NAME.search(value):
         return False  # iris.jwt.claims, .user[0].role, dir/file.crc: names, not secrets
-    if not quoted and _SNAKE.match(value) or is_byte_sequence(value):
+    if (not quoted and _SNAKE.match(value)) or is_byte_sequence(value):
         return False
     if family == "secret":
         return len(value) >= 8 and not is_wordlike(value) and not _CONSTANT_WORDS.match(value)
@@ -233,7 +244,7 @@ def is_byte_sequence(value: str) -> bool:
     if len(pairs) < 8 or not all(re.fullmatch(r"[0-9a-fA-F]{2}", p) for p in pairs):
         return False
     nums = [int(p, 16) for p in pairs]
-    return all(b - a == 1 for a, b in zip(nums, nums[1:]))
+    return all(b - a == 1 for a, b in itertools.pairwise(nums))
 
 
 def is_path(value: str) -> bool:

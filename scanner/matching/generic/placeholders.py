@@ -26,6 +26,8 @@ PLACEHOLDER_WORDS = frozenset({
     "string", "str", "bytes", "int", "bool", "boolean", "number", "object", "any", "self",
     "this", "new", "function", "return", "required", "optional", "invalid", "valid", "wrong",
     "bad", "good", "correct", "incorrect", "old", "current", "confirm", "text",
+    "toor", "client", "server", "hunter2", "trustno1", "iloveyou", "monkey", "dragon", "master",
+    "sesame",
 })
 # Fragments that mark a value as an example or a stand-in wherever they sit in it.
 PLACEHOLDER_PARTS = (

@@ -71,6 +71,8 @@ def url_credentials(rule: Rule, data: bytes) -> Iterator[Span]:
         password = _decoded(m.group("v"))
         if is_placeholder(password) or (is_reference(password) and password.isupper()):
             continue
+        if password == _decoded(m.group("user")) or re.match(r"^\d{1,5}\\?$", password):
+            continue  # user:user@ (a test value) or host:port\@host (not userinfo at all)
         yield m.span("v")
 
 
@@ -136,8 +138,8 @@ def _command_matches(data: bytes, low: bytes, hit: int) -> Iterator[re.Match[byt
     while data[hit:hit + 1] == b"-":
         hit += 1  # a `-pw` or `-p` keyword hit: look at the flag's name
     before = data[max(0, hit - 2):hit]
-    sql_password = low.startswith(b"password", hit) and low[max(0, hit - 10):hit].rstrip(
-        ).endswith((b"with", b"encrypted"))
+    sql_password = low.startswith(b"password", hit) and bool(
+        re.search(rb"\b(?:with|encrypted|login)\b", low[max(0, hit - 30):hit]))
     if low.startswith(b"identified", hit) or sql_password:
         m = SQL_PASSWORD.match(data, hit)
         if m is not None:

@@ -37,7 +37,7 @@ def looks_random(value: str, min_len: int) -> bool:
 
 # The commonest letter pairs of English text: words are made of them, random strings mostly
 # are not (a random pair is in this set about one time in three).
-_COMMON_BIGRAMS = frozenset("""
+_BIGRAM_TEXT = """
 th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io le ve
 co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur ca el ta la ns di fo ho pe ec pr no
 ct us ac ot il tr ly nc et ut ss so rs un lo wa ge ie wh ee wi em ad ol rt po we na ul ni ts
@@ -46,7 +46,8 @@ sa ay ex ke fr oo av ag if ap gr od bo sp rd do uc bu ei ov by rm ep tt oc fa ef
 da yo cr cl du ga qu ue ff ba ey ls va um pp ua up lu go ht ru ug ds lt pi rc rr eg au ck ew
 mu br bi pt ak pu ui rg ib tl ny ki rk ys ob mm fu ph og ms ye ud mb ip ub oi rl gu dr hr cc
 tw ft wn nu af hu nn eo vo rv nf xp gn sm fl iz ok nl my gl aw ju oa eq sy sl ps jo lf nv je
-nk kn gs dy hy ze ks xt""".split())
+nk kn gs dy hy ze ks xt"""
+_COMMON_BIGRAMS = frozenset(_BIGRAM_TEXT.split())
 
 
 def is_wordlike(value: str) -> bool:
