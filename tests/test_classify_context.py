@@ -160,3 +160,13 @@ def test_unknown_tier_ranks_as_worst_case_and_says_so() -> None:
                   "src/a.py")
     assert c.tier is Tier.UNKNOWN and c.worst_case is Tier.ADMIN
     assert "UNKNOWN (worst case ADMIN)" in c.reason and c.verdict is Verdict.OVERPRIVILEGED
+
+
+def test_environment_from_structured_label() -> None:
+    from scanner.classify.environment import label_environment
+    from scanner.model import Environment
+
+    assert label_environment("[prod] aws_secret_access_key") is Environment.PRODUCTION
+    assert label_environment("mcpServers.github-staging.env.TOKEN") is Environment.STAGING
+    assert label_environment("[default] aws_secret_access_key") is Environment.UNKNOWN
+    assert label_environment(None) is Environment.UNKNOWN

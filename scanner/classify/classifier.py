@@ -41,7 +41,7 @@ class DefaultClassifier:
         scope = decoded.scope or rule.scope
         caps = decoded.capabilities if decoded.capabilities is not None else rule.capabilities
         env, env_why = environment.resolve(decoded.environment, rule.environment, around,
-                                           blob.path, location)
+                                           blob.path, location, blob.label_at(match.start))
         evidence += [e for e in (where_why, env_why) if e]
         inert = _inert(decoded)
         facts = Facts(tier=worst, capabilities=frozenset(caps), environment=env,

@@ -57,8 +57,22 @@ def host_environment(around: Surroundings) -> tuple[Environment, str]:
     return Environment.UNKNOWN, ""
 
 
+_LABEL_PART = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def label_environment(label: str | None) -> Environment:
+    """A structured file's label names the profile, server or context holding the value:
+    "[prod] aws_secret_access_key", "mcpServers.github-staging.env.TOKEN"."""
+    for part in _LABEL_PART.findall(label or ""):
+        env = key_environment(part)
+        if env is not Environment.UNKNOWN:
+            return env
+    return Environment.UNKNOWN
+
+
 def resolve(decoded: Environment | None, rule_env: Environment, around: Surroundings,
-            path: str, location: LocationClass) -> tuple[Environment, str]:
+            path: str, location: LocationClass, label: str | None = None,
+            ) -> tuple[Environment, str]:
     """(environment, the evidence sentence that decided it)."""
     if decoded is not None and decoded is not Environment.UNKNOWN:
         return decoded, f"environment {decoded} from the token itself"
@@ -67,6 +81,9 @@ def resolve(decoded: Environment | None, rule_env: Environment, around: Surround
     from_key = key_environment(around.key)
     if from_key is not Environment.UNKNOWN:
         return from_key, f"environment {from_key} from the name {around.key}"
+    from_label = label_environment(label)
+    if from_label is not Environment.UNKNOWN:
+        return from_label, f"environment {from_label} from where it is stored: {label}"
     from_host, host = host_environment(around)
     if from_host is not Environment.UNKNOWN:
         return from_host, f"environment {from_host} from the host {host} beside it"
