@@ -152,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             runs.append((name, seconds, out))
     lines: list[str] = []
+    detail: list[str] = []
     for i, (name, seconds, path) in enumerate(runs):
         extra = ["--per-rule"] if args.per_rule and i == 0 else []
         for kind, n in args.list if i == 0 else []:
@@ -159,12 +160,13 @@ def main(argv: list[str] | None = None) -> int:
         res, text = score(args.scorer, path, args.split, extra)
         lines += summary(name, seconds, res)
         if i == 0:
-            lines += details(res)
+            detail = ["", "credscope in detail:", *details(res)]
             if extra:
                 print(text)
     ds = next((s for n, s, _ in runs if n == "detect-secrets"), None)
     if ds:
-        lines.append(f"speed-up over detect-secrets: {ds / runs[0][1]:.1f}x")
+        lines.append(f"credscope is {ds / runs[0][1]:.1f}x faster than detect-secrets")
+    lines += detail
     print("\n".join(lines))
     return 0
 

@@ -16,11 +16,12 @@ from scanner import parallel
 from scanner.config import Config
 from scanner.errors import SourceError
 from scanner.model import Finding, Flag, ScanResult
-from scanner.pipeline import build_stages, scan
+from scanner.pipeline import scan
 from scanner.sources import git
 from scanner.sources.history import HistorySource
 from tests.helpers import commit_all, init_repo, stripe_key
 from tests.helpers import git as run
+from tests.test_staged import stripe_stages
 
 D1, D2, D3, D4 = (f"2024-0{m}-01T12:00:00+00:00" for m in (1, 2, 3, 4))
 
@@ -28,7 +29,7 @@ D1, D2, D3, D4 = (f"2024-0{m}-01T12:00:00+00:00" for m in (1, 2, 3, 4))
 def _scan(repo: Path, **kw: object) -> ScanResult:
     opts = {k: kw.pop(k) for k in ("since", "rev_range", "include_stash") if k in kw}
     config = Config(root=repo, **kw)  # type: ignore[arg-type]
-    return scan(config, HistorySource(config, **opts))  # type: ignore[arg-type]
+    return scan(config, HistorySource(config, **opts), stripe_stages())  # type: ignore[arg-type]
 
 
 # jobs=1 streams (items); jobs=2 walks first and reads in planned shards (plan/read_shard).
@@ -353,7 +354,7 @@ def test_progress_sees_blobs_and_bytes(leaked_then_deleted: tuple[Path, str, str
     repo, _, _ = leaked_then_deleted
     calls: list[tuple[int, int, str]] = []
     config = Config(root=repo, jobs=1)
-    result = scan(config, HistorySource(config), build_stages(config),
+    result = scan(config, HistorySource(config), stripe_stages(),
                   progress=lambda n, size, path: calls.append((n, size, path)))
     assert calls[-1][0] == result.stats.blobs == 2
     assert calls[-1][1] == result.stats.bytes > 0

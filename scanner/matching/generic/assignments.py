@@ -26,7 +26,7 @@ _QUOTED = (
     rb"""(?:\\(?P<eq>["'])(?P<ev>(?:(?!\\(?P=eq)).){1,400}?)\\(?P=eq)"""
     rb"""|(?P<q>["'`])(?P<qv>(?:\\.|(?!(?P=q))[^\\\n]){1,400}?)(?P=q))"""
 )
-_UNQUOTED = rb"""(?P<uv>[^\s"'`,;)}\]<>|&]{1,200})"""
+_UNQUOTED = rb"""(?P<uv>[^\s"'`,;)}\]<>|&\\]{1,200})"""
 _KEY = rb"""(?P<key>[A-Za-z_@$][\w.\-$]{0,80}?)"""
 ASSIGNMENT = re.compile(
     _KEY + rb"""(?P<kq>\\?["'])?[ \t]*\]?[ \t]*"""
@@ -178,7 +178,7 @@ def candidates(data: bytes, hits: list[int], families: frozenset[str]) -> Iterat
                 break
 
 
-_UNQUOTED_END = re.compile(rb"""[ \t]*(?:$|[,;})\]&#\r\n<]|//|\\n)|["'`]""")
+_UNQUOTED_END = re.compile(rb"""[ \t]*(?:$|[,;})\]&#\r\n<]|//|\\[nr])|["'`]""")
 
 
 def _shell_style(m: re.Match[bytes]) -> bool:

@@ -26,8 +26,8 @@ SQL_PASSWORD = re.compile(
     rb"""(?P<q>["'])(?P<v>[^"'\n]{1,256})(?P=q)"""
 )
 CLI_FLAG = re.compile(
-    rb"""(?i)(?P<flag>password|passwd|pass|pwd|pw|secret|token|api-?key|access-token|"""
-    rb"""auth-token|client-secret|certfilepassword|keypass|storepass)"""
+    rb"""(?i)(?P<flag>[a-z-]{0,24}?(?:password|passwd|pass|pwd)|pw|secret|token|api-?key"""
+    rb"""|access-token|auth-token|client-secret)"""
     rb"""(?:[=:]|[ \t]+)(?P<q>["']?)(?P<v>[^\s"'`]{1,256})(?P=q)"""
 )
 MYSQL_P = re.compile(rb"""-p(?P<q>["']?)(?P<v>[^\s"'`-][^\s"'`]{0,255})(?P=q)""")
@@ -98,8 +98,9 @@ def _header_context(data: bytes, pos: int) -> bool:
 
 # Where a command-line or SQL password can start, over lower-cased bytes, with the offset
 # to hand on. Each pattern starts with a literal, which `re` finds at memchr speed.
-_FLAGS = (rb"(?:password|passwd|pass|pwd|pw|secret|token|api-?key|access-token|auth-token"
-          rb"|client-secret|certfilepassword|keypass|storepass)")
+# `--password`, `--db-password`, `/credpassword`, `-pw`, `--api-key`, `-storepass`...
+_FLAGS = (rb"(?:[a-z-]{0,24}?(?:password|passwd|pass|pwd)|pw|secret|token|api-?key"
+          rb"|access-token|auth-token|client-secret)")
 _COMMAND_ANCHORS: tuple[tuple[re.Pattern[bytes], int], ...] = (
     (re.compile(rb"-" + _FLAGS + rb"[=: \t]"), 1),
     (re.compile(rb"/" + _FLAGS + rb":"), 1),
@@ -147,11 +148,11 @@ def _command_matches(data: bytes, low: bytes, hit: int) -> Iterator[re.Match[byt
     if low.startswith(b"convertto-securestring", hit):
         yield from _some(SECURE_STRING.match(data, hit))
     if before.endswith((b"-", b"/")) and _flag_start(data, hit):
-        if low.startswith(b"p", hit) and not low.startswith((b"pass", b"pw"), hit):
-            if _mysql_like(data, hit):
-                yield from _some(MYSQL_P.match(data, hit - 1))
-        else:
-            yield from _some(CLI_FLAG.match(data, hit))
+        flag = CLI_FLAG.match(data, hit)
+        if flag is not None:
+            yield flag
+        elif low.startswith(b"p", hit) and _mysql_like(data, hit):
+            yield from _some(MYSQL_P.match(data, hit - 1))
 
 
 def _some(m: re.Match[bytes] | None) -> Iterator[re.Match[bytes]]:
