@@ -86,6 +86,9 @@ def load_baseline(path: Path) -> Baseline:
         raise BaselineError(f"cannot read baseline: {err}", path=str(path)) from None
     except json.JSONDecodeError as err:
         raise BaselineError(f"baseline is not valid JSON: {err}", path=str(path)) from None
+    except RecursionError:  # json recurses per nested array/object: a corrupt or hostile file
+        raise BaselineError("baseline is not valid JSON: nested too deeply",
+                            path=str(path)) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("entries"), list):
         raise BaselineError("not a credscope baseline (no \"entries\" list); a detect-secrets "
                             "baseline is converted with `credscope baseline import`",
@@ -219,10 +222,16 @@ def import_detect_secrets(source: Path, path: Path) -> Outcome:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise BaselineError(f"cannot read detect-secrets baseline: {err}",
                             path=str(source)) from None
+    except RecursionError:
+        raise BaselineError("cannot read detect-secrets baseline: nested too deeply",
+                            path=str(source)) from None
     results = raw.get("results") if isinstance(raw, dict) else None
     if not isinstance(results, dict):
         raise BaselineError("not a detect-secrets baseline (no \"results\" object)",
                             path=str(source))
+    bad = next((f for f, items in results.items() if not isinstance(items, list | None)), None)
+    if bad is not None:
+        raise BaselineError(f"results for {bad!r} must be a list", path=str(source))
     existing = load_baseline(path).entries if path.exists() else ()
     imported = [_imported(filename, item, source)
                 for filename, items in sorted(results.items()) for item in items or ()]
@@ -233,7 +242,9 @@ def import_detect_secrets(source: Path, path: Path) -> Outcome:
 
 
 def _imported(filename: str, item: Any, source: Path) -> Entry:
-    if not isinstance(item, dict) or not isinstance(item.get("hashed_secret"), str):
+    # An empty hash would be written as an entry that the baseline reader then rejects.
+    if not isinstance(item, dict) or not isinstance(item.get("hashed_secret"), str) \
+            or not item["hashed_secret"]:
         raise BaselineError(f"result for {filename!r} has no hashed_secret", path=str(source))
     kind = item.get("type") if isinstance(item.get("type"), str) else "secret"
     audited = {True: "; audited as a real secret", False: "; audited as not a secret"}

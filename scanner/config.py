@@ -132,6 +132,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read: {err}", path=str(path)) from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"invalid TOML: {err}", path=str(path)) from None
+    except RecursionError:  # tomllib recurses per nested array/table: a hostile file
+        raise ConfigError("invalid TOML: nested too deeply", path=str(path)) from None
 
 
 def _from_table(root: Path, path: Path, table: dict[str, Any]) -> Config:

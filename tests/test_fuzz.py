@@ -4,6 +4,7 @@ either succeeds or raises one of the documented ScannerError subclasses; nothing
 from __future__ import annotations
 
 import json
+import os
 import string
 import tempfile
 from pathlib import Path
@@ -29,6 +30,16 @@ FUZZ_INPUTS: dict[str, int] = {}
 
 def tried(boundary: str, n: int = 1) -> None:
     FUZZ_INPUTS[boundary] = FUZZ_INPUTS.get(boundary, 0) + n
+
+
+# The "ci" profile (default) gives each property its share of the CI budget; the "long" soak
+# profile (HYPOTHESIS_PROFILE=long) runs every property 100 times longer.
+SOAK = 100 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
+
+
+def budget(ci_examples: int) -> int:
+    """max_examples for one property: its CI share, scaled up for soak runs."""
+    return ci_examples * SOAK
 
 
 def _near_miss(draw: st.DrawFn) -> bytes:

@@ -169,6 +169,8 @@ def test_command_line_and_sql_passwords(template: str) -> None:
     "sqlmap -u http://target.invalid/ --proxy=http://127.0.0.1:8080",
     "ALTER USER app IDENTIFIED BY '${DB_PASSWORD}';",
     "plink -l root -pw toor host",
+    "psexec.py -k -no-pass -dc-ip 10.0.0.1 corp/admin@host",
+    "sqlmap -u http://target.invalid/ --dbms=MySQL -p username --passwords",
 ])
 def test_command_line_lookalikes_stay_silent(text: str) -> None:
     assert [m for m in found(text) if m.rule_id == "generic.command-password"] == []

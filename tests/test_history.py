@@ -37,7 +37,8 @@ BOTH_PATHS = pytest.mark.parametrize("jobs", [1, 2], ids=["stream", "planned"])
 
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "scanner", *args, "--no-progress"],
+    return subprocess.run([sys.executable, "-m", "scanner", *args, "--no-progress",
+                           "--engine", "re"],
                           capture_output=True, text=True, cwd=cwd, check=False)
 
 

@@ -88,6 +88,11 @@ def _found_by_rule(root: Path) -> dict[tuple[str, str], list[tuple[int, int, str
     return found
 
 
+def _unindent(secret: str, syntax: str) -> str:
+    """The YAML variant indents every line of a multi-line example by two spaces."""
+    return secret.replace("\n  ", "\n") if syntax == "yaml" else secret
+
+
 def test_every_positive_found_and_no_negative(example_tree: tuple[Path, list[Case]]) -> None:
     root, cases = example_tree
     found = _found_by_rule(root)
@@ -101,7 +106,7 @@ def test_every_positive_found_and_no_negative(example_tree: tuple[Path, list[Cas
             if not active:
                 failures.append(f"{case.rule.id} [{case.syntax}] missed: {case.example.text!r}")
             elif case.example.secret and case.syntax in ("txt", "env", "md", "yaml") and all(
-                h[2] != case.example.secret for h in active
+                _unindent(h[2], case.syntax) != case.example.secret for h in active
             ):
                 failures.append(f"{case.rule.id} [{case.syntax}] captured the wrong value "
                                 f"for {case.example.text!r}")
@@ -137,13 +142,13 @@ def test_every_rule_has_examples_and_metadata() -> None:
 
 def test_every_rule_compiles_in_hyperscan_without_prefilter_mode() -> None:
     hyperscan = pytest.importorskip("hyperscan")
-    from scanner.matching.engine import hyperscan_expression
-
     failures = []
     for rule in RULES:
+        if rule.kind != "regex":
+            continue
         db = hyperscan.Database()
         try:
-            db.compile(expressions=[hyperscan_expression(rule)], ids=[0], elements=1,
+            db.compile(expressions=[rule.pattern.encode()], ids=[0], elements=1,
                        flags=[hyperscan.HS_FLAG_SINGLEMATCH])
         except hyperscan.error as err:
             failures.append(f"{rule.id}: {err}")

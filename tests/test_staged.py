@@ -31,6 +31,11 @@ def stripe_stages() -> Stages:
     return build_stages(Config(root=Path(), disable_rules=others))
 
 
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scanner", *args, "--no-progress",
+                           "--engine", "re"], capture_output=True, text=True, check=False)
+
+
 def _secrets(result: ScanResult) -> list[str]:
     return sorted(f.secret for f in result.findings if f.rule_id.startswith("stripe."))
 
@@ -106,16 +111,13 @@ def test_size_limit_binary_paths_filter_and_gitlinks(repo: Path) -> None:
 def test_outside_a_repository_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="not inside a git work tree"):
         StagedSource(Config(root=tmp_path))
-    outcome = subprocess.run([sys.executable, "-m", "scanner", "scan", "--staged",
-                              str(tmp_path), "--no-progress"], capture_output=True, text=True,
-                             check=False)
+    outcome = _cli("scan", "--staged", str(tmp_path))
     assert outcome.returncode == 2 and "Traceback" not in outcome.stderr
 
 
 def test_cli_staged_fails_on_a_staged_live_key(repo: Path) -> None:
     (repo / "settings.py").write_text(f'STRIPE = "{stripe_key(seed="cli")}"\n')
     git(repo, "add", "settings.py")
-    outcome = subprocess.run([sys.executable, "-m", "scanner", "scan", "--staged", str(repo),
-                              "--no-progress"], capture_output=True, text=True, check=False)
+    outcome = _cli("scan", "--staged", str(repo))
     assert outcome.returncode == 1, outcome.stderr
     assert "settings.py" in outcome.stdout

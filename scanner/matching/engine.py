@@ -89,19 +89,38 @@ class HyperscanEngine:
         return extract(self.rules, self.candidates(data), data)
 
 
+# Bounded repeats above this size (PEM bodies, JWTs) make hyperscan's combined compile blow up
+# (minutes for a few hundred rules); such rules prefilter on their keywords instead, which
+# are rare literals for exactly those formats ("-----begin", "eyj").
+MAX_PREFILTER_REPEAT = 256
+_REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
+
+
+def largest_repeat(pattern: str) -> int:
+    return max((int(hi or lo) for lo, hi in _REPEAT.findall(pattern)), default=0)
+
+
 def hyperscan_expression(rule: Rule) -> bytes:
-    """What hyperscan runs for a rule: its pattern, or a keyword alternation for plugins."""
-    if rule.kind == "regex":
+    """What hyperscan runs for a rule: its pattern, or a keyword alternation for plugins and
+    for patterns with very large bounded repeats. Either is a valid prefilter: every match
+    holds one of the rule's keywords (the rule lint checks it)."""
+    if rule.kind == "regex" and largest_repeat(rule.pattern) <= MAX_PREFILTER_REPEAT:
         return rule.pattern.encode("utf-8")
+    return keyword_expression(rule)
+
+
+def keyword_expression(rule: Rule) -> bytes:
     return b"(?i)(?:" + b"|".join(re.escape(k).encode() for k in rule.keywords) + b")"
 
 
 def compile_database(hyperscan: Any, rules: Sequence[Rule]) -> Any:
-    """Compile one block-mode database. Patterns hyperscan cannot run exactly go in as
-    prefilters (a superset of matches is fine: `re` extraction decides); they are found by
-    probing one by one only when the whole set fails to compile."""
+    """Compile one block-mode database in prefilter mode. The database only selects the
+    rules that can match (exact `re` extraction decides), so a superset of matches is all
+    it needs; exact mode turns the large bounded repeats of key and connection-string rules
+    into automata that took minutes to compile together, prefilter mode takes seconds and
+    scans faster. A pattern even prefilter mode rejects is replaced by its keywords."""
     exprs = [hyperscan_expression(r) for r in rules]
-    flags = [hyperscan.HS_FLAG_SINGLEMATCH] * len(exprs)
+    flags = [hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER] * len(exprs)
     db = hyperscan.Database()
     if not exprs:
         return db
@@ -116,10 +135,18 @@ def compile_database(hyperscan: Any, rules: Sequence[Rule]) -> Any:
             hyperscan.Database().compile(expressions=[expr], ids=[0], elements=1,
                                          flags=[flags[i]])
         except hyperscan.error:
-            flags[i] |= hyperscan.HS_FLAG_PREFILTER
+            exprs[i] = _fallback_expression(rules[i])
     db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs),
                flags=flags)
     return db
+
+
+def _fallback_expression(rule: Rule) -> bytes:
+    """Every `re` match holds one of the rule's keywords (the rule tests hold each rule to
+    it); without keywords, any byte selects the rule."""
+    if rule.keywords:
+        return b"(?i)(?:" + b"|".join(re.escape(k).encode() for k in rule.keywords) + b")"
+    return b"(?s)."
 
 
 def cache_dir() -> Path:
@@ -128,11 +155,14 @@ def cache_dir() -> Path:
     return root if os.environ.get("CREDSCOPE_CACHE_DIR") else root / "credscope"
 
 
+_DB_FORMAT = "pf1"  # bump when compile_database changes what it builds
+
+
 def _load_or_compile(hyperscan: Any, rules: Sequence[Rule]) -> Any:
     """Compiling a few hundred patterns takes a moment; a hook must not pay it every commit,
     so the serialised database is cached on disk, keyed by the rules' hash."""
     version = getattr(hyperscan, "__version__", "0")
-    path = cache_dir() / f"hs-{rules_hash(rules)}-{version}.db"
+    path = cache_dir() / f"hs-{rules_hash(rules)}-{version}-{_DB_FORMAT}.db"
     try:
         return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
     except (OSError, hyperscan.error, TypeError, ValueError):

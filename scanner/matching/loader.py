@@ -74,6 +74,8 @@ def load_rule_file(path: Path) -> list[Rule]:
         raise RuleError(f"cannot read rule file: {err}", path=str(path)) from None
     except tomllib.TOMLDecodeError as err:
         raise RuleError(f"invalid TOML: {err}", path=str(path)) from None
+    except RecursionError:  # tomllib recurses per nested array/table
+        raise RuleError("invalid TOML: nested too deeply", path=str(path)) from None
     tables = data.get("rules")
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise RuleError("expected one or more [[rules]] tables", path=str(path))

@@ -233,8 +233,10 @@ def accept(family: str, value: str, quoted: bool) -> bool:
         return False  # iris.jwt.claims, .user[0].role, dir/file.crc: names, not secrets
     if (not quoted and _SNAKE.match(value)) or is_byte_sequence(value):
         return False
+    if _CONSTANT_WORDS.match(value):
+        return False  # LET_ME_IN, PGRST_DB_URI: a constant's or variable's name
     if family == "secret":
-        return len(value) >= 8 and not is_wordlike(value) and not _CONSTANT_WORDS.match(value)
+        return len(value) >= 8 and not is_wordlike(value)
     return looks_random(value, 12)
 
 

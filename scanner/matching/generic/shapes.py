@@ -127,8 +127,8 @@ def command_password(rule: Rule, data: bytes) -> Iterator[Span]:
             value = _decoded(m.group("v"))
             if is_placeholder(value) or is_reference(value) or len(value) < 4:
                 continue
-            if value.startswith("//"):
-                continue  # `-u http://host`: a URL, not user:password
+            if value.startswith(("//", "-")) or _negated_flag(m):
+                continue  # `-u http://host`, `--no-pass -k`: not a password
             yield m.span("v")
 
 
@@ -155,6 +155,10 @@ def _command_matches(data: bytes, low: bytes, hit: int) -> Iterator[re.Match[byt
             yield from _some(MYSQL_P.match(data, hit - 1))
 
 
+def _negated_flag(m: re.Match[bytes]) -> bool:
+    return "flag" in m.re.groupindex and m.group("flag").lower().startswith((b"no-", b"no_"))
+
+
 def _some(m: re.Match[bytes] | None) -> Iterator[re.Match[bytes]]:
     if m is not None:
         yield m
@@ -168,11 +172,15 @@ def _flag_start(data: bytes, hit: int) -> bool:
     return i == 0 or data[i - 1:i] in (b" ", b"\t", b'"', b"'", b"`", b"(", b"\n")
 
 
+_MYSQL_COMMAND = re.compile(rb"(?:^|[\s;|&`\"'(/])(?:mysql|mysqldump|mysqladmin|mariadb)"
+                            rb"(?:\.exe)?[ \t]")
+
+
 def _mysql_like(data: bytes, hit: int) -> bool:
     """`-pSecret` is a password to the MySQL family of clients; to most tools `-p...` is a
     port, a path or another flag."""
     lo = data.rfind(b"\n", 0, hit) + 1
-    return bool(re.search(rb"(?i)\b(?:mysql\w*|mariadb\w*)\b", data[lo:hit]))
+    return bool(_MYSQL_COMMAND.search(data[lo:hit]))
 
 
 def tagged_uuid(rule: Rule, data: bytes) -> Iterator[Span]:
