@@ -47,27 +47,12 @@ def credscope(data: Path, out: Path) -> float:
     empty = WORK / "empty"
     empty.mkdir(exist_ok=True)
     run_timed([str(exe), "scan", str(empty), "--no-progress", "--fail-on", "never"])
-    raw = out.with_suffix(".raw.sarif")
-    seconds, proc = run_timed([str(exe), "scan", str(data), "--format", "sarif", "-o", str(raw),
+    # Scored exactly as written: one SARIF result per place of each secret.
+    seconds, proc = run_timed([str(exe), "scan", str(data), "--format", "sarif", "-o", str(out),
                                "--no-progress", "--no-baseline", "--fail-on", "never"])
     if proc.returncode not in (0, 1):
         raise SystemExit(f"credscope failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
-    out.write_text(json.dumps(expand_related(json.loads(raw.read_text()))))
     return seconds
-
-
-def expand_related(doc: dict[str, Any]) -> dict[str, Any]:
-    """credscope groups every occurrence of one secret into one result (the others in
-    relatedLocations); the scorer reads `locations` only, so each occurrence becomes a
-    result of its own here."""
-    for run in doc.get("runs", []):
-        results = []
-        for res in run.get("results", []):
-            results.append(res)
-            for rel in res.get("relatedLocations", []):
-                results.append({**res, "locations": [rel], "relatedLocations": []})
-        run["results"] = results
-    return doc
 
 
 def detect_secrets(data: Path, out: Path) -> float | None:

@@ -51,6 +51,18 @@ def timed(cmd: list[str]) -> tuple[float, int, bytes]:
     return seconds, int(rss.group(1)) if rss else 0, proc.stderr
 
 
+# The history read path alone (git walk + cat-file + Blob objects, no matching): what this
+# module owns, against the whole scan; the difference is the engine's time.
+READ_PATH = """
+import sys
+from pathlib import Path
+from scanner.config import Config
+from scanner.sources.history import HistorySource
+for _ in HistorySource(Config(root=Path(sys.argv[1]))).items():
+    pass
+"""
+
+
 def commands(bare: Path, out: Path, jobs: int | None) -> dict[str, list[str]]:
     credscope = [sys.executable, "-m", "scanner", "scan", "--history", str(bare), "--format",
                  "json", "-o", str(out / "credscope.json"), "--no-progress", "--fail-on",
@@ -60,7 +72,8 @@ def commands(bare: Path, out: Path, jobs: int | None) -> dict[str, list[str]]:
     kingfisher = [str(KINGFISHER), "scan", str(bare), "--git-history", "full", "--no-validate",
                   "--no-update-check", "--format", "json", "--output",
                   str(out / "kingfisher.json")]
-    return {"credscope": credscope, "kingfisher": kingfisher}
+    read_path = [sys.executable, "-c", READ_PATH, str(bare)]
+    return {"credscope": credscope, "kingfisher": kingfisher, "read-path": read_path}
 
 
 def main() -> None:
@@ -68,7 +81,9 @@ def main() -> None:
     parser.add_argument("--repo", type=Path, default=DEFAULT_REPO)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=None, help="credscope --jobs")
-    parser.add_argument("--only", choices=("credscope", "kingfisher"), default=None)
+    parser.add_argument("--only", choices=("credscope", "kingfisher", "read-path"), default=None)
+    parser.add_argument("--read-path", action="store_true",
+                        help="also time credscope's history read path alone (no matching)")
     args = parser.parse_args()
     if not (args.repo / ".git").exists() and not (args.repo / "HEAD").exists():
         sys.exit(f"{args.repo} is not a repository: run bench/build_history_repo.py first")
@@ -81,7 +96,9 @@ def main() -> None:
         mib = size / 2**20
         print(f"repository: {blobs:,} unique blobs, {mib:,.1f} MiB; cpus: {os.cpu_count()}")
         cmds = commands(bare, out, args.jobs)
-        names = [args.only] if args.only else list(cmds)
+        names = [args.only] if args.only else ["credscope", "kingfisher"]
+        if args.read_path and "read-path" not in names:
+            names.append("read-path")
         runs: dict[str, list[tuple[float, int]]] = {n: [] for n in names}
         for i in range(args.runs):
             for name in names:
@@ -96,7 +113,7 @@ def main() -> None:
             medians[name] = med
             peak = max(r for _, r in samples) / 1024
             print(f"{name:<11}{blobs:>9,}{mib:>9,.0f}{med:>10.1f}{mib / med:>8.1f}{peak:>10.0f}")
-        if len(medians) == 2:
+        if {"credscope", "kingfisher"} <= medians.keys():
             print(f"\ncredscope throughput = {medians['kingfisher'] / medians['credscope']:.2f}x "
                   "Kingfisher")
         summarize_findings(out, names)

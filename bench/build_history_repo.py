@@ -30,11 +30,15 @@ REPO = WORK / "history-repo"
 # Every minor line from 1.0 on, first and last patch release, plus a few patch releases in
 # between: big minor releases give most of the unique content, patch releases give churn.
 VERSIONS = (
-    "1.1.3", "1.1.4", "1.2", "1.2.7", "1.3", "1.3.7", "1.4", "1.4.22", "1.5", "1.5.12",
-    "1.6", "1.6.11", "1.7", "1.7.11", "1.8", "1.8.10", "1.8.19", "1.9", "1.9.13", "1.10",
-    "1.10.8", "1.11", "1.11.15", "1.11.29", "2.0", "2.0.13", "2.1", "2.1.15", "2.2", "2.2.14",
-    "2.2.28", "3.0", "3.0.14", "3.1", "3.1.14", "3.2", "3.2.12", "3.2.25", "4.0", "4.0.10",
-    "4.1", "4.1.13", "4.2", "4.2.10", "4.2.20", "5.0", "5.0.14", "5.1", "5.1.8", "5.2",
+    "1.1.3", "1.1.4", "1.2", "1.2.3", "1.2.7", "1.3", "1.3.3", "1.3.7", "1.4", "1.4.5", "1.4.10",
+    "1.4.15", "1.4.22", "1.5", "1.5.5", "1.5.12", "1.6", "1.6.5", "1.6.11", "1.7", "1.7.5",
+    "1.7.11", "1.8", "1.8.5", "1.8.10", "1.8.14", "1.8.19", "1.9", "1.9.5", "1.9.13", "1.10",
+    "1.10.4", "1.10.8", "1.11", "1.11.5", "1.11.10", "1.11.15", "1.11.20", "1.11.25", "1.11.29",
+    "2.0", "2.0.5", "2.0.13", "2.1", "2.1.5", "2.1.10", "2.1.15", "2.2", "2.2.5", "2.2.10",
+    "2.2.14", "2.2.20", "2.2.24", "2.2.28", "3.0", "3.0.5", "3.0.10", "3.0.14", "3.1", "3.1.5",
+    "3.1.10", "3.1.14", "3.2", "3.2.5", "3.2.12", "3.2.18", "3.2.25", "4.0", "4.0.5", "4.0.10",
+    "4.1", "4.1.5", "4.1.10", "4.1.13", "4.2", "4.2.5", "4.2.10", "4.2.15", "4.2.20", "4.2.25",
+    "5.0", "5.0.8", "5.0.14", "5.1", "5.1.4", "5.1.8", "5.1.12", "5.2", "5.2.5", "5.2.10",
 )
 PLANT_AT, REMOVE_AT = "1.4", "2.0"  # the fake key lives in these releases' history only
 EPOCH = 1_250_000_000  # 2009-08-11: first release date; one day more per release
@@ -73,14 +77,21 @@ def sdist(version: str) -> Path:
     return found[0]
 
 
-def download() -> None:
+def download(versions: tuple[str, ...] = VERSIONS) -> None:
+    """pip download each sdist. Metadata is prepared in a private venv that already has
+    setuptools and wheel (--no-build-isolation): no per-sdist build environment to install."""
     SDISTS.mkdir(parents=True, exist_ok=True)
-    for version in VERSIONS:
+    venv = WORK / "download-venv"
+    pip = venv / "bin" / "pip"
+    if not pip.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(pip), "install", "-q", "setuptools", "wheel"], check=True)
+    for version in versions:
         if any(SDISTS.glob(f"[Dd]jango-{version}.t*")):
             continue
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary",
-                        ":all:", "-d", str(SDISTS),
-                        f"django=={version}"], check=True)
+        subprocess.run([str(pip), "download", "-q", "--no-deps", "--no-binary", ":all:",
+                        "--no-build-isolation", "-d", str(SDISTS), f"django=={version}"],
+                       check=True)
 
 
 def unpack(version: str) -> None:

@@ -92,7 +92,8 @@ def test_results_carry_classification_like_json(log: dict[str, Any]) -> None:
     doc = json.loads(REPORTERS["json"](result, context()))
     json_by_fp = {f["fingerprint"]: f for f in doc["findings"] + doc["suppressed"]}
     results = log["runs"][0]["results"]
-    assert len(results) == len(result.findings) + len(result.suppressed)
+    places = sum(len(sarif._places(f)) for f in (*result.findings, *result.suppressed))
+    assert len(results) == places  # one result per distinct place of each secret
     for res in results:
         props = res["properties"]
         fp = res["partialFingerprints"][sarif.FINGERPRINT_KEY]
@@ -111,7 +112,9 @@ def test_results_carry_classification_like_json(log: dict[str, Any]) -> None:
 def test_levels_regions_and_redacted_snippets(log: dict[str, Any]) -> None:
     result = synthetic_result()
     results = log["runs"][0]["results"]
-    for f, res in zip(result.findings, results, strict=False):
+    primaries = {r["partialFingerprints"][sarif.FINGERPRINT_KEY]: r for r in reversed(results)}
+    for f in result.findings:
+        res = primaries[f.fingerprint]  # the first result of a finding is its primary place
         assert res["level"] == {Severity.ERROR: "error", Severity.WARNING: "warning",
                                 Severity.NOTE: "note"}[f.severity]
         region = res["locations"][0]["physicalLocation"]["region"]
@@ -123,13 +126,19 @@ def test_levels_regions_and_redacted_snippets(log: dict[str, Any]) -> None:
         assert f.secret not in text
 
 
-def test_grouped_finding_lists_extra_occurrences_as_related(log: dict[str, Any]) -> None:
-    stripe = next(r for r in log["runs"][0]["results"] if r["ruleId"] == "stripe.secret-key")
-    assert len(stripe["locations"]) == 1
-    related = stripe["relatedLocations"]
+def test_grouped_finding_is_one_result_per_place(log: dict[str, Any]) -> None:
+    stripes = [r for r in log["runs"][0]["results"] if r["ruleId"] == "stripe.secret-key"]
+    assert len(stripes) == 2 and all(len(r["locations"]) == 1 for r in stripes)
+    fps = {r["partialFingerprints"][sarif.FINGERPRINT_KEY] for r in stripes}
+    assert len(fps) == 1  # one secret...
+    assert len({r["partialFingerprints"][sarif.LOCATION_KEY] for r in stripes}) == 2  # 2 places
+    primary, other = stripes
+    related = primary["relatedLocations"]
     assert [r["physicalLocation"]["artifactLocation"]["uri"] for r in related] == [
         "docs/setup.md"]
     assert related[0]["id"] == 1 and related[0]["physicalLocation"]["region"]["startLine"] == 40
+    assert other["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "docs/setup.md")
 
 
 def test_suppressed_findings_keep_counts_honest(log: dict[str, Any]) -> None:
@@ -141,7 +150,9 @@ def test_suppressed_findings_keep_counts_honest(log: dict[str, Any]) -> None:
     assert {suppressed[k]["kind"] for k in ("baseline", "placeholder", "allowlist")} == {
         "external"}
     assert suppressed["baseline"]["justification"] == "in baseline .credscope-baseline"
-    assert sum("suppressions" not in r for r in results) == len(synthetic_result().findings)
+    active = {r["partialFingerprints"][sarif.FINGERPRINT_KEY] for r in results
+              if "suppressions" not in r}
+    assert active == {f.fingerprint for f in synthetic_result().findings}
 
 
 def test_invocation_provenance_and_notifications(log: dict[str, Any]) -> None:
@@ -215,11 +226,12 @@ def test_real_scan_sarif_is_valid_and_placed(repo: Path, tmp_path: Path) -> None
         "repositoryUri": "https://example.invalid/o/demo.git", "revisionId": head,
         "mappedTo": {"uriBaseId": "%SRCROOT%"}}
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repo.resolve().as_uri() + "/"
-    (res,) = [r for r in run["results"] if r["ruleId"] == "stripe.secret-key"]
-    uris = [loc["physicalLocation"]["artifactLocation"]["uri"]
-            for loc in res["locations"] + res.get("relatedLocations", [])]
+    stripes = [r for r in run["results"] if r["ruleId"] == "stripe.secret-key"]
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in stripes]
     assert sorted(uris) == [".env", "app/settings.py"]
-    assert res["properties"]["privilege"] == "ADMIN"
+    for res in stripes:
+        assert res["properties"]["privilege"] == "ADMIN"
+        assert len(res["relatedLocations"]) == 1
     assert run["invocations"][0]["exitCode"] == 1
 
 
@@ -242,7 +254,8 @@ def test_several_formats_in_one_run(repo: Path, tmp_path: Path) -> None:
            "--report", f"sarif={paths['sarif']}", "--report", f"html={paths['html']}"])
     findings = json.loads(paths["json"].read_text("utf-8"))["findings"]
     results = json.loads(paths["sarif"].read_text("utf-8"))["runs"][0]["results"]
-    assert len(findings) == len(results) == 1
+    assert len(findings) == 1
+    assert len(results) == len(findings[0]["locations"]) == 2  # one result per place
     assert findings[0]["fingerprint"] in paths["html"].read_text("utf-8")
 
 

@@ -3,8 +3,10 @@
 Choices (documented in docs/reports.md):
 - Artifact URIs are relative to the repository root under uriBaseId %SRCROOT%, so GitHub code
   scanning places alerts on the right lines even when a subdirectory was scanned.
-- Extra occurrences of a grouped finding go in `relatedLocations`: `locations` would claim the
-  one result lives in several places at once, and code scanning shows only the first anyway.
+- A grouped finding (one secret seen in several places) becomes one result per distinct place,
+  each with the others in `relatedLocations`: code scanning shows only a result's first
+  location, and scorers and dashboards count results per place. All of a secret's results
+  share its fingerprint (partialFingerprints) and are told apart by a location hash.
 - Suppressed findings are results with `suppressions`, so counts stay honest.
 - Columns count Unicode code points (run.columnKind), as the engine does.
 - Snippets hold the redacted secret unless --show-secrets.
@@ -12,6 +14,7 @@ Choices (documented in docs/reports.md):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path, PurePosixPath
@@ -37,6 +40,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/credscope/credscope"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "credscopeFingerprint/v1"
+LOCATION_KEY = "credscopeLocation/v1"
 
 # GitHub reads security-severity as CVSS-like bands: >= 9 critical, 7-8.9 high, 4-6.9 medium.
 _TIER_SCORE = {Tier.ADMIN: 8.5, Tier.WRITE: 7.0, Tier.UNKNOWN: 6.5, Tier.READ: 5.0,
@@ -79,7 +83,7 @@ def sarif_log(result: ScanResult, ctx: ReportContext) -> dict[str, Any]:
         "invocations": [_invocation(result)],
         "originalUriBaseIds": {SRCROOT: _srcroot(result)},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, index[f.rule_id], result, ctx) for f in everything],
+        "results": [r for f in everything for r in _results(f, index[f.rule_id], result, ctx)],
         "properties": {"mode": result.mode, "revision": result.revision,
                        "summary": summary(result)},
     }
@@ -141,26 +145,41 @@ def _pascal(title: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^0-9A-Za-z]+", title) if w)
 
 
-def _result(f: Finding, rule_index: int, result: ScanResult, ctx: ReportContext
-            ) -> dict[str, Any]:
+def _places(f: Finding) -> list[Location]:
+    """Distinct places of a finding, primary first (history repeats a place per commit)."""
+    seen: dict[tuple[str, int, int, int, int], Location] = {}
+    for loc in (f.location, *f.occurrences):
+        seen.setdefault((loc.path, loc.line, loc.column, loc.end_line, loc.end_column), loc)
+    return list(seen.values())
+
+
+def _results(f: Finding, rule_index: int, result: ScanResult, ctx: ReportContext
+             ) -> list[dict[str, Any]]:
+    places = _places(f)
+    return [_result(f, place, [o for o in places if o is not place], rule_index, result, ctx)
+            for place in places]
+
+
+def _result(f: Finding, place: Location, others: list[Location], rule_index: int,
+            result: ScanResult, ctx: ReportContext) -> dict[str, Any]:
     snippet = ctx.secret_text(f)
+    where = hashlib.sha256(f"{place.path}:{place.line}:{place.column}".encode()).hexdigest()
     out: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
         "level": _LEVEL[f.severity],
         "message": {"text": f.classification.reason},
-        "locations": [_location(f.location, result.repo_prefix, snippet)],
-        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+        "locations": [_location(place, result.repo_prefix, snippet)],
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint, LOCATION_KEY: where[:16]},
         "properties": {**finding_properties(f), "title": f.title,
                        "remediation": f.classification.remediation,
                        "security-severity": f"{security_severity(f):.1f}"},
     }
-    extra = [o for o in f.occurrences if o != f.location]
-    if extra:
+    if others:
         out["relatedLocations"] = [
             {"id": i, **_location(o, result.repo_prefix, snippet),
              "message": {"text": "The same secret also appears here."}}
-            for i, o in enumerate(extra, start=1)]
+            for i, o in enumerate(others, start=1)]
     if f.suppression is not None:
         kind = "inSource" if f.suppression.kind in _IN_SOURCE else "external"
         out["suppressions"] = [{"kind": kind, "status": "accepted",
