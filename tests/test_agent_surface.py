@@ -131,10 +131,10 @@ def plant_home(home: Path) -> list[Planted]:
     tok = npm_token(seed="npmrc")
     put(".npmrc", f"registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken={tok}\n",
         "//registry.npmjs.org/:_authToken", tok, "npm.", C)
-    tok = password("pypirc")
+    tok = password("pypirc")  # credscope: allow (deliberate test value)
     put(".pypirc", f"[distutils]\nindex-servers =\n    pypi\n\n[pypi]\nusername = dev\n"
         f"password = {tok}\n", "[pypi] password", tok, "pypirc.password", C)
-    tok = base64.b64encode(f"dev:{password('docker')}".encode()).decode()
+    tok = base64.b64encode(f"dev:{password('docker')}".encode()).decode()  # credscope: allow
     put(".docker/config.json", json.dumps({"auths": {"https://index.docker.io/v1/": {
         "auth": tok}}}, indent=2), 'auths["https://index.docker.io/v1/"].auth', tok,
         "docker.config-auth", C)
@@ -144,7 +144,7 @@ def plant_home(home: Path) -> list[Planted]:
     tok = uuid4_like("heroku")
     put(".netrc", f"machine api.heroku.com\n  login dev@example.com\n  password {tok}\n",
         "machine api.heroku.com password", tok, "netrc.heroku-api-key", C)
-    tok = password("git-store")
+    tok = password("git-store")  # credscope: allow (deliberate test value)
     put(".git-credentials", f"https://dev:{tok}@git.example.com\n", "https://git.example.com",
         tok, "git.credential-store-url", C)
     tok = uuid4_like("railway")
@@ -508,7 +508,7 @@ def test_toml_ini_dotenv_netrc_and_git_credentials_spans() -> None:
     netrc = "machine h1 login u1 password p1\ndefault\n  login u2\n  password p2\nmacdef x\n"
     assert _spans("netrc", netrc) == {"machine h1 login": "u1", "machine h1 password": "p1",
                                       "default login": "u2", "default password": "p2"}
-    creds = "https://user:tok@host.example\nhttps://onlytoken@git.example/\n"
+    creds = "https://user:tok@host.example\nhttps://onlytoken@git.example/\n"  # credscope: allow
     assert _spans("git-credentials", creds) == {"https://host.example": "user:tok",
                                                 "https://git.example": "onlytoken"}
 

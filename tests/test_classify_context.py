@@ -125,6 +125,7 @@ def test_location_hint_is_graded_by_the_policy() -> None:
     assert (c.location, c.verdict, c.severity) == (L.SHELL_HISTORY, Verdict.AGENT_REACHABLE,
                                                    Severity.ERROR)
     assert "~/.bash_history" in c.reason
+    # credscope: allow: the next line holds a deliberate fake or public value
     mcp = _classify(_rule(), '{"env": {"ACME_TOKEN": "acme_k3j9x0q2m7v1w8z4"}}', "mcp.json",
                     location_hint=L.AGENT_CONFIG)
     assert mcp.severity is Severity.ERROR and "every prompt to this agent can use it" in mcp.reason

@@ -61,8 +61,8 @@ def test_real_looking_random_tokens_are_not_placeholders() -> None:
 
 
 def test_mixed_case_marker_letters_are_chance_not_intent() -> None:
-    assert placeholder_reason("sk_live_q8eXaMpLe3rT7yU1iO9pA2sD") is None
-    assert placeholder_reason("sk_live_q8w2fAkE3rT7yU1iO9pA2sDz") is None
+    assert placeholder_reason("sk_live_q8eXaMpLe3rT7yU1iO9pA2sD") is None  # credscope: allow
+    assert placeholder_reason("sk_live_q8w2fAkE3rT7yU1iO9pA2sDz") is None  # credscope: allow
 
 
 def _scan(root: Path) -> tuple[dict[str, object], dict[str, object]]:

@@ -198,7 +198,7 @@ MALFORMED = [
     ("private-key", "no header here"),
     ("database-url", "not a url"),
     ("openai-key", "pk-nope"),
-    ("anthropic-key", "sk-ant-zzz99-abc"),
+    ("anthropic-key", "sk-ant-zzz99-abc"),  # credscope: allow (deliberate test value)
     ("slack-token", "xyz"),
     ("railway-context", uuid4_like(1)),
 ]

@@ -56,7 +56,7 @@ def test_context_required_within_lines(make: type) -> None:
              pattern=r"\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b",
              context=["(?i)railway"], context_lines=1)
     eng = make([r])
-    uuid = b"123e4567-e89b-42d3-a456-426614174000"
+    uuid = b"123e4567-e89b-42d3-a456-426614174000"  # credscope: allow (deliberate test value)
     assert eng.scan(b"request_id = " + uuid) == []
     assert len(eng.scan(b"# railway\nTOKEN = " + uuid)) == 1
     assert eng.scan(b"# railway\n\n\n\nTOKEN = " + uuid) == []

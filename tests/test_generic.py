@@ -132,7 +132,7 @@ def test_url_credentials_in_every_scheme(scheme: str) -> None:
     "postgres://user:password@localhost/db",
     "mysql://root:${MYSQL_PASSWORD}@db/app",
     "amqp://guest:guest@localhost:5672/",
-    "http://127.1.1.1:80\\@127.2.2.2:80/",
+    "http://127.1.1.1:80\\@127.2.2.2:80/",  # credscope: allow (deliberate test value)
 ])
 def test_url_placeholders_stay_silent(text: str) -> None:
     assert [m for m in found(text) if m.rule_id == "generic.url-credentials"] == []

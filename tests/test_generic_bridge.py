@@ -36,9 +36,10 @@ def scan_tree(root: Path, **config: object) -> list[tuple[str, str, int]]:
     ("abcdefghijklmnop", 'x = "abcdefghijklmnop"', True),  # sequential
     ("3f6c2a91-7d4e-4b8a-9c1f-5e2d8a7b6c40", 'k = "3f6c2a91-7d4e-4b8a-9c1f-5e2d8a7b6c40"', True),
     ("${TOKEN}", 'token = "${TOKEN}"', True),  # templated
+    # credscope: allow: the next line holds a deliberate fake or public value
     ("Zq8wLm3Xv7Kd", 'secret = get_secret("Zq8wLm3Xv7Kd")', True),  # indirect reference
     ("changeme", 'password = "changeme"', True),  # credscope placeholder
-    ("Zq8wLm3Xv7Kd", 'secret = "Zq8wLm3Xv7Kd"', False),
+    ("Zq8wLm3Xv7Kd", 'secret = "Zq8wLm3Xv7Kd"', False),  # credscope: allow
 ])
 def test_heuristic_filters(secret: str, line: str, expected: bool) -> None:
     assert bridge.false_positive(secret, line, None, regex_plugin=False) is expected

@@ -40,7 +40,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/credscope/credscope"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "credscopeFingerprint/v1"
-LOCATION_KEY = "credscopeLocation/v1"
+LOCATION_KEY = "credscopeLocation/v1"  # credscope: allow (a name, not a secret)
 
 # GitHub reads security-severity as CVSS-like bands: >= 9 critical, 7-8.9 high, 4-6.9 medium.
 _TIER_SCORE = {Tier.ADMIN: 8.5, Tier.WRITE: 7.0, Tier.UNKNOWN: 6.5, Tier.READ: 5.0,

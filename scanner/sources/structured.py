@@ -314,7 +314,7 @@ def parse_netrc(text: str) -> list[Span]:
         elif word in _NETRC_VALUED and (value := next(tokens, None)) is not None:
             if word == "machine":
                 machine = f"machine {value.group()}"
-            elif word in ("login", "password", "account"):
+            elif word in ("login", "password", "account"):  # credscope: allow
                 spans.append(Span(value.start(), value.end(), f"{machine} {word}".strip()))
     return spans
 

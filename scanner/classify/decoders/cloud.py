@@ -14,6 +14,7 @@ from scanner.model import Capability, Environment, Scope, Tier
 
 # Published in Microsoft's Azurite documentation for every developer machine: not a secret.
 AZURITE_ACCOUNT = "devstoreaccount1"
+# credscope: allow: the next line holds a deliberate fake or public value
 AZURITE_KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/"
                "KBHBeksoGMGw==")
 _AWS_KINDS = {
