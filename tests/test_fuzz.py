@@ -24,7 +24,7 @@ TOKEN_CHARS = string.ascii_letters + string.digits + "_-.=:/+\"' \n\t$"
 
 # Each hypothesis example carries a batch of inputs, so the suite tries well over 100,000
 # generated inputs in CI time; tests/conftest.py prints the total (FUZZ_INPUTS).
-ENGINE_EXAMPLES = 1_500
+ENGINE_EXAMPLES = 600
 FUZZ_INPUTS: dict[str, int] = {}
 
 
@@ -54,7 +54,7 @@ def _near_miss(draw: st.DrawFn) -> bytes:
 near_miss = st.composite(_near_miss)
 
 
-@settings(max_examples=ENGINE_EXAMPLES)
+@settings(max_examples=budget(ENGINE_EXAMPLES))
 @given(st.lists(st.one_of(st.binary(max_size=512), near_miss()), min_size=1, max_size=60))
 def test_engines_never_raise_and_always_agree(batch: list[bytes]) -> None:
     tried("engine", len(batch))
@@ -95,7 +95,7 @@ def _load(text: str) -> None:
         assert ".credscope.toml" in str(err)
 
 
-@settings(max_examples=1_000)
+@settings(max_examples=budget(300))
 @given(st.lists(st.dictionaries(st.one_of(st.sampled_from(CONFIG_KEYS),
                                           st.from_regex(r"[a-z]{1,8}", fullmatch=True)),
                                 VALUES, max_size=6), min_size=1, max_size=10))
@@ -105,7 +105,7 @@ def test_config_loader_accepts_or_rejects_cleanly(tables: list[dict]) -> None:  
         _load("".join(f"{json.dumps(k)} = {_toml_value(v)}\n" for k, v in table.items()))
 
 
-@settings(max_examples=500)
+@settings(max_examples=budget(200))
 @given(st.lists(st.text(max_size=200), min_size=1, max_size=10))
 def test_config_loader_survives_arbitrary_text(texts: list[str]) -> None:
     tried("config-text", len(texts))
@@ -120,7 +120,7 @@ VALID = {"id": "fuzz.rule", "provider": "P", "title": "t", "description": "d",
          "pattern": "(x[a-z]{4})", "keywords": ["x"], "tier": "ADMIN", "remediation": "r"}
 
 
-@settings(max_examples=1_000)
+@settings(max_examples=budget(300))
 @given(st.lists(st.dictionaries(st.sampled_from(RULE_KEYS),
                                 st.one_of(VALUES, st.just("ADMIN"), st.just("(unclosed")),
                                 max_size=8), min_size=1, max_size=20))

@@ -207,3 +207,57 @@ def test_directory_of_many_empty_files_stays_small(tmp_path: Path) -> None:
     assert exit_code == "0"
     assert int(rss_kib) < 300 * 1024
     assert json.loads(out.read_text())["scan"]["files"] == 20_000
+
+
+# -- internal errors -----------------------------------------------------------------------
+# tests/test_exit_codes.py proves exit 3 in-process (CliRunner); these run the real CLI in a
+# subprocess with the bug injected by a sitecustomize, and read the debug log it points to.
+
+def _inject(tmp_path: Path, patch: str) -> dict[str, str]:
+    hook = tmp_path / "inject"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(patch)
+    return {**os.environ, "PYTHONPATH": f"{hook}{os.pathsep}{ROOT}",
+            "CREDSCOPE_DEBUG_LOG": str(tmp_path / "debug.log")}
+
+
+def test_a_bug_deep_in_the_pipeline_exits_3_with_one_line(tmp_path: Path) -> None:
+    env = _inject(tmp_path, (
+        "from scanner.classify import classifier\n"
+        "def broken(self, *a, **k):\n"
+        "    raise ZeroDivisionError('injected classifier bug')\n"
+        "classifier.DefaultClassifier.classify = broken\n"))
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    secret = stripe_key(seed="bug")
+    (tree / "app.py").write_text(f'KEY = "{secret}"\n')
+    for extra in ([], ["--format", "json"], ["--jobs", "2"]):
+        proc = _cli("scan", str(tree), "--no-progress", "--fail-on", "note", *extra, env=env)
+        assert proc.returncode == 3, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in proc.stderr
+        assert "internal error: ZeroDivisionError" in lines[0] and "not a finding" in lines[0]
+        assert str(tmp_path / "debug.log") in lines[0]
+        assert proc.stdout == ""  # no report that could be read as a verdict
+    log = (tmp_path / "debug.log").read_text()
+    assert "Traceback" in log and "injected classifier bug" in log
+    assert secret not in log
+
+
+def test_a_decoder_bug_costs_detail_not_the_scan(tmp_path: Path) -> None:
+    """Decoders sit behind run_decoder: one that raises gives an UNKNOWN reading (ranked at
+    its format's worst case), never exit 3 and never a lost finding."""
+    env = _inject(tmp_path, (
+        "from scanner.classify import decoders\n"
+        "def broken(secret, around):\n"
+        "    raise IndexError('injected decoder bug')\n"
+        "for name in list(decoders.DECODERS):\n"
+        "    decoders.DECODERS[name] = broken\n"))
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "app.py").write_text(f'KEY = "{stripe_key(seed="dec")}"\n')
+    proc = _cli("scan", str(tree), "--no-progress", "-f", "json", env=env)
+    assert proc.returncode == 1, proc.stderr
+    findings = json.loads(proc.stdout)["findings"]
+    assert [f["ruleId"] for f in findings] == ["stripe.secret-key"]
+    assert findings[0]["severity"] == "error"

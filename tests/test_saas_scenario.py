@@ -88,13 +88,15 @@ def build(root: Path) -> Repo:
       "    steps:\n      - run: npx @railway/cli up --service api\n        env:\n"
       f"          RAILWAY_TOKEN: {project}\n")
     password = rand(ALNUM, 24, "dbpw")
-    r("database-url", Expect(password, Tier.ADMIN, E.PRODUCTION, L.DOTENV, V.AGENT_REACHABLE,
+    # The database URL rules capture the whole URL: its user and host are what classify it.
+    db_url = (f"postgres://postgres:{password}@db-prod.c9x2k1.us-east-1.rds.amazonaws.com"
+              ":5432/app")
+    r("database-url", Expect(db_url, Tier.ADMIN, E.PRODUCTION, L.DOTENV, V.AGENT_REACHABLE,
                              S.WARNING, Flag.IGNORED_BUT_PRESENT))
     env_live = r("env-sk-live", Expect(stripe_key("sk", "live", "env"), Tier.ADMIN, E.PRODUCTION,
                                        L.DOTENV, V.AGENT_REACHABLE, S.WARNING,
                                        Flag.IGNORED_BUT_PRESENT))
-    w(".env", f"DATABASE_URL=postgres://postgres:{password}@db-prod.c9x2k1.us-east-1.rds."
-      f"amazonaws.com:5432/app\nSTRIPE_SECRET_KEY={env_live}\n")
+    w(".env", f"DATABASE_URL={db_url}\nSTRIPE_SECRET_KEY={env_live}\n")
     staging_live = r("staging-sk-live", Expect(stripe_key("sk", "live", "stg"), Tier.ADMIN,
                                                E.PRODUCTION, L.CONFIG, V.MISPLACED, S.ERROR))
     w("config/staging.yaml", f"stripe:\n  secret_key: {staging_live}\n  currency: eur\n")

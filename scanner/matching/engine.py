@@ -189,7 +189,13 @@ def extract(rules: Sequence[Rule], candidates: Sequence[int], data: bytes) -> li
             if rule.entropy is not None and shannon_entropy(data[start:end]) < rule.entropy:
                 continue
             found.append((start, end, index))
-    return [_to_match(rules[i], data, s, e) for s, e, i in resolve_overlaps(rules, found)]
+    matches = []
+    line, counted = 1, 0  # lines counted incrementally: one pass, however many matches
+    for s, e, i in resolve_overlaps(rules, found):
+        line += data.count(b"\n", counted, s)
+        counted = s
+        matches.append(_to_match(rules[i], data, s, e, line))
+    return matches
 
 
 def _spans(rule: Rule, data: bytes) -> Iterator[tuple[int, int]]:
@@ -210,12 +216,30 @@ def resolve_overlaps(
 ) -> list[tuple[int, int, int]]:
     """One finding per secret: on overlapping spans the higher priority wins, then the
     longer span, then the rule listed first."""
-    ranked = sorted(found, key=lambda f: (-rules[f[2]].priority, -(f[1] - f[0]), f[2], f[0]))
     kept: list[tuple[int, int, int]] = []
-    for cand in ranked:
-        if all(cand[1] <= k[0] or cand[0] >= k[1] for k in kept):
-            kept.append(cand)
+    for cluster in _overlap_clusters(found):
+        ranked = sorted(cluster, key=lambda f: (-rules[f[2]].priority, -(f[1] - f[0]), f[2], f[0]))
+        chosen: list[tuple[int, int, int]] = []
+        for cand in ranked:
+            if all(cand[1] <= k[0] or cand[0] >= k[1] for k in chosen):
+                chosen.append(cand)
+        kept.extend(chosen)
     return sorted(kept)
+
+
+def _overlap_clusters(found: list[tuple[int, int, int]]) -> Iterator[list[tuple[int, int, int]]]:
+    """Runs of transitively overlapping spans. Spans in different runs never compete, so the
+    greedy choice runs per run: a file of many separate secrets costs O(n log n), not O(n²)."""
+    cluster: list[tuple[int, int, int]] = []
+    reach = 0
+    for span in sorted(found):
+        if cluster and span[0] >= reach:
+            yield cluster
+            cluster = []
+        reach = max(reach, span[1]) if cluster else span[1]
+        cluster.append(span)
+    if cluster:
+        yield cluster
 
 
 def _has_context(rule: Rule, data: bytes, start: int, end: int) -> bool:
@@ -244,8 +268,7 @@ def shannon_entropy(value: bytes) -> float:
     return -sum(c / total * math.log2(c / total) for c in counts.values())
 
 
-def _to_match(rule: Rule, data: bytes, start: int, end: int) -> Match:
-    line = data.count(b"\n", 0, start) + 1
+def _to_match(rule: Rule, data: bytes, start: int, end: int, line: int) -> Match:
     line_start = data.rfind(b"\n", 0, start) + 1
     end_line = line + data.count(b"\n", start, end)
     end_line_start = data.rfind(b"\n", 0, end) + 1 if end_line != line else line_start

@@ -24,6 +24,10 @@ from scanner.paths import matches_any
 from scanner.sources import git
 
 BINARY_SNIFF = 8192
+# A file is held in memory whole (the engine, context and line numbers need all of it), so even
+# a raised max-file-size stops here: a bigger file is refused with a reason instead of letting
+# memory grow with it (docs/reliability.md).
+MEMORY_CAP = 128 * 1024 * 1024
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 _IGNORED = frozenset({Flag.IGNORED_BUT_PRESENT})
 _NO_FLAGS: frozenset[Flag] = frozenset()
@@ -162,6 +166,9 @@ class WorktreeSource:
         if st.st_size > self.config.max_file_size:
             yield Skipped(rel, f"larger than max-file-size ({st.st_size:,} bytes)", "too-large")
             return
+        if st.st_size > MEMORY_CAP:
+            yield Skipped(rel, memory_cap_reason(st.st_size), "too-large")
+            return
         yield (path, rel, self._is_ignored(rel), st.st_size)
 
     def _symlink(self, path: str, rel: str) -> Skipped:
@@ -180,7 +187,7 @@ class WorktreeSource:
 
     def read(self, task: FileTask) -> Blob | Skipped:
         path, rel, ignored, _ = task
-        limit = self.config.max_file_size
+        limit = min(self.config.max_file_size, MEMORY_CAP)
         try:
             fd = os.open(path, _OPEN_FLAGS)
             try:
@@ -194,6 +201,11 @@ class WorktreeSource:
         if is_binary(data):
             return Skipped(rel, "binary file", "binary")
         return Blob(path=rel, data=data, flags=_IGNORED if ignored else _NO_FLAGS)
+
+
+def memory_cap_reason(size: int) -> str:
+    return (f"larger than {MEMORY_CAP >> 20} MiB, the most credscope holds in memory for one "
+            f"file, even with a higher max-file-size ({size:,} bytes)")
 
 
 def _read_all(fd: int, limit: int) -> bytes:

@@ -1,0 +1,193 @@
+"""Resource bounds: huge files, huge lines, huge directories, huge git blobs, and regex input
+built to be slow. Each scan runs in a subprocess that reports its own peak RSS (and its
+children's: git) from getrusage; every one must stay under 1 GiB and finish, or skip with a
+reason. The measured numbers are printed (pytest -s) and recorded in docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.matching.engine import extract
+from scanner.matching.loader import load_rules
+from scanner.sources.worktree import MEMORY_CAP
+from tests.helpers import git, github_token, init_repo
+
+GiB = 1024**3
+MiB = 1024**2
+RSS_BOUND_KIB = 1024 * 1024  # 1 GiB, as ru_maxrss reports it on Linux
+ROOT = Path(__file__).resolve().parents[1]
+
+_MEASURE = """
+import json, resource, sys, time
+from scanner.cli import main
+sys.argv = ['credscope', *sys.argv[1:]]
+start = time.perf_counter()
+try:
+    main()
+    code = 0
+except SystemExit as done:
+    code = done.code
+print('RUSAGE ' + json.dumps({
+    'code': code, 'seconds': round(time.perf_counter() - start, 2),
+    'rss_self_kib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    'rss_children_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+
+
+def measured_scan(tmp_path: Path, *args: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run `credscope scan ARGS -f json` in a subprocess; return (usage, report)."""
+    out = tmp_path / f"report-{time.monotonic_ns()}.json"
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURE, "scan", *args, "--no-progress", "--no-baseline",
+         "-f", "json", "-o", str(out)],
+        capture_output=True, text=True, check=False, cwd=ROOT, timeout=600)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RUSAGE ")), None)
+    assert line is not None, proc.stderr
+    usage = json.loads(line.removeprefix("RUSAGE "))
+    print(f"\n{args}: {usage}")  # the numbers docs/reliability.md quotes
+    assert usage["code"] in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert usage["rss_self_kib"] < RSS_BOUND_KIB
+    assert usage["rss_children_kib"] < RSS_BOUND_KIB
+    return usage, json.loads(out.read_text())
+
+
+def skipped(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["path"]: s for s in report["skipped"]}
+
+
+def test_two_gib_file_is_skipped_unread_even_with_a_higher_limit(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    with (tree / "huge.log").open("wb") as fh:
+        fh.truncate(2 * GiB)  # sparse: costs no disk, but reading it would cost 2 GiB
+    (tree / "small.py").write_text(f'TOKEN = "{github_token(seed="res")}"\n')
+    usage, report = measured_scan(tmp_path, str(tree))
+    assert "max-file-size" in skipped(report)["huge.log"]["reason"]
+    assert report["scan"]["files"] == 1 and report["findings"]
+    usage, report = measured_scan(tmp_path, str(tree), "--max-file-size", "3GiB")
+    reason = skipped(report)["huge.log"]["reason"]
+    assert "holds in memory" in reason and f"{2 * GiB:,}" in reason
+    assert usage["rss_self_kib"] < 300 * 1024  # never read: no more than a normal scan
+
+
+def test_one_500_mib_line_is_refused_and_one_under_the_cap_is_scanned(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    with (tree / "line.txt").open("wb") as fh:
+        chunk = b"a" * MiB
+        for _ in range(500):
+            fh.write(chunk)
+    usage, report = measured_scan(tmp_path, str(tree))
+    assert skipped(report)["line.txt"]["kind"] == "too-large"
+    usage, report = measured_scan(tmp_path, str(tree), "--max-file-size", "1GiB")
+    assert "holds in memory" in skipped(report)["line.txt"]["reason"]
+    # Just under the cap, one line is read whole and scanned: a secret at its very end is
+    # found at line 1, the right column, in bounded memory.
+    (tree / "line.txt").unlink()
+    token = github_token(seed="long-line")
+    size = MEMORY_CAP - 64 * 1024
+    with (tree / "under.txt").open("wb") as fh:
+        fh.write(b"x" * (size - len(token) - 1) + b" " + token.encode())
+    usage, report = measured_scan(tmp_path, str(tree), "--max-file-size", "1GiB")
+    found = report["findings"][0]
+    assert (found["ruleId"], found["line"], found["column"]) == (
+        "github.classic-pat", 1, size - len(token) + 1)
+    assert usage["rss_self_kib"] < RSS_BOUND_KIB
+
+
+def test_directory_of_200k_empty_files(tmp_path: Path) -> None:
+    tree = tmp_path / "many"
+    for d in range(200):
+        sub = tree / f"d{d:03d}"
+        sub.mkdir(parents=True)
+        for i in range(1000):
+            os.close(os.open(sub / f"{i:04d}", os.O_CREAT | os.O_WRONLY, 0o644))
+    started = time.perf_counter()
+    usage, report = measured_scan(tmp_path, str(tree))
+    assert report["scan"]["files"] == 200_000
+    assert usage["code"] == 0
+    assert time.perf_counter() - started < 300
+
+
+def test_history_with_a_1_gib_blob_skips_it_in_bounded_memory(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    big = tmp_path / "big.txt"
+    line = b"filler line of a generated dataset, nothing secret in it at all 0123456789\n"
+    with big.open("wb") as fh:
+        block = line * (MiB // len(line) + 1)
+        for _ in range(1024):
+            fh.write(block[:MiB])
+    oid = git(repo, "hash-object", "-w", str(big)).strip()
+    big.unlink()
+    git(repo, "update-index", "--add", "--cacheinfo", f"100644,{oid},data/big.txt")
+    (repo / "app.py").write_text(f'TOKEN = "{github_token(seed="hist")}"\n')
+    git(repo, "add", "app.py")  # not `add -A`: that would stage big.txt's absence
+    git(repo, "commit", "-q", "-m", "big blob and a token")
+    assert oid in git(repo, "ls-tree", "-r", "HEAD")
+    for extra in ((), ("--max-file-size", "3GiB")):
+        _, report = measured_scan(tmp_path, str(repo), "--history", *extra)
+        assert skipped(report)["data/big.txt"]["kind"] == "too-large"
+        assert [f["ruleId"] for f in report["findings"]] == ["github.classic-pat"]
+
+
+# -- pathological regex input --------------------------------------------------------------
+
+RULES = load_rules()
+ATOMS = [b"a", b"0", b"=", b"-", b"eyJ", b"AKIA", b"A", b"/", b"+", b"_", b".", b" ", b"\n",
+         b"aB3", b"%2F", b'"', b":", b"a=", b"\\"]
+
+
+def _cpu(rule_index: int, data: bytes) -> float:
+    start = time.process_time()
+    extract(RULES, [rule_index], data)
+    return time.process_time() - start
+
+
+def _runs(rule_index: int) -> list[bytes]:
+    keywords = [k.encode() for k in RULES[rule_index].keywords]
+    return [*ATOMS, *keywords, *(k + b"a1" * 20 for k in keywords)]
+
+
+@pytest.mark.parametrize("shard", range(4))
+def test_no_rule_is_super_linear_on_long_runs(shard: int) -> None:
+    """For every rule: long runs of characters its pattern repeats (and of its keywords).
+    Screen each run at 32 KiB; time the worst one at 256 KiB and 1 MiB: a linear rule takes
+    about 4x as long, a quadratic one 16x."""
+    slow = []
+    for index in range(shard, len(RULES), 4):
+        worst = max(_runs(index), key=lambda run: _cpu(index, run * (32 * 1024 // len(run))))
+        small = worst * (256 * 1024 // len(worst))
+        big = worst * (MiB // len(worst))
+        t_small, t_big = _cpu(index, small), _cpu(index, big)
+        if t_big > 0.05 and t_big > 8 * max(t_small, 1e-3):
+            slow.append((RULES[index].id, worst[:8], round(t_small, 3), round(t_big, 3)))
+        assert t_big < 5, (RULES[index].id, worst[:8], t_big)
+    assert not slow, slow
+
+
+def test_many_separate_secrets_in_one_blob_cost_linear_time() -> None:
+    """Overlap resolution and line numbering once compared every match with every other:
+    32,000 tokens in one file took minutes. Now it is one pass."""
+    from scanner.matching.engine import ReEngine
+
+    engine = ReEngine(RULES)
+    blob = (f"x = {github_token(seed='many')}\n".encode()) * 8_000
+    start = time.process_time()
+    small = engine.scan(blob)
+    t_small = time.process_time() - start
+    start = time.process_time()
+    big = engine.scan(blob * 4)
+    t_big = time.process_time() - start
+    assert len(big) == 4 * len(small) == 32_000
+    assert big[-1].line == 32_000
+    assert t_big < 8 * max(t_small, 0.01), (t_small, t_big)
