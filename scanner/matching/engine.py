@@ -89,23 +89,35 @@ class HyperscanEngine:
         return extract(self.rules, self.candidates(data), data)
 
 
-# Bounded repeats above this size (PEM bodies, JWTs) make hyperscan's combined compile blow up
-# (minutes for a few hundred rules); such rules prefilter on their keywords instead, which
-# are rare literals for exactly those formats ("-----begin", "eyj").
-MAX_PREFILTER_REPEAT = 256
-_REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
+# Hyperscan compiles a bounded repeat into states: a few rules with repeats in the thousands
+# (PEM bodies, JWTs) took its combined compile to minutes. The database only prefilters, so
+# each large repeat is loosened to an unbounded one ({400,8000} -> {64,}): a superset of the
+# rule's matches, compiled in about a second, and still as selective as the exact pattern
+# (a keyword alternation in its place made `auth` or `://` rules candidates in most files).
+MAX_PREFILTER_REPEAT = 64
+_REPEAT = re.compile(r"(?<!\\)\{(\d+)(?:(,)(\d*))?\}")
 
 
 def largest_repeat(pattern: str) -> int:
-    return max((int(hi or lo) for lo, hi in _REPEAT.findall(pattern)), default=0)
+    return max((int(m.group(3) or m.group(1)) for m in _REPEAT.finditer(pattern)), default=0)
+
+
+def loosen_repeats(pattern: str, cap: int = MAX_PREFILTER_REPEAT) -> str:
+    """`{lo,hi}` and `{n}` above `cap` become `{min(lo, cap),}`: they match more, never less."""
+
+    def loosen(m: re.Match[str]) -> str:
+        lo, comma, hi = int(m.group(1)), m.group(2), m.group(3)
+        top = int(hi) if hi else (None if comma else lo)
+        return m.group(0) if top is not None and top <= cap else f"{{{min(lo, cap)},}}"
+
+    return _REPEAT.sub(loosen, pattern)
 
 
 def hyperscan_expression(rule: Rule) -> bytes:
-    """What hyperscan runs for a rule: its pattern, or a keyword alternation for plugins and
-    for patterns with very large bounded repeats. Either is a valid prefilter: every match
-    holds one of the rule's keywords (the rule lint checks it)."""
-    if rule.kind == "regex" and largest_repeat(rule.pattern) <= MAX_PREFILTER_REPEAT:
-        return rule.pattern.encode("utf-8")
+    """What hyperscan runs for a rule: its pattern with large repeats loosened, or a keyword
+    alternation for plugins. Either is a valid prefilter."""
+    if rule.kind == "regex":
+        return loosen_repeats(rule.pattern).encode("utf-8")
     return keyword_expression(rule)
 
 
@@ -155,7 +167,7 @@ def cache_dir() -> Path:
     return root if os.environ.get("CREDSCOPE_CACHE_DIR") else root / "credscope"
 
 
-_DB_FORMAT = "pf1"  # bump when compile_database changes what it builds
+_DB_FORMAT = "pf2"  # bump when compile_database changes what it builds
 
 
 def _load_or_compile(hyperscan: Any, rules: Sequence[Rule]) -> Any:
@@ -189,12 +201,18 @@ def extract(rules: Sequence[Rule], candidates: Sequence[int], data: bytes) -> li
             if rule.entropy is not None and shannon_entropy(data[start:end]) < rule.entropy:
                 continue
             found.append((start, end, index))
+    # Lines and columns are counted incrementally from the previous match: one pass over the
+    # blob however many matches it holds (a long line of tokens was quadratic).
     matches = []
-    line, counted = 1, 0  # lines counted incrementally: one pass, however many matches
+    line, counted, column = 1, 0, 1
     for s, e, i in resolve_overlaps(rules, found):
-        line += data.count(b"\n", counted, s)
+        newlines = data.count(b"\n", counted, s)
+        if newlines:
+            line += newlines
+            counted, column = data.rfind(b"\n", counted, s) + 1, 1
+        column += len(data[counted:s].decode("utf-8", "replace"))
         counted = s
-        matches.append(_to_match(rules[i], data, s, e, line))
+        matches.append(_to_match(rules[i], data, s, e, line, column))
     return matches
 
 
@@ -268,17 +286,19 @@ def shannon_entropy(value: bytes) -> float:
     return -sum(c / total * math.log2(c / total) for c in counts.values())
 
 
-def _to_match(rule: Rule, data: bytes, start: int, end: int, line: int) -> Match:
-    line_start = data.rfind(b"\n", 0, start) + 1
+def _to_match(rule: Rule, data: bytes, start: int, end: int, line: int, column: int) -> Match:
+    secret = data[start:end].decode("utf-8", "replace")
     end_line = line + data.count(b"\n", start, end)
-    end_line_start = data.rfind(b"\n", 0, end) + 1 if end_line != line else line_start
-    column = len(data[line_start:start].decode("utf-8", "replace")) + 1
-    end_column = len(data[end_line_start:end].decode("utf-8", "replace")) + 1
+    if end_line == line:
+        end_column = column + len(secret)
+    else:
+        end_line_start = data.rfind(b"\n", start, end) + 1
+        end_column = len(data[end_line_start:end].decode("utf-8", "replace")) + 1
     return Match(
         rule_id=rule.id,
         start=start,
         end=end,
-        secret=data[start:end].decode("utf-8", "replace"),
+        secret=secret,
         line=line,
         column=column,
         end_column=end_column,

@@ -1,0 +1,134 @@
+"""One process or several, hyperscan or `re`: the same report, byte for byte (minus timing).
+
+The tree is big enough to be split into many shards; PARALLEL_MIN_BYTES is lowered so the
+process pool really starts (a spy on `_parallel` proves it), and the JSON reports of
+`--jobs 1` and `--jobs 2` are compared whole, not just their finding counts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from scanner import parallel
+from scanner.cli import app
+from scanner.matching.engine import largest_repeat, loosen_repeats
+from scanner.matching.loader import load_rules
+from tests.helpers import github_token, rand, stripe_key
+
+FILLER = "def handler(request):\n    return render(request, 'page.html', {'n': 1})\n" * 40
+
+
+def build_tree(root: Path) -> dict[str, str]:
+    """60 files in 6 directories; every 7th holds a fresh secret, one secret sits in two
+    files (its occurrences must come out in the same order), plus a binary file."""
+    planted: dict[str, str] = {}
+    for i in range(60):
+        path = root / f"pkg{i % 6}" / f"mod_{i:02d}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = FILLER
+        if i % 7 == 0:
+            key = stripe_key(seed=f"par{i}")
+            planted[key] = path.relative_to(root).as_posix()
+            body += f'STRIPE_KEY = "{key}"\n'
+        if i % 11 == 3:
+            word = rand(string.ascii_letters + string.digits, 14, f"pw{i}")
+            body += f'db_password = "{word}"\n'
+        path.write_text(body)
+    shared = github_token(seed="shared")
+    for name in ("pkg0/a_conf.py", "pkg5/z_conf.py"):
+        (root / name).write_text(f'TOKEN = "{shared}"\n')
+    (root / "pkg3" / "blob.bin").write_bytes(b"\0\1\2" * 1000)
+    return planted
+
+
+def report(root: Path, out: Path, *extra: str) -> dict[str, Any]:
+    res = CliRunner().invoke(app, ["scan", str(root), "--format", "json", "-o", str(out),
+                                   "--no-progress", "--fail-on", "never", *extra],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    doc: dict[str, Any] = json.loads(out.read_text())
+    del doc["scan"]["seconds"]  # the only field that may differ between runs
+    return doc
+
+
+@pytest.fixture()
+def pool_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Lower the pool threshold to 0 and count how often a pool is really started."""
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    calls: list[int] = []
+    real = parallel._parallel
+
+    def spy(*args: Any) -> Any:
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(parallel, "_parallel", spy)
+    return calls
+
+
+def test_jobs_1_and_jobs_2_write_the_same_report(tmp_path: Path, pool_calls: list[int]) -> None:
+    root = tmp_path / "tree"
+    planted = build_tree(root)
+    serial = report(root, tmp_path / "serial.json", "--jobs", "1")
+    assert pool_calls == []
+    forked = report(root, tmp_path / "forked.json", "--jobs", "2")
+    assert pool_calls == [1]
+    assert forked == serial
+    found = {f["path"] for f in serial["findings"] if f["ruleId"].startswith("stripe")}
+    assert found == set(planted.values())
+    shared = [f for f in serial["findings"] if f["ruleId"].startswith("github")]
+    assert len(shared) == 1 and shared[0]["occurrences"] == 2
+    assert serial["scan"]["files"] == 62
+
+
+def test_more_workers_than_cores_and_both_engines_agree(tmp_path: Path,
+                                                        pool_calls: list[int]) -> None:
+    pytest.importorskip("hyperscan")
+    root = tmp_path / "tree"
+    build_tree(root)
+    hs = report(root, tmp_path / "hs.json", "--jobs", "3", "--engine", "hyperscan")
+    plain = report(root, tmp_path / "re.json", "--jobs", "2", "--engine", "re")
+    assert len(pool_calls) == 2
+    assert hs["findings"] and hs == plain
+
+
+def test_a_small_scan_starts_no_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(parallel, "_parallel", lambda *a: calls.append(1) or iter(()))
+    root = tmp_path / "tree"
+    build_tree(root)
+    doc = report(root, tmp_path / "small.json", "--jobs", "2")
+    assert calls == [] and doc["scan"]["files"] == 62 and doc["findings"]
+
+
+@pytest.mark.parametrize(("pattern", "loosened"), [
+    (r"a{12,1000}", r"a{12,}"),
+    (r"[A-Z]{400,8000}-", r"[A-Z]{64,}-"),
+    (r"x{100}", r"x{64,}"),
+    (r"x{1,64}y{3}z{5,}", r"x{1,64}y{3}z{5,}"),
+    (r"\{1000\}", r"\{1000\}"),
+])
+def test_large_repeats_are_loosened_for_the_prefilter(pattern: str, loosened: str) -> None:
+    assert loosen_repeats(pattern) == loosened
+
+
+def test_every_loosened_rule_still_matches_its_positive_examples() -> None:
+    """The hyperscan database runs loosened patterns: they must select every blob the exact
+    `re` pattern matches (here: every positive example of every rule with a large repeat)."""
+    checked = 0
+    for rule in load_rules():
+        if rule.kind != "regex" or largest_repeat(rule.pattern) <= 64:
+            continue
+        loose = re.compile(loosen_repeats(rule.pattern).encode())
+        for ex in rule.examples:
+            if ex.positive and rule.regex.search(ex.text.encode()):
+                assert loose.search(ex.text.encode()), (rule.id, ex.text)
+                checked += 1
+    assert checked >= 10
