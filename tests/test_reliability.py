@@ -264,3 +264,24 @@ def test_a_decoder_bug_costs_detail_not_the_scan(tmp_path: Path) -> None:
     findings = json.loads(proc.stdout)["findings"]
     assert [f["ruleId"] for f in findings] == ["stripe.secret-key"]
     assert findings[0]["severity"] == "error"
+
+
+def test_non_utf8_file_names_in_every_report(tmp_path: Path) -> None:
+    """A file name that is not UTF-8 must not crash any reporter: text shows U+FFFD, SARIF
+    URIs percent-encode the original bytes."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    raw = os.fsencode(str(tree)) + b"/caf\xe9-\xff.env"
+    with open(raw, "wb") as fh:
+        fh.write(f"KEY={stripe_key(seed='latin')}\n".encode())
+    for fmt in sorted(REPORTERS):
+        out = tmp_path / f"r.{fmt}"
+        proc = _cli("scan", str(tree), "--format", fmt, "-o", str(out), "--no-progress")
+        assert proc.returncode == 1, (fmt, proc.stderr)
+        text = out.read_text("utf-8")
+        if fmt == "json":
+            assert json.loads(text)["findings"][0]["path"] == "caf\ufffd-\ufffd.env"
+        if fmt == "sarif":
+            uri = json.loads(text)["runs"][0]["results"][0]["locations"][0][
+                "physicalLocation"]["artifactLocation"]["uri"]
+            assert uri == "caf%E9-%FF.env"

@@ -65,8 +65,25 @@ REPORTERS: dict[str, Reporter] = {
 }
 
 
+def utf8_text(text: str) -> str:
+    """Reports are UTF-8. File names that are not (kept as surrogate escapes since reading)
+    show U+FFFD in their text; SARIF URIs keep the exact bytes, percent-encoded."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogateescape") if _only_escapes(text) else \
+            text.encode("utf-8", "replace")
+        return raw.decode("utf-8", "replace")
+    return text
+
+
+def _only_escapes(text: str) -> bool:
+    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
+
+
 def write_report(text: str, output: Path | None) -> None:
     """stdout, or a file replaced atomically (temp file + rename in the same directory)."""
+    text = utf8_text(text)
     if output is None or str(output) == "-":
         sys.stdout.write(text)
         sys.stdout.flush()

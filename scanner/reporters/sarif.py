@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -163,7 +164,8 @@ def _results(f: Finding, rule_index: int, result: ScanResult, ctx: ReportContext
 def _result(f: Finding, place: Location, others: list[Location], rule_index: int,
             result: ScanResult, ctx: ReportContext) -> dict[str, Any]:
     snippet = ctx.secret_text(f)
-    where = hashlib.sha256(f"{place.path}:{place.line}:{place.column}".encode()).hexdigest()
+    where = hashlib.sha256(os.fsencode(place.path)
+                           + f":{place.line}:{place.column}".encode()).hexdigest()
     out: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
@@ -205,11 +207,13 @@ def artifact(path: str, prefix: str) -> dict[str, str]:
     """A repository-relative, percent-encoded URI; paths outside the repository (agent
     surface: `~/.aws/credentials`, absolute paths) keep their own form and no base."""
     if path.startswith("/"):
-        return {"uri": Path(path).as_uri()}
+        return {"uri": "file://" + quote(os.fsencode(path), safe="/")}
     if path.startswith("~"):
-        return {"uri": quote(path, safe="/~")}
+        return {"uri": quote(os.fsencode(path), safe="/~")}
     joined = PurePosixPath(prefix, path).as_posix() if prefix else path
-    return {"uri": quote(joined, safe="/"), "uriBaseId": SRCROOT}
+    # fsencode: a path that is not UTF-8 (kept as surrogate escapes) is percent-encoded from
+    # its original bytes, so the URI still names the file exactly.
+    return {"uri": quote(os.fsencode(joined), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _srcroot(result: ScanResult) -> dict[str, Any]:
