@@ -54,8 +54,7 @@ def _parse_reports(fmt: str, output: Path | None, reports: list[str]
         if not sep or not target:
             raise ConfigError(f"--report takes FORMAT=FILE, not {spec!r}")
         chosen.append((name, Path(target)))
-    if not chosen or output is not None or fmt != "terminal":
-        chosen.insert(0, (fmt, output))
+    chosen.insert(0, (fmt, output))  # the main report always prints (terminal by default)
     from scanner.reporters import REPORTERS  # noqa: PLC0415
 
     for name, _ in chosen:

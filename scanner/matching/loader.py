@@ -9,7 +9,7 @@ import hashlib
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,9 @@ def builtin_rules_dir() -> Path:
     checkout = Path(__file__).resolve().parents[2] / "rules"
     if checkout.is_dir():
         return checkout
-    return Path(str(resources.files("scanner._rules")))
+    # scanner._rules has no __init__.py (it is data), so importlib.resources would hand back
+    # a namespace MultiplexedPath; the directory beside this package is the real one.
+    return Path(__file__).resolve().parents[1] / "_rules"
 
 
 def rule_files(extra_dirs: Sequence[Path] = ()) -> list[Path]:
@@ -57,7 +59,11 @@ def rule_files(extra_dirs: Sequence[Path] = ()) -> list[Path]:
 def load_rules(extra_dirs: Sequence[Path] = ()) -> tuple[Rule, ...]:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
-    for path in rule_files(extra_dirs):
+    files = rule_files(extra_dirs)
+    if not files:
+        raise RuleError("no rule files found (a broken installation?)",
+                        path=str(builtin_rules_dir()))
+    for path in files:
         for rule in load_rule_file(path):
             if rule.id in seen:
                 raise RuleError(f"duplicate rule id (first defined in {seen[rule.id]})",
