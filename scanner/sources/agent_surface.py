@@ -16,7 +16,6 @@ the source.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,7 +27,7 @@ from scanner.model import Blob, LocationClass, Skipped
 from scanner.parallel import Plan
 from scanner.paths import matches_any
 from scanner.sources.structured import parse, parser_for_name
-from scanner.sources.worktree import WorktreeSource, is_binary
+from scanner.sources.worktree import WorktreeSource, is_binary, read_limit, read_regular
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +111,6 @@ REPO_SURFACE: tuple[SurfaceEntry, ...] = (
 )
 
 _HOME_SHARD = "home"
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 class AgentSurfaceSource:
@@ -240,30 +238,7 @@ class AgentSurfaceSource:
                            "symlink")
         if self._in_repository(real):
             return None  # the worktree walk already scanned it, labels and all
-        return self._read_regular(real, shown)
-
-    def _read_regular(self, real: Path, shown: str) -> bytes | Skipped | None:
-        # O_NOFOLLOW: the resolved path must not have become a link since it was checked;
-        # O_NONBLOCK: a FIFO planted at a listed path must not hang the scan.
-        limit = self.config.max_file_size
-        try:
-            fd = os.open(real, _OPEN_FLAGS)
-        except OSError as err:
-            return Skipped(shown, f"unreadable: {err.strerror or err}", "unreadable")
-        with os.fdopen(fd, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                return Skipped(shown, "not a regular file", "unreadable")
-            if st.st_size > limit:
-                return Skipped(shown, f"larger than max-file-size ({st.st_size:,} bytes)",
-                               "too-large")
-            try:
-                data = fh.read(limit + 1)
-            except OSError as err:
-                return Skipped(shown, f"unreadable: {err.strerror or err}", "unreadable")
-        if len(data) > limit:
-            return Skipped(shown, "grew past max-file-size while being read", "too-large")
-        return data
+        return read_regular(real, shown, read_limit(self.config))
 
     def _in_repository(self, real: Path) -> bool:
         base = self.worktree.base

@@ -18,7 +18,7 @@ from scanner.model import Blob, Finding, Flag, Skipped
 from scanner.parallel import Plan
 from scanner.paths import matches_any
 from scanner.sources import git
-from scanner.sources.worktree import MEMORY_CAP, is_binary
+from scanner.sources.worktree import is_binary, read_limit
 
 _FILE_MODES = frozenset({b"100644", b"100755", b"100664"})
 
@@ -63,7 +63,7 @@ class HistorySource:
         changes = list(self._first_seen(self._walk()))
         self._describe_skipped_entries()
         sizes = git.blob_sizes(self.repo.workdir, [c.oid for c in changes])
-        limit = min(self.config.max_file_size, MEMORY_CAP)
+        limit = read_limit(self.config)
         skipped = [Skipped(c.path, f"larger than max-file-size ({n:,} bytes)", "too-large")
                    for c, n in zip(changes, sizes, strict=True) if n > limit]
         kept = [(c, max(n, 0)) for c, n in zip(changes, sizes, strict=True) if n <= limit]
@@ -71,7 +71,7 @@ class HistorySource:
         return Plan(skipped, _shards(kept, total, target_shards), total)
 
     def read_shard(self, shard: Iterable[git.Change]) -> Iterator[Blob | Skipped]:
-        limit = min(self.config.max_file_size, MEMORY_CAP)  # a blob is held whole, as a file is
+        limit = read_limit(self.config)  # a blob is held whole, as a file is
         for change, content in git.read_blobs(self.repo.workdir, shard, _oid, limit):
             if isinstance(content, git.Unreadable):
                 yield Skipped(change.path, content.reason, content.kind)

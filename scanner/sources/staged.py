@@ -16,7 +16,7 @@ from scanner.errors import SourceError
 from scanner.model import Blob, Skipped
 from scanner.paths import matches_any
 from scanner.sources import git
-from scanner.sources.worktree import is_binary
+from scanner.sources.worktree import is_binary, read_limit
 
 _FILE_MODES = frozenset({b"100644", b"100755", b"100664"})
 
@@ -44,7 +44,7 @@ class StagedSource:
         has_head = bool(git.run_git(["rev-parse", "-q", "--verify", "HEAD^{commit}"], self.top,
                                     check=False).strip())
         entries = list(self._entries(git.index_changes(self.top, against_head=has_head)))
-        limit = self.config.max_file_size
+        limit = read_limit(self.config)
         for (path, oid), content in git.read_blobs(self.top, entries, _oid, limit):
             if isinstance(content, git.Unreadable):
                 yield Skipped(path, content.reason, content.kind)

@@ -10,7 +10,6 @@ The walk and the read are separate steps so a large tree can be read in worker p
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -187,20 +186,40 @@ class WorktreeSource:
 
     def read(self, task: FileTask) -> Blob | Skipped:
         path, rel, ignored, _ = task
-        limit = min(self.config.max_file_size, MEMORY_CAP)
-        try:
-            fd = os.open(path, _OPEN_FLAGS)
-            try:
-                data = _read_all(fd, limit + 1)
-            finally:
-                os.close(fd)
-        except OSError as err:
-            return Skipped(rel, f"unreadable: {err.strerror or err}", "unreadable")
-        if len(data) > limit:
-            return Skipped(rel, "grew past max-file-size while being read", "too-large")
+        data = read_regular(path, rel, read_limit(self.config))
+        if isinstance(data, Skipped):
+            return data
         if is_binary(data):
             return Skipped(rel, "binary file", "binary")
         return Blob(path=rel, data=data, flags=_IGNORED if ignored else _NO_FLAGS)
+
+
+def read_limit(config: Config) -> int:
+    """The most bytes any source holds for one file or blob: max-file-size, capped."""
+    return min(config.max_file_size, MEMORY_CAP)
+
+
+def read_regular(path: str | Path, shown: str, limit: int) -> bytes | Skipped:
+    """One regular file, at most `limit` bytes, shown as `shown` in any Skipped. Never follows
+    a link (O_NOFOLLOW: it may have become one since it was listed) and never blocks on a
+    FIFO planted where a file was (O_NONBLOCK)."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return Skipped(shown, "not a regular file", "unreadable")
+            if st.st_size > limit:
+                return Skipped(shown, f"larger than max-file-size ({st.st_size:,} bytes)",
+                               "too-large")
+            data = _read_all(fd, st.st_size, limit + 1)
+        finally:
+            os.close(fd)
+    except OSError as err:
+        return Skipped(shown, f"unreadable: {err.strerror or err}", "unreadable")
+    if len(data) > limit:
+        return Skipped(shown, "grew past max-file-size while being read", "too-large")
+    return data
 
 
 def memory_cap_reason(size: int) -> str:
@@ -208,13 +227,10 @@ def memory_cap_reason(size: int) -> str:
             f"file, even with a higher max-file-size ({size:,} bytes)")
 
 
-def _read_all(fd: int, limit: int) -> bytes:
+def _read_all(fd: int, size: int, limit: int) -> bytes:
     """Read to EOF or `limit` bytes; the usual small file costs one read syscall."""
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
-        raise OSError(errno.EINVAL, "not a regular file")
-    data = os.read(fd, min(st.st_size + 1, limit))
-    if len(data) == st.st_size or len(data) >= limit:
+    data = os.read(fd, min(size + 1, limit))
+    if len(data) == size or len(data) >= limit:
         return data
     parts, total = [data], len(data)  # short read, or the file grew while we read it
     while total < limit:
