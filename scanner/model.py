@@ -261,10 +261,13 @@ class Skipped:
 
 @dataclass(frozen=True, slots=True)
 class ScanStats:
-    files: int = 0
+    files: int = 0  # files or blobs read (a history scan reads each unique blob once)
     bytes: int = 0
     seconds: float = 0.0
-    blobs: int = 0
+
+    @property
+    def blobs(self) -> int:
+        return self.files
 
 
 @dataclass(frozen=True, slots=True)

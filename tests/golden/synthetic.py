@@ -144,7 +144,7 @@ def synthetic_result() -> ScanResult:
         root=ROOT, findings=findings, suppressed=suppressed,
         skipped=(Skipped("assets/logo.png", "binary file", "binary"),
                  Skipped("data/dump.sql", "larger than 25 MiB", "too-large")),
-        stats=ScanStats(files=42, bytes=123456, seconds=1.25, blobs=42), mode="worktree",
+        stats=ScanStats(files=42, bytes=123456, seconds=1.25), mode="worktree",
         notes=("submodule vendor/lib was not scanned",), stale_baseline=("v1:" + "0" * 40,),
         fail_on=Severity.ERROR, revision=REVISION,
         repository_uri="https://github.com/example/demo", repo_prefix="",
@@ -186,7 +186,7 @@ def many_findings(n: int) -> ScanResult:
             commit=COMMIT if Flag.HISTORY_ONLY in flags else None,
             reason=f"{RULES[rid].title}: {verdict.value} in {loc.value} ({env.value})"))
     return ScanResult(root=ROOT, findings=tuple(out), suppressed=(), skipped=(),
-                      stats=ScanStats(files=n, bytes=n * 100, seconds=1.0, blobs=n),
+                      stats=ScanStats(files=n, bytes=n * 100, seconds=1.0),
                       revision=REVISION)
 
 
