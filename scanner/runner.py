@@ -40,14 +40,16 @@ def run_scan(config: Config, opts: SourceOptions, reports: list[tuple[str, Path 
 def with_provenance(result: ScanResult, root: Path) -> ScanResult:
     """HEAD, the origin URL and the root's place in its repository, for SARIF's
     versionControlProvenance and repository-relative URIs; unchanged outside git."""
-    from scanner.sources.git import repo_toplevel, run_git
+    from scanner.errors import SourceError
+    from scanner.sources.git import run_git
 
     cwd = root if root.is_dir() else root.parent
-    if repo_toplevel(cwd) is None:
+    try:  # fails outside a work tree, which also answers "is this a repository?"
+        prefix = run_git(["rev-parse", "--show-prefix"], cwd).strip()
+    except SourceError:
         return result
     head = run_git(["rev-parse", "--verify", "-q", "HEAD"], cwd, check=False).strip()
     origin = run_git(["config", "--get", "remote.origin.url"], cwd, check=False).strip()
-    prefix = run_git(["rev-parse", "--show-prefix"], cwd, check=False).strip()
     return replace(result, revision=os.fsdecode(head) or None,
                    repository_uri=public_url(os.fsdecode(origin)) or None,
                    repo_prefix=os.fsdecode(prefix) if result.mode == "worktree" else "")
