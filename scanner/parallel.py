@@ -1,10 +1,12 @@
 """Run the engine over a source, on one process or several, with the same result either way.
 
-The engine is a pure function of (rules, bytes), so a large scan splits cleanly: a source that
-can plan its work in shards (ShardedSource) has each shard read and matched in a worker
-process; only blobs with matches travel back to the parent, which classifies them. Shards are
-handed out as workers free up (imap_unordered) and the pipeline sorts findings at the end, so
-the result does not depend on the number of processes or on timing.
+Matching, classifying and filtering a blob depend on nothing but the blob (the pipeline's
+`analyse`), so a large scan splits cleanly: a source that can plan its work in shards
+(ShardedSource) has each shard read, matched, classified and filtered in a worker process;
+only findings travel back to the parent (never blob contents), which applies the scan-wide
+steps (the baseline) and sorts. Shards are handed out as workers free up (imap_unordered)
+and the pipeline sorts findings at the end, so the result does not depend on the number of
+processes or on timing.
 """
 
 from __future__ import annotations
@@ -13,12 +15,11 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from scanner.matching.engine import Engine
-from scanner.model import Blob, Match, Skipped
+from scanner.model import Blob, Finding, Skipped
 from scanner.sources import Source
 
 # Below this much planned input a process pool costs more than it saves.
@@ -35,12 +36,15 @@ class Progressed:
 
 
 @dataclass(frozen=True, slots=True)
-class Hit:
-    blob: Blob
-    matches: list[Match]
+class Found:
+    """The findings (active and suppressed) of one blob."""
+
+    findings: list[Finding]
 
 
-Event = Progressed | Hit | Skipped
+Event = Progressed | Found | Skipped
+# Matches, classifies and filters one blob: a pure function of the blob.
+Analyse = Callable[[Blob], list[Finding]]
 
 
 @dataclass(frozen=True)
@@ -64,33 +68,33 @@ def worker_count(jobs: int) -> int:
     return jobs if jobs > 0 else (os.cpu_count() or 1)
 
 
-def scan_events(source: Source, engine: Engine, jobs: int) -> Iterator[Event]:
+def scan_events(source: Source, analyse: Analyse, jobs: int) -> Iterator[Event]:
     workers = worker_count(jobs)
     if workers > 1 and isinstance(source, ShardedSource) and _fork_available():
         plan = source.plan(target_shards=workers * 16)
         yield from plan.skipped
         if plan.total_bytes >= PARALLEL_MIN_BYTES and len(plan.shards) > 1:
-            yield from _parallel(source, engine, plan, workers)
+            yield from _parallel(source, analyse, plan, workers)
         else:
             for shard in plan.shards:
-                yield from _match_all(source.read_shard(shard), engine)
+                yield from _analyse_all(source.read_shard(shard), analyse)
         return
-    yield from _match_all(source.items(), engine)
+    yield from _analyse_all(source.items(), analyse)
 
 
-def _match_all(items: Iterator[Blob | Skipped], engine: Engine) -> Iterator[Event]:
+def _analyse_all(items: Iterator[Blob | Skipped], analyse: Analyse) -> Iterator[Event]:
     for item in items:
         if isinstance(item, Skipped):
             yield item
             continue
         yield Progressed(1, len(item.data), item.path)
-        matches = engine.scan(item.data)
-        if matches:
-            yield Hit(item, matches)
+        findings = analyse(item)
+        if findings:
+            yield Found(findings)
 
 
 # Set in the parent right before forking; workers inherit it (no pickling of the engine).
-_WORKER_STATE: tuple[ShardedSource, Engine, Sequence[Any]] | None = None
+_WORKER_STATE: tuple[ShardedSource, Analyse, Sequence[Any]] | None = None
 
 
 def _fork_available() -> bool:
@@ -105,11 +109,11 @@ def _ignore_interrupts() -> None:
 
 def _run_shard(index: int) -> list[Event]:
     assert _WORKER_STATE is not None
-    source, engine, shards = _WORKER_STATE
+    source, analyse, shards = _WORKER_STATE
     out: list[Event] = []
     files = size = 0
     last = ""
-    for event in _match_all(source.read_shard(shards[index]), engine):
+    for event in _analyse_all(source.read_shard(shards[index]), analyse):
         if isinstance(event, Progressed):
             files += 1
             size += event.size
@@ -120,10 +124,10 @@ def _run_shard(index: int) -> list[Event]:
     return out
 
 
-def _parallel(source: ShardedSource, engine: Engine, plan: Plan, workers: int
+def _parallel(source: ShardedSource, analyse: Analyse, plan: Plan, workers: int
               ) -> Iterator[Event]:
     global _WORKER_STATE
-    _WORKER_STATE = (source, engine, plan.shards)
+    _WORKER_STATE = (source, analyse, plan.shards)
     ctx = multiprocessing.get_context("fork")
     pool = ctx.Pool(processes=workers, initializer=_ignore_interrupts)
     try:

@@ -15,7 +15,7 @@ from scanner.classify.policy import Policy, severity_overrides
 from scanner.config import Config
 from scanner.filters import Filter
 from scanner.filters.allowlist import AllowlistFilter
-from scanner.filters.baseline import baseline_filter, stale_entries
+from scanner.filters.baseline import BaselineFilter, baseline_filter, stale_entries
 from scanner.filters.placeholder import PlaceholderFilter
 from scanner.filters.pragma import PragmaFilter
 from scanner.filters.validity import ValidityFilter
@@ -25,7 +25,7 @@ from scanner.matching.generic import register_generic_plugins
 from scanner.matching.loader import load_rules
 from scanner.matching.schema import Rule
 from scanner.model import Blob, Finding, Location, Match, ScanResult, ScanStats, Skipped
-from scanner.parallel import Hit, Progressed, scan_events
+from scanner.parallel import Found, Progressed, scan_events
 from scanner.sources import Finalizing, Source
 
 # Progress callback: (blobs so far, bytes so far, current path).
@@ -67,7 +67,16 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
     suppressed: list[Finding] = []
     skipped: list[Skipped] = []
     blobs = size = 0
-    for event in scan_events(source, stages.engine, config.jobs):
+    # The baseline counts what it matched across the whole scan (stale entries), so it runs
+    # here, in this process; every other step runs wherever the blob is analysed.
+    scan_wide = [f for f in stages.filters if isinstance(f, BaselineFilter)]
+    per_blob = [f for f in stages.filters if not isinstance(f, BaselineFilter)]
+
+    def analyse(blob: Blob) -> list[Finding]:
+        matches = stages.engine.scan(blob.data)
+        return list(findings_in(blob, matches, stages, by_id, per_blob)) if matches else []
+
+    for event in scan_events(source, analyse, config.jobs):
         match event:
             case Skipped():
                 skipped.append(event)
@@ -76,8 +85,9 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
                 size += nbytes
                 if progress is not None:
                     progress(blobs, size, path)
-            case Hit(blob=blob, matches=matches):
-                for finding in findings_in(blob, matches, stages, by_id):
+            case Found(findings=found):
+                for finding in found:
+                    finding = baselined(finding, scan_wide)
                     (suppressed if finding.suppression else active).append(finding)
     return ScanResult(
         root=source.root,
@@ -92,8 +102,18 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
     )
 
 
+def baselined(finding: Finding, baselines: Sequence[BaselineFilter]) -> Finding:
+    """The baseline goes first: a finding it lists is baselined whatever else would suppress
+    it, so an entry is stale only when its secret is truly gone."""
+    for baseline in baselines:
+        suppression = baseline.check_finding(finding)
+        if suppression is not None:
+            return replace(finding, suppression=suppression)
+    return finding
+
+
 def findings_in(blob: Blob, matches: Iterable[Match], stages: Stages,
-                by_id: dict[str, Rule]) -> Iterable[Finding]:
+                by_id: dict[str, Rule], filters: Sequence[Filter]) -> Iterable[Finding]:
     for match in matches:
         rule = by_id[match.rule_id]
         classification = stages.classifier.classify(rule, match, blob)
@@ -109,7 +129,7 @@ def findings_in(blob: Blob, matches: Iterable[Match], stages: Stages,
             fingerprint=fingerprint(rule.id, match.secret),
             classification=classification,
         )
-        for f in stages.filters:
+        for f in filters:
             suppression = f.check(finding, blob)
             if suppression is not None:
                 finding = replace(finding, suppression=suppression)

@@ -92,16 +92,29 @@ def identifier_reason(value: str, name: str) -> str | None:
     return None
 
 
+_SPLIT: list[tuple[bytes, list[bytes] | None]] = []  # the blob in hand's lines, if it has a URL
+
+
+def _url_lines(data: bytes) -> list[bytes] | None:
+    """data's lines, split once per blob however many of its findings are checked (a JSON
+    file of hundreds of UUIDs split itself once per finding); None when it holds no URL."""
+    if not _SPLIT or _SPLIT[0][0] is not data:
+        _SPLIT[:] = [(data, data.split(b"\n") if b"://" in data else None)]
+    return _SPLIT[0][1]
+
+
 def local_default_reason(value: str, blob: Blob, line_no: int) -> str | None:
     """A password that is a local development default in a connection URL on localhost or a
     compose service (postgres:postgres@localhost), whichever rule matched it."""
-    if b"://" not in blob.data or line_no < 1:
+    lines = _url_lines(blob.data) if line_no >= 1 else None
+    if lines is None:
         return None
-    lines = blob.data.split(b"\n", line_no)
-    line = lines[line_no - 1].decode("utf-8", "replace") if len(lines) >= line_no else ""
-    if len(line) > 4096:  # a minified bundle: the URL around the value, not a 4 MB line
-        at = max(line.find(value), 0)  # (the URL regexes are quadratic on such lines)
-        line = line[max(0, at - 1024):at + len(value) + 1024]
+    raw = lines[line_no - 1] if len(lines) >= line_no else b""
+    if len(raw) > 4096:  # a minified bundle: the URL around the value, not a 4 MB line
+        needle = value.encode("utf-8", "replace")  # (the URL regexes are quadratic on such
+        at = max(raw.find(needle), 0)  # lines)
+        raw = raw[max(0, at - 1024):at + len(needle) + 1024]
+    line = raw.decode("utf-8", "replace")
     if "://" not in line:
         return None
     return decode_database_url(value, Surroundings(line=line, window=line)).not_a_secret

@@ -37,13 +37,13 @@ def _covers(allowed: tuple[str, ...], rule_id: str) -> bool:
 
 class PragmaFilter:
     def __init__(self) -> None:
-        # One blob's lines at a time: findings of a blob arrive together.
-        self._cached: tuple[bytes, list[bytes]] | None = None
+        # One blob's lines at a time: findings of a blob arrive together. None: no pragma.
+        self._cached: tuple[bytes, list[bytes] | None] | None = None
 
     def check(self, finding: Finding, blob: Blob) -> Suppression | None:
-        if _MARKER not in blob.data:
-            return None  # the common case costs one substring search per blob
         lines = self._lines(blob.data)
+        if lines is None:
+            return None  # the common case costs one substring search per blob
         line = finding.location.line
         for number in (line, line - 1):
             if not 1 <= number <= len(lines):
@@ -55,7 +55,7 @@ class PragmaFilter:
                                    f"allowed by a `credscope: allow` pragma on {where}")
         return None
 
-    def _lines(self, data: bytes) -> list[bytes]:
+    def _lines(self, data: bytes) -> list[bytes] | None:
         if self._cached is None or self._cached[0] is not data:
-            self._cached = (data, data.split(b"\n"))
+            self._cached = (data, data.split(b"\n") if _MARKER in data else None)
         return self._cached[1]

@@ -8,6 +8,8 @@ so both engines give identical findings by construction (a test table holds them
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import math
 import os
 import re
@@ -17,6 +19,14 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from scanner.matching.anchors import Anchor, anchor_regions
+
+if sys.version_info >= (3, 11):
+    import re._constants as _sre_constants
+    import re._parser as _sre_parser
+else:  # pragma: no cover - Python 3.10
+    import sre_constants as _sre_constants
+    import sre_parse as _sre_parser
 from scanner.matching.loader import rules_hash
 from scanner.matching.schema import Rule
 from scanner.model import Match
@@ -25,6 +35,15 @@ from scanner.model import Match
 # side effect. It receives the rule and the blob and yields (start, end) byte spans.
 PluginFn = Callable[[Rule, bytes], Iterator[tuple[int, int]]]
 PLUGINS: dict[str, PluginFn] = {}
+# Where a plugin starts looking (anchors.py), by plugin name: hyperscan finds these in its one
+# pass so the plugin reads only the lines that hold them. A plugin without anchors reads all.
+AnchorsFn = Callable[[Rule], tuple[Anchor, ...]]
+ANCHORS: dict[str, AnchorsFn] = {}
+
+
+def rule_anchors(rule: Rule) -> tuple[Anchor, ...]:
+    anchors = ANCHORS.get(rule.kind.removeprefix("plugin:")) if rule.kind != "regex" else None
+    return anchors(rule) if anchors is not None else ()
 
 
 class Engine(Protocol):
@@ -64,7 +83,13 @@ class ReEngine:
         return extract(self.rules, self.candidates(data), data)
 
 
+_NO_ENDS: list[int] = []  # shared, never mutated: an anchor with no match in the blob
+
+
 class HyperscanEngine:
+    """One hyperscan pass per blob reports both the candidate rules (each rule's pattern, first
+    match only) and every match end of the plugins' anchors (anchors.py)."""
+
     name = "hyperscan"
 
     def __init__(self, rules: Sequence[Rule]) -> None:
@@ -72,21 +97,43 @@ class HyperscanEngine:
 
         self._hs: Any = hyperscan
         self.rules = tuple(rules)
-        self._db = _load_or_compile(hyperscan, self.rules)
+        self.anchors = tuple(dict.fromkeys(a for r in self.rules for a in rule_anchors(r)))
+        self._exprs, self._requires = prefilter_expressions(self.rules)
+        self._db, self.compiled_anchors = _load_or_compile(hyperscan, self.rules, self.anchors)
         self._scratch = hyperscan.Scratch(self._db)
         self._db.scratch = self._scratch
 
     def candidates(self, data: bytes) -> list[int]:
-        hits: set[int] = set()
+        return self._pass(data)[0]
 
-        def on_match(rule_index: int, _start: int, _end: int, _flags: int, _ctx: object) -> None:
-            hits.add(rule_index)
+    def _pass(self, data: bytes) -> tuple[list[int], dict[Anchor, list[int]]]:
+        n_exprs = len(self._exprs)  # the rules' expressions, then their required patterns
+        hits: set[int] = set()
+        events: list[int] = []  # anchor index << 40 | end offset: one append per anchor match
+
+        def on_match(index: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            if index < n_exprs:
+                hits.add(index)
+            else:
+                events.append((index - n_exprs) << 40 | end)
 
         self._db.scan(data, match_event_handler=on_match)
-        return sorted(hits)
+        ends: dict[Anchor, list[int]] = dict.fromkeys(self.compiled_anchors, _NO_ENDS)
+        if events:
+            mask = (1 << 40) - 1
+            events.sort()  # by anchor, then end offset
+            for index, group in itertools.groupby(events, key=lambda e: e >> 40):
+                ends[self.compiled_anchors[index]] = [e & mask for e in group]
+        requires = self._requires
+        return sorted(i for i in hits if i < len(self.rules) and (
+            i not in requires or requires[i] in hits)), ends
 
     def scan(self, data: bytes) -> list[Match]:
-        return extract(self.rules, self.candidates(data), data)
+        candidates, ends = self._pass(data)
+        if not candidates:
+            return []
+        with anchor_regions(data, ends):
+            return extract(self.rules, candidates, data)
 
 
 # Hyperscan compiles a bounded repeat into states: a few rules with repeats in the thousands
@@ -114,43 +161,129 @@ def loosen_repeats(pattern: str, cap: int = MAX_PREFILTER_REPEAT) -> str:
 
 
 def hyperscan_expression(rule: Rule) -> bytes:
-    """What hyperscan runs for a rule: its pattern with large repeats loosened, or a keyword
-    alternation for plugins. Either is a valid prefilter."""
-    if rule.kind == "regex":
+    """What hyperscan runs for a rule: its required context, its pattern with large repeats
+    loosened, or a keyword alternation for plugins. Each is a valid prefilter."""
+    if rule.kind != "regex":
+        return keyword_expression(rule)
+    if _context_prefilter(rule):
+        # A rule with context only reports a match whose window holds a context match, so the
+        # blob holds one: the context selects a superset of the blobs. Context rules are the
+        # prefix-less shapes (`[0-9a-f]{32}-...` near "mailgun"), whose patterns have no
+        # literal for hyperscan to lock onto: on a tree of source code they cost two thirds of
+        # the whole database's scan time, their contexts next to nothing.
+        return b"|".join(b"(?:" + c.encode("utf-8") + b")" for c in rule.context)
+    return loosen_repeats(rule.pattern).encode("utf-8")
+
+
+def required_expression(rule: Rule) -> bytes | None:
+    """For a rule selected by its context: its pattern too, when that pattern holds a literal
+    (cheap for hyperscan). The rule is a candidate only where both match, which keeps the
+    `re` pattern off blobs that merely mention the context (`machine learning` for netrc)."""
+    if rule.kind == "regex" and _context_prefilter(rule) and literal_run(rule.pattern) >= 3:
         return loosen_repeats(rule.pattern).encode("utf-8")
-    return keyword_expression(rule)
+    return None
+
+
+def prefilter_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], dict[int, int]]:
+    """One expression per rule (id = rule index), then the required patterns; and which
+    expression id each rule also requires."""
+    exprs = [hyperscan_expression(r) for r in rules]
+    requires: dict[int, int] = {}
+    for i, rule in enumerate(rules):
+        required = required_expression(rule)
+        if required is not None:
+            requires[i] = len(exprs)
+            exprs.append(required)
+    return exprs, requires
+
+
+def _context_prefilter(rule: Rule) -> bool:
+    return bool(rule.context) and all(_window_safe(c) for c in rule.context)
+
+
+def literal_run(pattern: str) -> int:
+    """The longest run of literal characters that every match of `pattern` holds (an
+    alternation counts its shortest branch's); 0 when it cannot tell."""
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return 0
+    return _longest_literal(list(parsed.data))
+
+
+def _longest_literal(items: list[tuple[Any, Any]]) -> int:
+    best = run = 0
+    for op, arg in items:
+        if op is _sre_constants.LITERAL:
+            run += 1
+            best = max(best, run)
+            continue
+        run = 0
+        if op is _sre_constants.SUBPATTERN:
+            best = max(best, _longest_literal(list(arg[-1])))
+        elif op is _sre_constants.BRANCH:
+            best = max(best, min(_longest_literal(list(b)) for b in arg[1]))
+        elif op in (_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT) and arg[0] >= 1:
+            best = max(best, _longest_literal(list(arg[2])))
+    return best
+
+
+def _window_safe(context: str) -> bool:
+    """A context regex matches in the blob wherever it matches in a match's window (a run of
+    whole lines), unless it anchors to the window's ends: `^` or `$` without (?m)."""
+    return context.startswith("(?m)") or not re.search(r"[\^$]|\\[AZz]", context.replace(
+        "[^", "["))
 
 
 def keyword_expression(rule: Rule) -> bytes:
     return b"(?i)(?:" + b"|".join(re.escape(k).encode() for k in rule.keywords) + b")"
 
 
-def compile_database(hyperscan: Any, rules: Sequence[Rule]) -> Any:
+def compile_database(hyperscan: Any, rules: Sequence[Rule],
+                     anchors: Sequence[Anchor] = ()) -> tuple[Any, tuple[Anchor, ...]]:
     """Compile one block-mode database in prefilter mode. The database only selects the
     rules that can match (exact `re` extraction decides), so a superset of matches is all
     it needs; exact mode turns the large bounded repeats of key and connection-string rules
     into automata that took minutes to compile together, prefilter mode takes seconds and
-    scans faster. A pattern even prefilter mode rejects is replaced by its keywords."""
-    exprs = [hyperscan_expression(r) for r in rules]
+    scans faster. A pattern even prefilter mode rejects is replaced by its keywords.
+
+    Ids: one expression per rule (its index), then the patterns some rules also require
+    (prefilter_expressions), then the anchors, exact and caseless, every match reported.
+    Returns the database and the anchors it holds: one hyperscan rejects is left out, and
+    plugins search for it in whole blobs (slower, same hits)."""
+    exprs, requires = prefilter_expressions(rules)
+    owner = list(range(len(rules))) + list(requires)  # the rule behind each expression
     flags = [hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER] * len(exprs)
+    kept = tuple(anchors)
     db = hyperscan.Database()
-    if not exprs:
-        return db
+    if not exprs and not kept:
+        return db, ()
+
+    def compile_all() -> None:
+        every = exprs + [a.hyperscan_expression for a in kept]
+        db.compile(expressions=every, ids=list(range(len(every))), elements=len(every),
+                   flags=flags + [hyperscan.HS_FLAG_CASELESS] * len(kept))
+
     try:
-        db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs),
-                   flags=flags)
-        return db
+        compile_all()
+        return db, kept
     except hyperscan.error:
         pass
     for i, expr in enumerate(exprs):
-        try:
-            hyperscan.Database().compile(expressions=[expr], ids=[0], elements=1,
-                                         flags=[flags[i]])
-        except hyperscan.error:
-            exprs[i] = _fallback_expression(rules[i])
-    db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs),
-               flags=flags)
-    return db
+        if not _compiles(hyperscan, expr, flags[i]):
+            exprs[i] = _fallback_expression(rules[owner[i]])
+    kept = tuple(a for a in kept
+                 if _compiles(hyperscan, a.hyperscan_expression, hyperscan.HS_FLAG_CASELESS))
+    compile_all()
+    return db, kept
+
+
+def _compiles(hyperscan: Any, expr: bytes, flags: int) -> bool:
+    try:
+        hyperscan.Database().compile(expressions=[expr], ids=[0], elements=1, flags=[flags])
+    except hyperscan.error:
+        return False
+    return True
 
 
 def _fallback_expression(rule: Rule) -> bytes:
@@ -167,19 +300,29 @@ def cache_dir() -> Path:
     return root if os.environ.get("CREDSCOPE_CACHE_DIR") else root / "credscope"
 
 
-_DB_FORMAT = "pf2"  # bump when compile_database changes what it builds
+_DB_FORMAT = "pf5"  # bump when compile_database changes what it builds
 
 
-def _load_or_compile(hyperscan: Any, rules: Sequence[Rule]) -> Any:
+def _load_or_compile(hyperscan: Any, rules: Sequence[Rule],
+                     anchors: Sequence[Anchor]) -> tuple[Any, tuple[Anchor, ...]]:
     """Compiling a few hundred patterns takes a moment; a hook must not pay it every commit,
-    so the serialised database is cached on disk, keyed by the rules' hash."""
+    so the serialised database is cached on disk, keyed by the rules' and anchors' hash. The
+    file name also records which anchors compiled (a bitmap), so a cache hit needs no check."""
     version = getattr(hyperscan, "__version__", "0")
-    path = cache_dir() / f"hs-{rules_hash(rules)}-{version}-{_DB_FORMAT}.db"
-    try:
-        return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
-    except (OSError, hyperscan.error, TypeError, ValueError):
-        pass
-    db = compile_database(hyperscan, rules)
+    digest = hashlib.sha256(rules_hash(rules).encode())
+    for anchor in anchors:
+        digest.update(b"\0" + anchor.pattern + b"\0" + anchor.hyperscan_expression)
+    stem = f"hs-{digest.hexdigest()[:24]}-{version}-{_DB_FORMAT}"
+    for cached in cache_dir().glob(f"{stem}-*.db") if cache_dir().is_dir() else ():
+        try:
+            db = hyperscan.loadb(cached.read_bytes(), hyperscan.HS_MODE_BLOCK)
+            compiled = int(cached.stem.rsplit("-", 1)[1], 16)
+        except (OSError, hyperscan.error, TypeError, ValueError):
+            continue
+        return db, tuple(a for i, a in enumerate(anchors) if compiled >> i & 1)
+    db, kept = compile_database(hyperscan, rules, anchors)
+    bitmap = sum(1 << i for i, a in enumerate(anchors) if a in kept)
+    path = cache_dir() / f"{stem}-{bitmap:x}.db"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -187,7 +330,7 @@ def _load_or_compile(hyperscan: Any, rules: Sequence[Rule]) -> Any:
         tmp.replace(path)
     except OSError:
         pass  # a read-only home only costs the next run a recompile
-    return db
+    return db, kept
 
 
 def extract(rules: Sequence[Rule], candidates: Sequence[int], data: bytes) -> list[Match]:

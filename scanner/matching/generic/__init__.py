@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scanner.matching.engine import PLUGINS, PluginFn
+from scanner.matching.engine import ANCHORS, PLUGINS, AnchorsFn, PluginFn
 from scanner.matching.generic import assignments, shapes
 from scanner.matching.schema import Rule
 
@@ -25,6 +25,16 @@ GENERIC_PLUGINS: dict[str, PluginFn] = {
     "tagged-uuid": shapes.tagged_uuid,
     "jwk-private": shapes.jwk_private,
 }
+# Where each detector starts looking (scanner/matching/anchors.py).
+GENERIC_ANCHORS: dict[str, AnchorsFn] = {
+    "password-assignment": assignments.assignment_anchors,
+    "secret-assignment": assignments.assignment_anchors,
+    "url-credentials": shapes.literal_anchors,
+    "auth-header": shapes.literal_anchors,
+    "command-password": shapes.command_anchors,
+    "tagged-uuid": shapes.uuid_anchors,
+    "jwk-private": shapes.literal_anchors,
+}
 
 
 def register_generic_plugins(custom_plugin_files: tuple[Path, ...] = ()) -> tuple[Rule, ...]:
@@ -36,6 +46,8 @@ def register_generic_plugins(custom_plugin_files: tuple[Path, ...] = ()) -> tupl
 
     PLUGINS.update(GENERIC_PLUGINS)
     PLUGINS.update({name: bridge.builtin_plugin(name) for name in bridge.BUILTIN})
+    ANCHORS.update(GENERIC_ANCHORS)
+    ANCHORS.update(dict.fromkeys(bridge.BUILTIN, shapes.literal_anchors))
     extra = bridge.custom_rules(custom_plugin_files) if custom_plugin_files else []
     for rule, plugin in extra:
         PLUGINS[rule.kind.removeprefix("plugin:")] = plugin

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scanner.matching.generic.lines import anchored_hits
+from scanner.matching.anchors import Anchor
+from scanner.matching.generic.lines import anchored_hits, keyword_anchors
 from scanner.matching.generic.placeholders import is_placeholder, is_reference
 from scanner.matching.generic.values import is_wordlike, looks_random
 from scanner.matching.schema import Rule
@@ -135,6 +136,16 @@ def _is_password_word(word: str) -> bool:
 
 _NAME_THEN_SEPARATOR = (rb"""[\w.\-$]{0,60}+(?:\\?["'][ \t]*\]?[ \t]*(?:[:=,!+]|<-)"""
                         rb"""|[ \t]*\]?[ \t]*(?:[:=(!+]|<-)|>)""")
+# Hyperscan has no possessive repeats; here the plain repeat matches the same (no separator
+# can start with a name character), so it finds the same lines.
+_NAME_THEN_SEPARATOR_HS = _NAME_THEN_SEPARATOR.replace(b"{0,60}+", b"{0,60}")
+
+
+def assignment_anchors(rule: Rule) -> tuple[Anchor, ...]:
+    """A keyword of the rule inside a name that a separator follows: `db_password =`."""
+    return keyword_anchors(rule.keywords, _NAME_THEN_SEPARATOR, _NAME_THEN_SEPARATOR_HS)
+
+
 _IDENT_BACK = re.compile(rb"[\w.\-$]{0,80}")
 
 
@@ -256,7 +267,7 @@ def is_path(value: str) -> bool:
 
 def assignment_spans(rule: Rule, data: bytes, families: frozenset[str]) -> Iterator[
         tuple[int, int]]:
-    hits = anchored_hits(rule.keywords, data, _NAME_THEN_SEPARATOR)
+    hits = anchored_hits(assignment_anchors(rule), data)
     for cand in candidates(data, hits, families):
         family = key_family(cand.key)
         if family in families and accept(family, cand.value, cand.quoted):

@@ -1,8 +1,9 @@
 """Where generic detectors look: only the lines around a rule's keyword hits.
 
 Generic detectors are Python code and slow next to hyperscan, so they never walk a whole blob:
-the engine's prefilter has already said the blob holds one of the rule's keywords, and here a
-single C-speed regex search finds each keyword occurrence and hands out its line once.
+the engine's prefilter has already said the blob holds one of the rule's keywords, its anchors
+(anchors.py) say on which lines, and here a C-speed search finds each keyword occurrence on
+those lines and hands out its line once.
 """
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+
+from scanner.matching.anchors import Anchor, keyword_offsets, literal, lowered, starts
+
+__all__ = ["MAX_LINE", "Line", "anchored_hits", "keyword_anchors", "keyword_hits",
+           "keyword_lines", "lowered"]
 
 MAX_LINE = 4096  # minified bundles: look at a window around the hit, not a megabyte line
 
@@ -23,45 +29,31 @@ class Line:
     text: bytes
 
 
-_LOWERED: list[tuple[bytes, bytes]] = []  # (blob, blob.lower()) of the blob in hand
-
-
-def lowered(data: bytes) -> bytes:
-    """data.lower(), computed once per blob however many generic rules look at it."""
-    if _LOWERED and _LOWERED[0][0] is data:
-        return _LOWERED[0][1]
-    _LOWERED[:] = [(data, data.lower())]
-    return _LOWERED[0][1]
-
-
 def keyword_hits(keywords: tuple[str, ...], data: bytes) -> list[int]:
-    """Sorted offsets of every case-insensitive keyword occurrence. One literal search per
-    keyword over the lowered blob: many times faster than one (?i) alternation."""
-    low = lowered(data)
-    hits: set[int] = set()
-    for keyword in keywords:
-        needle = keyword.encode()
-        pos = low.find(needle)
-        while pos >= 0:
-            hits.add(pos)
-            pos = low.find(needle, pos + 1)
-    return sorted(hits)
+    """Sorted offsets of every case-insensitive keyword occurrence (see anchors.py: only on
+    the lines the engine's pass found the keyword on)."""
+    return keyword_offsets(keywords, data)
+
+
+def keyword_anchors(keywords: tuple[str, ...], tail: bytes = b"",
+                    hyperscan_tail: bytes | None = None) -> tuple[Anchor, ...]:
+    """One anchor per keyword: the keyword followed by `tail` (a regex over lower-cased bytes
+    that never matches a line feed; `hyperscan_tail` is its hyperscan form, if different)."""
+    return tuple(_keyword_anchor(k, tail, hyperscan_tail) for k in keywords)
 
 
 @lru_cache(maxsize=512)
-def _anchor(keyword: str, tail: bytes) -> re.Pattern[bytes]:
-    return re.compile(re.escape(keyword.encode()) + tail)
+def _keyword_anchor(keyword: str, tail: bytes, hyperscan_tail: bytes | None) -> Anchor:
+    head = re.escape(keyword.lower().encode())
+    if not tail:
+        return literal(keyword)
+    return Anchor(head + tail, None if hyperscan_tail is None else head + hyperscan_tail)
 
 
-def anchored_hits(keywords: tuple[str, ...], data: bytes, tail: bytes) -> list[int]:
-    """Offsets of keywords followed by `tail` (a regex over lower-cased bytes). Each pattern
-    starts with a literal, which `re` finds at memchr speed: only hits that can lead to a
-    match ever reach Python code."""
-    low = lowered(data)
-    hits: set[int] = set()
-    for keyword in keywords:
-        hits.update(m.start() for m in _anchor(keyword, tail).finditer(low))
-    return sorted(hits)
+def anchored_hits(anchors: tuple[Anchor, ...], data: bytes) -> list[int]:
+    """Sorted start offsets of every anchor match (each anchor starts with a literal, which
+    `re` finds at memchr speed; with hyperscan, only on lines known to hold a match)."""
+    return starts(anchors, data)
 
 
 def keyword_lines(keywords: tuple[str, ...], data: bytes, around: int = 0) -> Iterator[Line]:

@@ -37,6 +37,8 @@ PLACEHOLDER_PARTS = (
     "letmein", "qwerty",
     "api_key", "api-key", "test", "mock", "foo", "lorem", "default",
 )
+_PARTS = re.compile("|".join(re.escape(part) for part in PLACEHOLDER_PARTS))
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _TEMPLATE = re.compile(
     r"^\$\{.*\}$|^\$\(.*\)$|^\{\{.*\}\}$|^\{%.*%\}$|^<%.*%>$|^<[^<>]+>$|^\{[\w.\-: ]*\}?$"
     r"|^%\(?[\w.]*\)?[sdr]$|^%[\w.]+%$|^@[\w.]+@$|^__[\w]+__$|^\[[\w\s.\-]+\]$"
@@ -68,11 +70,11 @@ def is_placeholder(value: str) -> bool:
     stripped = value.strip()
     if len(stripped) < 3 or _TEMPLATE.search(stripped) or _MASK.match(stripped):
         return True
-    compact = re.sub(r"[^a-z0-9]", "", stripped.lower())
+    lowered = stripped.lower()
+    compact = _NOT_ALNUM.sub("", lowered)
     if not compact or compact in PLACEHOLDER_WORDS or is_sequential(compact):
         return True
-    lowered = stripped.lower()
-    return any(part in lowered for part in PLACEHOLDER_PARTS)
+    return _PARTS.search(lowered) is not None
 
 
 def is_reference(value: str) -> bool:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scanner.matching.generic.lines import keyword_hits, lowered
+from scanner.matching.anchors import Anchor, finditer
+from scanner.matching.generic.lines import MAX_LINE, keyword_anchors, keyword_hits, lowered
 from scanner.matching.generic.placeholders import is_placeholder, is_reference
 from scanner.matching.generic.values import entropy, looks_random
 from scanner.matching.schema import Rule
@@ -37,7 +38,10 @@ CLI_USER_PASS = re.compile(
 SECURE_STRING = re.compile(
     rb"""(?i)convertto-securestring[ \t]+(?:-string[ \t]+)?(?P<q>["'])(?P<v>[^"'\n]{1,256})(?P=q)"""
 )
-UUID_TAIL = re.compile(rb"-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-])")
+# The tail of a UUID (the 8 hex digits before it are checked by hand): over lower-cased
+# bytes, and without the lookahead for hyperscan.
+_UUID_TAIL = rb"-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+UUID_TAIL = Anchor(_UUID_TAIL + rb"(?![\w-])", hyperscan=_UUID_TAIL)
 _HEX8 = re.compile(rb"[0-9a-fA-F]{8}")
 _UUID_TAG = re.compile(
     rb"(?i)(?:id|key|token|secret|guid|uuid|client|tenant|session|auth|account|subscription"
@@ -101,21 +105,26 @@ def _header_context(data: bytes, pos: int) -> bool:
 # `--password`, `--db-password`, `/credpassword`, `-pw`, `--api-key`, `-storepass`...
 _FLAGS = (rb"(?:[a-z-]{0,24}?(?:password|passwd|pass|pwd)|pw|secret|token|api-?key"
           rb"|access-token|auth-token|client-secret)")
-_COMMAND_ANCHORS: tuple[tuple[re.Pattern[bytes], int], ...] = (
-    (re.compile(rb"-" + _FLAGS + rb"[=: \t]"), 1),
-    (re.compile(rb"/" + _FLAGS + rb":"), 1),
-    (re.compile(rb"-p[^\s\-]"), 1),
-    (re.compile(rb"identified[ \t]"), 0),
-    (re.compile(rb"password[ \t]+['\"]"), 0),
-    (re.compile(rb"convertto-securestring[ \t]"), 0),
-    (re.compile(rb"-u[ \t=]"), 0),
-    (re.compile(rb"--user[ \t=]"), 0),
+COMMAND_ANCHORS: tuple[tuple[Anchor, int], ...] = (
+    (Anchor(rb"-" + _FLAGS + rb"[=: \t]"), 1),
+    (Anchor(rb"/" + _FLAGS + rb":"), 1),
+    (Anchor(rb"-p[^\s\-]"), 1),
+    (Anchor(rb"identified[ \t]"), 0),
+    (Anchor(rb"password[ \t]+['\"]"), 0),
+    (Anchor(rb"convertto-securestring[ \t]"), 0),
+    (Anchor(rb"-u[ \t=]"), 0),
+    (Anchor(rb"--user[ \t=]"), 0),
 )
 
 
+def command_anchors(rule: Rule) -> tuple[Anchor, ...]:
+    del rule  # the same places for any rule of this kind
+    return tuple(anchor for anchor, _ in COMMAND_ANCHORS)
+
+
 def command_hits(data: bytes) -> list[int]:
-    low = lowered(data)
-    return sorted({m.start() + skip for rx, skip in _COMMAND_ANCHORS for m in rx.finditer(low)})
+    return sorted({m.start() + skip for anchor, skip in COMMAND_ANCHORS
+                   for m in finditer(anchor, data)})
 
 
 def command_password(rule: Rule, data: bytes) -> Iterator[Span]:
@@ -151,7 +160,7 @@ def _command_matches(data: bytes, low: bytes, hit: int) -> Iterator[re.Match[byt
         flag = CLI_FLAG.match(data, hit)
         if flag is not None:
             yield flag
-        elif low.startswith(b"p", hit) and _mysql_like(data, hit):
+        elif low.startswith(b"p", hit) and _names_mysql(low) and _mysql_like(data, hit):
             yield from _some(MYSQL_P.match(data, hit - 1))
 
 
@@ -172,6 +181,18 @@ def _flag_start(data: bytes, hit: int) -> bool:
     return i == 0 or data[i - 1:i] in (b" ", b"\t", b'"', b"'", b"`", b"(", b"\n")
 
 
+_MYSQL_CLIENTS = (b"mysql", b"mariadb")  # lower-case: mysqldump and mysqladmin hold "mysql"
+_NAMES_MYSQL: list[tuple[bytes, bool]] = []  # (lowered blob, names a client) for the blob in hand
+
+
+def _names_mysql(low: bytes) -> bool:
+    """`-pSecret` is only read as a password on a MySQL client's line, and most blobs name no
+    client: asked once per blob, on its first `-p` flag."""
+    if not _NAMES_MYSQL or _NAMES_MYSQL[0][0] is not low:
+        _NAMES_MYSQL[:] = [(low, any(client in low for client in _MYSQL_CLIENTS))]
+    return _NAMES_MYSQL[0][1]
+
+
 _MYSQL_COMMAND = re.compile(rb"(?:^|[\s;|&`\"'(/])(?:mysql|mysqldump|mysqladmin|mariadb)"
                             rb"(?:\.exe)?[ \t]")
 
@@ -179,15 +200,25 @@ _MYSQL_COMMAND = re.compile(rb"(?:^|[\s;|&`\"'(/])(?:mysql|mysqldump|mysqladmin|
 def _mysql_like(data: bytes, hit: int) -> bool:
     """`-pSecret` is a password to the MySQL family of clients; to most tools `-p...` is a
     port, a path or another flag."""
-    lo = data.rfind(b"\n", 0, hit) + 1
+    lo = max(data.rfind(b"\n", 0, hit) + 1, hit - MAX_LINE)  # minified: the window before
     return bool(_MYSQL_COMMAND.search(data[lo:hit]))
+
+
+def uuid_anchors(rule: Rule) -> tuple[Anchor, ...]:
+    del rule
+    return (UUID_TAIL,)
+
+
+def literal_anchors(rule: Rule) -> tuple[Anchor, ...]:
+    """The rule's keywords themselves (url-credentials, auth-header, jwk-private)."""
+    return keyword_anchors(rule.keywords)
 
 
 def tagged_uuid(rule: Rule, data: bytes) -> Iterator[Span]:
     """A UUID named like a key, token, client or tenant id; placeholders like all-zero or
     1234... UUIDs are left out. Found by its literal-led tail: far faster than a full scan."""
     del rule  # the rule's keywords only prefilter the blob
-    for m in UUID_TAIL.finditer(data):
+    for m in finditer(UUID_TAIL, data):
         start = m.start() - 8
         if start < 0 or not _HEX8.match(data, start):
             continue

@@ -1,0 +1,162 @@
+"""Anchors: where a code detector (a plugin rule) starts looking, found in the engine's pass.
+
+A plugin is Python code, slow next to hyperscan, so it never walks a whole blob: it starts
+from anchors, short regexes over lower-cased bytes (`password` then a separator, `://`, a
+`-p` flag, the tail of a UUID) whose hits are the only places worth a closer look.
+
+With the `re` engine an anchor's hits come from `regex.finditer` over the whole lower-cased
+blob. With hyperscan, the engine compiles every registered anchor into the same database as
+the rules, so its single pass over the blob also reports which lines hold an anchor match;
+the very same `regex.finditer` then runs over those lines only. No anchor may match across a
+newline (a line feed never matches any part of it), so both ways give exactly the same hits:
+hyperscan only saves `re` from reading lines where nothing can match. On trees of ordinary
+source code this is most of the generic detectors' cost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+
+
+class Anchor:
+    """`pattern` is a `re` pattern over lower-cased bytes that never matches a line feed.
+    `hyperscan` is the pattern hyperscan compiles (caseless, on the raw bytes) when `pattern`
+    uses what hyperscan lacks (lookaround, possessive repeats); it must match wherever
+    `pattern` does, ending on the same line. Equal patterns make equal anchors; the hash is
+    computed once (anchors are dictionary keys on every blob)."""
+
+    __slots__ = ("_hash", "hyperscan", "pattern", "regex")
+
+    def __init__(self, pattern: bytes, hyperscan: bytes | None = None) -> None:
+        self.pattern = pattern
+        self.hyperscan = hyperscan
+        self.regex = re.compile(pattern)
+        self._hash = hash((pattern, hyperscan))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Anchor) and (self.pattern, self.hyperscan) == (
+            other.pattern, other.hyperscan)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"Anchor({self.pattern!r})"
+
+    @property
+    def hyperscan_expression(self) -> bytes:
+        return self.pattern if self.hyperscan is None else self.hyperscan
+
+
+@lru_cache(maxsize=256)
+def literal(keyword: str) -> Anchor:
+    """An anchor on a literal keyword (matched case-insensitively)."""
+    return Anchor(re.escape(keyword.lower().encode()))
+
+
+_LOWERED: list[tuple[bytes, bytes]] = []  # (blob, blob.lower()) of the blob in hand
+
+
+def lowered(data: bytes) -> bytes:
+    """data.lower(), computed once per blob however many plugins look at it."""
+    if _LOWERED and _LOWERED[0][0] is data:
+        return _LOWERED[0][1]
+    _LOWERED[:] = [(data, data.lower())]
+    return _LOWERED[0][1]
+
+
+# What the engine's pass reported for the blob in hand: (blob, {anchor: match ends}); each
+# anchor's lines are worked out the first time a plugin asks. Empty: use whole blobs.
+_REGIONS: list[tuple[bytes, dict[Anchor, list[int]], dict[Anchor, list[tuple[int, int]]]]] = []
+
+
+class anchor_regions:  # noqa: N801 - a context manager, named like one
+    """While the engine extracts from `data`, plugins look only at the lines the engine's pass
+    reported for each anchor (`ends`: match end offsets, in order, for every anchor it
+    compiled). An anchor the engine did not compile is searched in the whole blob."""
+
+    def __init__(self, data: bytes, ends: dict[Anchor, list[int]]) -> None:
+        self._entry: tuple[bytes, dict[Anchor, list[int]], dict[Anchor, list[tuple[int, int]]]] = (
+            data, ends, {})
+
+    def __enter__(self) -> None:
+        _REGIONS[:] = [self._entry]
+
+    def __exit__(self, *_: object) -> None:
+        _REGIONS.clear()
+
+
+def _lines_of(data: bytes, ends: list[int]) -> list[tuple[int, int]]:
+    """The distinct lines holding the last byte of each match (a match holds no line feed,
+    so the whole match lies on that line). `ends` is in increasing order."""
+    lines: list[tuple[int, int]] = []
+    line_end = -1
+    for end in ends:
+        last = end - 1
+        if last < line_end or last < 0:
+            continue  # this line is already listed (or an empty match at the start)
+        line_start = data.rfind(b"\n", 0, last) + 1
+        line_end = data.find(b"\n", last)
+        if line_end < 0:
+            line_end = len(data)
+        lines.append((line_start, line_end))
+    return lines
+
+
+def _regions(anchor: Anchor, data: bytes) -> list[tuple[int, int]] | None:
+    if not _REGIONS or _REGIONS[0][0] is not data:
+        return None
+    _, ends, lines = _REGIONS[0]
+    found = lines.get(anchor)
+    if found is None:
+        anchor_ends = ends.get(anchor)
+        if anchor_ends is None:
+            return None
+        found = lines[anchor] = _lines_of(data, anchor_ends)
+    return found
+
+
+def finditer(anchor: Anchor, data: bytes) -> Iterator[re.Match[bytes]]:
+    """Every match of the anchor in the lower-cased blob, in order."""
+    low = lowered(data)
+    regions = _regions(anchor, data)
+    if regions is None:
+        yield from anchor.regex.finditer(low)
+        return
+    for lo, hi in regions:
+        yield from anchor.regex.finditer(low, lo, hi)
+
+
+def starts(anchors: Iterable[Anchor], data: bytes, skip: int = 0) -> list[int]:
+    """Sorted distinct start offsets (plus `skip`) of every anchor match. (finditer's loop,
+    unrolled: a rule's ten anchors, most without a match in the blob, cost a dictionary
+    lookup each.)"""
+    low = lowered(data)
+    entry = _REGIONS[0] if _REGIONS and _REGIONS[0][0] is data else None
+    found: set[int] = set()
+    for anchor in anchors:
+        ends = None if entry is None else entry[1].get(anchor)
+        if ends is None:
+            found.update(m.start() + skip for m in anchor.regex.finditer(low))
+        elif ends:
+            for lo, hi in _regions(anchor, data) or ():
+                found.update(m.start() + skip for m in anchor.regex.finditer(low, lo, hi))
+    return sorted(found)
+
+
+def keyword_offsets(keywords: Sequence[str], data: bytes) -> list[int]:
+    """Sorted offsets of every case-insensitive occurrence of each keyword, overlapping ones
+    included (one literal `find` loop per keyword, at memchr speed)."""
+    low = lowered(data)
+    hits: set[int] = set()
+    for keyword in keywords:
+        needle = keyword.lower().encode()
+        regions = _regions(literal(keyword), data)
+        for lo, hi in [(0, len(low))] if regions is None else regions:
+            pos = low.find(needle, lo, hi)
+            while pos >= 0:
+                hits.add(pos)
+                pos = low.find(needle, pos + 1, hi)
+    return sorted(hits)
