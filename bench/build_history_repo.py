@@ -1,19 +1,26 @@
-"""Build the history benchmark repository: dozens of Django releases committed one after another.
+"""Build the history benchmark repository: Django and SQLAlchemy releases committed in one line.
 
 Two steps, the second offline and reproducible (same sdists -> same commit hashes):
 
     python bench/build_history_repo.py download   # pip download the sdists into bench/.work/sdists
     python bench/build_history_repo.py build      # offline: bench/.work/history-repo
+    python bench/build_history_repo.py report     # the totals of an existing build
 
-Each release is unpacked over the previous one (files that vanished are deleted) and committed
-with a pinned author and a date one day after the previous release, then tagged. One fake
-Stripe key is planted in an early release and removed later, so a history-only secret exists.
-The repository holds well over 1 GiB of unique blob content; `build` prints the totals.
+89 Django releases live at the top of the work tree, 12 SQLAlchemy releases under
+`sqlalchemy/`. Both release lists are spread evenly over one linear sequence of commits (101
+commits on `main`, Django's last release last). Each release is unpacked over its own
+project's previous release (files that vanished are deleted; the other project's files are
+left alone) and committed with a pinned author and a date one day after the previous commit,
+then tagged (`v1.4` for Django, `sqlalchemy-1.4.0` for SQLAlchemy). One fake Stripe key is
+planted in an early Django release and removed later, so a history-only secret exists. The
+repository holds 70,087 unique blobs, 1,155.8 MiB (1.13 GiB) of blob content; `build` and
+`report` print these totals.
 """
 
 from __future__ import annotations
 
 import argparse
+import fractions
 import os
 import random
 import shutil
@@ -40,8 +47,21 @@ VERSIONS = (
     "4.1", "4.1.5", "4.1.10", "4.1.13", "4.2", "4.2.5", "4.2.10", "4.2.15", "4.2.20", "4.2.25",
     "5.0", "5.0.8", "5.0.14", "5.1", "5.1.4", "5.1.8", "5.1.12", "5.2", "5.2.5",
 )
+# SQLAlchemy: the first release of every minor line from 0.7 to 2.0, and the last one of the
+# lines from 1.3 on (0.6 and 0.8.6-0.8.7 need use_2to3, gone from setuptools; 2.1's metadata
+# needs a newer setuptools than the download venv's). Its sdists ship the built HTML docs, with
+# the version on every page, so each release adds nearly all of its 11-61 MiB: these 12 bring
+# the 757 MiB of the Django releases over 1 GiB.
+SQLALCHEMY_VERSIONS = (
+    "0.7.0", "0.8.0", "0.9.0", "1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.3.24", "1.4.0", "1.4.54",
+    "2.0.0", "2.0.58",
+)
+# Where each project's releases are unpacked ("" = the top of the work tree) and its tag prefix.
+# bench_speed.py checks for the tag of Django's last release (f"v{VERSIONS[-1]}").
+SUBDIR = {"Django": "", "SQLAlchemy": "sqlalchemy"}
+TAG = {"Django": "v", "SQLAlchemy": "sqlalchemy-"}
 PLANT_AT, REMOVE_AT = "1.4", "2.0"  # the fake key lives in these releases' history only
-EPOCH = 1_250_000_000  # 2009-08-11: first release date; one day more per release
+EPOCH = 1_250_000_000  # 2009-08-11: first commit date; one day more per commit
 
 
 def fake_stripe_key() -> str:
@@ -69,15 +89,30 @@ def git(*args: str, day: int = 0) -> str:
     return out.stdout.decode()
 
 
-def sdist(version: str) -> Path:
-    found = [p for p in SDISTS.glob("*") if p.name.lower() in (
-        f"django-{version}.tar.gz", f"django-{version}.tgz")]
-    if not found:
-        sys.exit(f"missing sdist for Django {version}: run `{sys.argv[0]} download` first")
-    return found[0]
+def releases() -> list[tuple[str, str]]:
+    """Every (project, version) in commit order: each project's releases spread evenly over
+    the sequence, ties going to SQLAlchemy, so Django's last release is the last commit."""
+    keyed = [(fractions.Fraction(i + 1, len(versions)), rank, project, version)
+             for rank, (project, versions) in enumerate((("SQLAlchemy", SQLALCHEMY_VERSIONS),
+                                                          ("Django", VERSIONS)))
+             for i, version in enumerate(versions)]
+    return [(project, version) for _, _, project, version in sorted(keyed)]
 
 
-def download(versions: tuple[str, ...] = VERSIONS) -> None:
+def find_sdist(project: str, version: str) -> Path | None:
+    names = {f"{project}-{version}.tar.gz".lower(), f"{project}-{version}.tgz".lower()}
+    found = sorted(p for p in SDISTS.glob("*") if p.name.lower() in names)
+    return found[0] if found else None
+
+
+def sdist(project: str, version: str) -> Path:
+    found = find_sdist(project, version)
+    if found is None:
+        sys.exit(f"missing sdist for {project} {version}: run `{sys.argv[0]} download` first")
+    return found
+
+
+def download() -> None:
     """pip download each sdist. Metadata is prepared in a private venv that already has
     setuptools and wheel (--no-build-isolation): no per-sdist build environment to install."""
     SDISTS.mkdir(parents=True, exist_ok=True)
@@ -86,25 +121,29 @@ def download(versions: tuple[str, ...] = VERSIONS) -> None:
     if not pip.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(pip), "install", "-q", "setuptools", "wheel"], check=True)
-    for version in versions:
-        if any(SDISTS.glob(f"[Dd]jango-{version}.t*")):
+    for project, version in releases():
+        if find_sdist(project, version) is not None:
             continue
         subprocess.run([str(pip), "download", "-q", "--no-deps", "--no-binary", ":all:",
-                        "--no-build-isolation", "-d", str(SDISTS), f"django=={version}"],
+                        "--no-build-isolation", "-d", str(SDISTS), f"{project}=={version}"],
                        check=True)
 
 
-def unpack(version: str) -> None:
-    """Replace the work tree (not .git) by the release's files."""
-    for entry in REPO.iterdir():
-        if entry.name != ".git":
+def unpack(project: str, version: str) -> None:
+    """Replace the project's part of the work tree by the release's files: its subdirectory,
+    or for the top-level project everything but .git and the other projects' subdirectories."""
+    root = REPO / SUBDIR[project]  # REPO itself for ""
+    keep = {".git", *(d for d in SUBDIR.values() if d)} if root == REPO else set()
+    root.mkdir(exist_ok=True)
+    for entry in root.iterdir():
+        if entry.name not in keep:
             shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
-    with tarfile.open(sdist(version)) as tar:
+    with tarfile.open(sdist(project, version)) as tar:
         for member in tar.getmembers():
             parts = Path(member.name).parts[1:]  # drop the "Django-X.Y/" top directory
             if not parts or not (member.isfile() or member.isdir()):
                 continue
-            target = REPO.joinpath(*parts)
+            target = root.joinpath(*parts)
             if member.isdir():
                 target.mkdir(parents=True, exist_ok=True)
                 continue
@@ -123,17 +162,18 @@ def build() -> None:
     git("config", "core.autocrlf", "false")
     git("config", "gc.auto", "0")
     planted = False
-    for day, version in enumerate(VERSIONS):
-        unpack(version)
-        planted = (planted or version == PLANT_AT) and version != REMOVE_AT
-        if planted:
-            settings = REPO / "deploy" / "settings_prod.py"
-            settings.parent.mkdir(exist_ok=True)
-            settings.write_text(f'STRIPE_SECRET_KEY = "{fake_stripe_key()}"\n')
+    for day, (project, version) in enumerate(releases()):
+        unpack(project, version)
+        if project == "Django":  # the key file lives in Django's part of the tree
+            planted = (planted or version == PLANT_AT) and version != REMOVE_AT
+            if planted:
+                settings = REPO / "deploy" / "settings_prod.py"
+                settings.parent.mkdir(exist_ok=True)
+                settings.write_text(f'STRIPE_SECRET_KEY = "{fake_stripe_key()}"\n')
         git("add", "-A", day=day)
-        git("commit", "-q", "--allow-empty", "-m", f"Django {version}", day=day)
-        git("tag", f"v{version}", day=day)
-        print(f"committed Django {version}", flush=True)
+        git("commit", "-q", "--allow-empty", "-m", f"{project} {version}", day=day)
+        git("tag", f"{TAG[project]}{version}", day=day)
+        print(f"committed {project} {version}", flush=True)
     git("gc", "-q", "--aggressive" if os.environ.get("BENCH_GC_AGGRESSIVE") else "--quiet")
     report()
 

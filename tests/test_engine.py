@@ -130,3 +130,41 @@ def test_hyperscan_database_is_cached_on_disk(tmp_path: Path,
                         lambda *a: calls.append(1))  # would break the engine if called
     assert HyperscanEngine(rules).scan(b"tok_abcdefgh")[0].secret == "tok_abcdefgh"
     assert calls == []
+
+
+def test_context_rules_are_selected_by_their_context(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A prefix-less pattern is costly for hyperscan: a rule with context is selected by its
+    context, and also by its pattern when that holds a literal (both must match)."""
+    pytest.importorskip("hyperscan")
+    monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path))
+    shape = rule(id="t.shape", keywords=["-"], pattern=r"\b([0-9a-f]{32}-[0-9a-f]{8})\b",
+                 context=["(?i)mailgun"])
+    keyed = rule(id="t.keyed", keywords=["password"], context=[r"\bmachine[ \t]+\S+"],
+                 pattern=r"(?:^|[ \t])password[ \t]+(?P<secret>\S{6,})")
+    anchored = rule(id="t.anchored", keywords=["user"], context=[r"^[ \t]*user:"],
+                    pattern=r"token: (tok_\w+)")
+    assert engine_mod.hyperscan_expression(shape) == b"(?:(?i)mailgun)"
+    assert engine_mod.required_expression(shape) is None  # no literal: the context alone
+    assert engine_mod.required_expression(keyed) is not None
+    # `^` without (?m) anchors to the match's window, not the blob: not a blob prefilter.
+    assert engine_mod.hyperscan_expression(anchored) == anchored.pattern.encode()
+    eng = HyperscanEngine([shape, keyed, anchored])
+    hexes = b"0123456789abcdef" * 2 + b"-89abcdef"
+    assert eng.candidates(b"x = " + hexes) == []  # the pattern without its context
+    assert eng.candidates(b"# mailgun\nx = " + hexes) == [0]
+    assert eng.candidates(b"machine learning is fun") == []  # context without pattern
+    assert eng.candidates(b"machine host\n password Zq8rT2vLm") == [1]
+    assert eng.scan(b"machine host\n password Zq8rT2vLm")[0].secret == "Zq8rT2vLm"
+
+
+@pytest.mark.parametrize(("pattern", "run"), [
+    (r"\b([A-Za-z0-9]{6}\.[A-Za-z0-9_-]{6}:[A-Za-z0-9_-]{40})", 1),
+    (r"(?:^|[ \t])password[ \t]+(?P<secret>\S+)", 8),
+    (r"\b((?:live|test)_[0-9a-f]{35})\b", 4),
+    (r"(?i)(?:railway_api_token|bearer\s{1,3})x", 6),
+    (r"(?:ab)?cd", 2),
+    (r"[", 0),
+])
+def test_literal_run(pattern: str, run: int) -> None:
+    assert engine_mod.literal_run(pattern) == run

@@ -132,3 +132,34 @@ def test_every_loosened_rule_still_matches_its_positive_examples() -> None:
                 assert loose.search(ex.text.encode()), (rule.id, ex.text)
                 checked += 1
     assert checked >= 10
+
+
+def test_the_baseline_counts_every_finding_however_many_workers(
+        tmp_path: Path, pool_calls: list[int]) -> None:
+    """Workers classify and filter; the baseline runs in the parent and still sees every
+    finding (suppressed or not), so baselined counts and stale entries do not depend on
+    --jobs."""
+    root = tmp_path / "tree"
+    build_tree(root)
+    baseline = tmp_path / "baseline.json"
+    res = CliRunner().invoke(app, ["baseline", "create", str(root), "-b", str(baseline)],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    doc = json.loads(baseline.read_text())
+    accepted = len(doc["entries"])
+    doc["entries"] = doc["entries"][1:]  # one finding is new again
+    doc["entries"].append({**doc["entries"][0], "fingerprint": "0" * 64})  # and one is stale
+    baseline.write_text(json.dumps(doc))
+    # A baselined secret that a pragma also allows still counts as baselined: the baseline
+    # goes first, though the pragma is seen in a worker and the baseline in the parent.
+    mod = root / "pkg1" / "mod_07.py"
+    mod.write_text(mod.read_text().replace('"\n', '"  # credscope: allow\n'))
+    pool_calls.clear()
+    serial = report(root, tmp_path / "serial.json", "--jobs", "1", "--baseline", str(baseline))
+    forked = report(root, tmp_path / "forked.json", "--jobs", "2", "--baseline", str(baseline))
+    assert pool_calls == [1]
+    assert forked == serial
+    assert len(serial["findings"]) == 1
+    assert set(serial["summary"]["suppressedBy"]) == {"baseline"}  # not "pragma"
+    assert len({f["fingerprint"] for f in serial["suppressed"]}) == accepted - 1
+    assert len(serial["staleBaseline"]) == 1

@@ -29,8 +29,8 @@ GENERIC_PLUGINS: dict[str, PluginFn] = {
 GENERIC_ANCHORS: dict[str, AnchorsFn] = {
     "password-assignment": assignments.assignment_anchors,
     "secret-assignment": assignments.assignment_anchors,
-    "url-credentials": shapes.literal_anchors,
-    "auth-header": shapes.literal_anchors,
+    "url-credentials": shapes.url_anchors,
+    "auth-header": shapes.header_anchors,
     "command-password": shapes.command_anchors,
     "tagged-uuid": shapes.uuid_anchors,
     "jwk-private": shapes.literal_anchors,

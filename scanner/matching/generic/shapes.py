@@ -7,7 +7,13 @@ import re
 from collections.abc import Iterator
 
 from scanner.matching.anchors import Anchor, finditer
-from scanner.matching.generic.lines import MAX_LINE, keyword_anchors, keyword_hits, lowered
+from scanner.matching.generic.lines import (
+    MAX_LINE,
+    anchored_hits,
+    keyword_anchors,
+    keyword_hits,
+    lowered,
+)
 from scanner.matching.generic.placeholders import is_placeholder, is_reference
 from scanner.matching.generic.values import entropy, looks_random
 from scanner.matching.schema import Rule
@@ -64,8 +70,24 @@ def _word_start(data: bytes, pos: int) -> bool:
     return pos == 0 or not _WORD.match(data, pos - 1)
 
 
+# Anchors that look past the keyword for what the full pattern needs next (a lookahead, so
+# hits stay at the keyword): userinfo with a password after `://`, a credential-shaped word
+# after `Basic`. Most `://` and `token` in code have neither, and never reach Python.
+_USERINFO = rb"""[^\s:/@'"`<>(){}\[\]]{0,128}:[^\s/@'"`<>]{1,256}@[\w\-\[\]%{}$]"""
+_USERINFO_HS = rb"""[^\s:/@'"`<>(){}\[\]]*:[^\s/@'"`<>]+@[\w\-\[\]%{}$]"""
+_HEADER_VALUE = rb"[ \t]+[a-z0-9\-._~+/]{8}"
+
+
+def url_anchors(rule: Rule) -> tuple[Anchor, ...]:
+    return keyword_anchors(rule.keywords, b"(?=" + _USERINFO + b")", _USERINFO_HS)
+
+
+def header_anchors(rule: Rule) -> tuple[Anchor, ...]:
+    return keyword_anchors(rule.keywords, b"(?=" + _HEADER_VALUE + b")", _HEADER_VALUE)
+
+
 def url_credentials(rule: Rule, data: bytes) -> Iterator[Span]:
-    for hit in keyword_hits(rule.keywords, data):
+    for hit in anchored_hits(url_anchors(rule), data):
         back = _SCHEME_BACK.match(data[max(0, hit - 30):hit][::-1])
         if back is None:
             continue
@@ -81,7 +103,7 @@ def url_credentials(rule: Rule, data: bytes) -> Iterator[Span]:
 
 
 def auth_header(rule: Rule, data: bytes) -> Iterator[Span]:
-    for hit in keyword_hits(rule.keywords, data):
+    for hit in anchored_hits(header_anchors(rule), data):
         m = AUTH_HEADER.match(data, hit)
         if m is None or not _word_start(data, hit):
             continue
@@ -210,7 +232,7 @@ def uuid_anchors(rule: Rule) -> tuple[Anchor, ...]:
 
 
 def literal_anchors(rule: Rule) -> tuple[Anchor, ...]:
-    """The rule's keywords themselves (url-credentials, auth-header, jwk-private)."""
+    """The rule's keywords themselves (jwk-private, detect-secrets' plugins)."""
     return keyword_anchors(rule.keywords)
 
 
