@@ -76,7 +76,12 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
         matches = stages.engine.scan(blob.data)
         return list(findings_in(blob, matches, stages, by_id, per_blob)) if matches else []
 
-    for event in scan_events(source, analyse, config.jobs):
+    def before_fork() -> None:
+        from scanner.matching.detect_secrets_bridge import warm_up  # noqa: PLC0415 - lazy
+
+        warm_up(stages.rules)
+
+    for event in scan_events(source, analyse, config.jobs, before_fork):
         match event:
             case Skipped():
                 skipped.append(event)

@@ -1,7 +1,7 @@
 """One process or several, hyperscan or `re`: the same report, byte for byte (minus timing).
 
 The tree is big enough to be split into many shards; PARALLEL_MIN_BYTES is lowered so the
-process pool really starts (a spy on `_parallel` proves it), and the JSON reports of
+process pool really starts (a spy on `_pool` proves it), and the JSON reports of
 `--jobs 1` and `--jobs 2` are compared whole, not just their finding counts.
 """
 
@@ -45,6 +45,9 @@ def build_tree(root: Path) -> dict[str, str]:
     for name in ("pkg0/a_conf.py", "pkg5/z_conf.py"):
         (root / name).write_text(f'TOKEN = "{shared}"\n')
     (root / "pkg3" / "blob.bin").write_bytes(b"\0\1\2" * 1000)
+    # Skipped by the walk itself, late in it: with --jobs 2 the walk still runs when the
+    # pool has started (streamed shards), and its skips must still reach the report.
+    (root / "pkg5" / "outside.py").symlink_to("/etc/hostname")
     return planted
 
 
@@ -60,16 +63,18 @@ def report(root: Path, out: Path, *extra: str) -> dict[str, Any]:
 
 @pytest.fixture()
 def pool_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Lower the pool threshold to 0 and count how often a pool is really started."""
+    """Lower the pool threshold to 0, make shards tiny (many of them, streamed while the walk
+    goes on) and count how often a pool is really started."""
     monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel, "SHARD_BYTES", 16 * 1024)
     calls: list[int] = []
-    real = parallel._parallel
+    real = parallel._pool
 
     def spy(*args: Any) -> Any:
         calls.append(1)
         return real(*args)
 
-    monkeypatch.setattr(parallel, "_parallel", spy)
+    monkeypatch.setattr(parallel, "_pool", spy)
     return calls
 
 
@@ -86,6 +91,7 @@ def test_jobs_1_and_jobs_2_write_the_same_report(tmp_path: Path, pool_calls: lis
     shared = [f for f in serial["findings"] if f["ruleId"].startswith("github")]
     assert len(shared) == 1 and shared[0]["occurrences"] == 2
     assert serial["scan"]["files"] == 62
+    assert [s["kind"] for s in serial["skipped"]] == ["binary", "symlink"]
 
 
 def test_more_workers_than_cores_and_both_engines_agree(tmp_path: Path,
@@ -101,7 +107,7 @@ def test_more_workers_than_cores_and_both_engines_agree(tmp_path: Path,
 
 def test_a_small_scan_starts_no_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
-    monkeypatch.setattr(parallel, "_parallel", lambda *a: calls.append(1) or iter(()))
+    monkeypatch.setattr(parallel, "_pool", lambda *a: calls.append(1) or iter(()))
     root = tmp_path / "tree"
     build_tree(root)
     doc = report(root, tmp_path / "small.json", "--jobs", "2")

@@ -36,7 +36,9 @@ from scanner.model import Match
 PluginFn = Callable[[Rule, bytes], Iterator[tuple[int, int]]]
 PLUGINS: dict[str, PluginFn] = {}
 # Where a plugin starts looking (anchors.py), by plugin name: hyperscan finds these in its one
-# pass so the plugin reads only the lines that hold them. A plugin without anchors reads all.
+# pass so the plugin reads only the lines that hold them, and selects the plugin's rule by
+# them, so a plugin with anchors must find nothing where none of them matches. A plugin
+# without anchors reads whole blobs and is selected by its keywords.
 AnchorsFn = Callable[[Rule], tuple[Anchor, ...]]
 ANCHORS: dict[str, AnchorsFn] = {}
 
@@ -100,6 +102,15 @@ class HyperscanEngine:
         self.anchors = tuple(dict.fromkeys(a for r in self.rules for a in rule_anchors(r)))
         self._exprs, self._requires = prefilter_expressions(self.rules)
         self._db, self.compiled_anchors = _load_or_compile(hyperscan, self.rules, self.anchors)
+        # The rules selected by their anchors' matches, listed under each compiled anchor.
+        position = {a: i for i, a in enumerate(self.compiled_anchors)}
+        self._selects: list[list[int]] = [[] for _ in self.compiled_anchors]
+        for index in anchored_rules(self.rules, self.compiled_anchors):
+            for anchor in rule_anchors(self.rules[index]):
+                self._selects[position[anchor]].append(index)
+        # Every compiled anchor with no match: shared by blobs without anchor matches (never
+        # mutated: anchor_regions only reads it).
+        self._no_ends: dict[Anchor, list[int]] = dict.fromkeys(self.compiled_anchors, _NO_ENDS)
         self._scratch = hyperscan.Scratch(self._db)
         self._db.scratch = self._scratch
 
@@ -118,12 +129,13 @@ class HyperscanEngine:
                 events.append((index - n_exprs) << 40 | end)
 
         self._db.scan(data, match_event_handler=on_match)
-        ends: dict[Anchor, list[int]] = dict.fromkeys(self.compiled_anchors, _NO_ENDS)
+        ends: dict[Anchor, list[int]] = (dict(self._no_ends) if events else self._no_ends)
         if events:
             mask = (1 << 40) - 1
             events.sort()  # by anchor, then end offset
             for index, group in itertools.groupby(events, key=lambda e: e >> 40):
                 ends[self.compiled_anchors[index]] = [e & mask for e in group]
+                hits.update(self._selects[index])
         requires = self._requires
         return sorted(i for i in hits if i < len(self.rules) and (
             i not in requires or requires[i] in hits)), ends
@@ -248,7 +260,10 @@ def compile_database(hyperscan: Any, rules: Sequence[Rule],
     scans faster. A pattern even prefilter mode rejects is replaced by its keywords.
 
     Ids: one expression per rule (its index), then the patterns some rules also require
-    (prefilter_expressions), then the anchors, exact and caseless, every match reported.
+    (prefilter_expressions), then the anchors, exact and caseless, every match reported. A
+    plugin rule whose anchors all compile has no expression: its anchors select it. (Their
+    keyword alternations held two-letter keywords like `id` and `-p` that cost the database
+    a sixth of its scan time.)
     Returns the database and the anchors it holds: one hyperscan rejects is left out, and
     plugins search for it in whole blobs (slower, same hits)."""
     exprs, requires = prefilter_expressions(rules)
@@ -260,9 +275,13 @@ def compile_database(hyperscan: Any, rules: Sequence[Rule],
         return db, ()
 
     def compile_all() -> None:
+        selected = anchored_rules(rules, kept)
+        ids = [i for i in range(len(exprs)) if i not in selected]
+        ids += range(len(exprs), len(exprs) + len(kept))
         every = exprs + [a.hyperscan_expression for a in kept]
-        db.compile(expressions=every, ids=list(range(len(every))), elements=len(every),
-                   flags=flags + [hyperscan.HS_FLAG_CASELESS] * len(kept))
+        every_flags = flags + [hyperscan.HS_FLAG_CASELESS] * len(kept)
+        db.compile(expressions=[every[i] for i in ids], ids=ids, elements=len(ids),
+                   flags=[every_flags[i] for i in ids])
 
     try:
         compile_all()
@@ -276,6 +295,13 @@ def compile_database(hyperscan: Any, rules: Sequence[Rule],
                  if _compiles(hyperscan, a.hyperscan_expression, hyperscan.HS_FLAG_CASELESS))
     compile_all()
     return db, kept
+
+
+def anchored_rules(rules: Sequence[Rule], compiled: Sequence[Anchor]) -> frozenset[int]:
+    """The plugin rules whose anchors all compiled: hyperscan selects them by those."""
+    have = set(compiled)
+    return frozenset(i for i, rule in enumerate(rules)
+                     if (anchors := rule_anchors(rule)) and all(a in have for a in anchors))
 
 
 def _compiles(hyperscan: Any, expr: bytes, flags: int) -> bool:
@@ -300,7 +326,7 @@ def cache_dir() -> Path:
     return root if os.environ.get("CREDSCOPE_CACHE_DIR") else root / "credscope"
 
 
-_DB_FORMAT = "pf5"  # bump when compile_database changes what it builds
+_DB_FORMAT = "pf6"  # bump when compile_database changes what it builds
 
 
 def _load_or_compile(hyperscan: Any, rules: Sequence[Rule],

@@ -18,7 +18,7 @@ from pathlib import Path
 from scanner.config import DEFAULT_EXCLUDED_DIRS, Config
 from scanner.errors import SourceError
 from scanner.model import Blob, Flag, Skipped
-from scanner.parallel import Plan
+from scanner.parallel import Plan, Shard
 from scanner.paths import matches_any
 from scanner.sources import git
 
@@ -85,6 +85,24 @@ class WorktreeSource:
             shards[-1].append(task)
             acc += task[3] + 4096  # per-file overhead weighs in, so tiny files spread too
         return Plan(skipped=skipped, shards=[s for s in shards if s], total_bytes=total)
+
+    def stream_shards(self, shard_bytes: int) -> Iterator[Shard | Skipped]:
+        """Shards of about `shard_bytes` (each file weighs 4 KiB more: tiny files spread
+        too), in path order, handed out as the walk goes."""
+        shard: list[FileTask] = []
+        weight = size = 0
+        for task in self._tasks():
+            if isinstance(task, Skipped):
+                yield task
+                continue
+            shard.append(task)
+            weight += task[3] + 4096
+            size += task[3]
+            if weight >= shard_bytes:
+                yield Shard(shard, size)
+                shard, weight, size = [], 0, 0
+        if shard:
+            yield Shard(shard, size)
 
     def read_shard(self, shard: list[FileTask]) -> Iterator[Blob | Skipped]:
         for task in shard:

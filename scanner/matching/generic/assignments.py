@@ -226,15 +226,23 @@ _CONSTANT_WORDS = re.compile(r"^[A-Z]+(?:[_-][A-Z0-9]+)+$")
 _VERSION = re.compile(r"^[~^>=<v]*\d+(?:\.\d+)+")
 
 
+# The shortest value each family can accept outside the JSON-object case (see the end of
+# accept): anything shorter is rejected before the costlier checks run.
+_MIN_LEN = {"password": 4, "secret": 8, "key": 12}
+
+
 def accept(family: str, value: str, quoted: bool) -> bool:
     """Is this literal plausibly the secret itself?"""
-    if is_placeholder(value) or (not quoted and is_reference(value)):
+    json_object = value.startswith("{") and ":" in value
+    if len(value) < _MIN_LEN.get(family, 0) and not json_object:
+        return False  # (`key=x`, `token: T`: most candidates in code, rejected for nothing)
+    if (not quoted and is_reference(value)) or is_placeholder(value):
         return False
     if _CRYPT_HASH.match(value) or _VERSION.match(value) or _HEX_LITERAL.match(value) or (
         value.isdigit() and len(value) < 16
     ):
         return False  # a password hash, a version or OID, a number: not a usable secret
-    if value.startswith("{") and ":" in value:  # a JSON object encoded in a string
+    if json_object:  # a JSON object encoded in a string
         return any(looks_random(part, 16) for part in re.split(r"[^\w+/=-]+", value))
     if any(c.isspace() for c in value) or "://" in value or is_path(value):
         return False
