@@ -101,3 +101,26 @@ def test_an_anchor_hyperscan_rejects_is_searched_whole(tmp_path: Path,
     db, kept = engine_mod.compile_database(hyperscan, [], [good, bad])
     assert kept == (good,)
     assert db is not None
+
+
+def test_line_memo_gives_the_same_findings_wherever_the_line_sits(
+        engine: HyperscanEngine) -> None:
+    """Assignment detectors remember what each line yields (scanner/matching/generic/
+    assignments.py): the same line in another blob, at another offset, yields the same
+    secret at its own place; an XML form that may run on to the next line is never taken
+    from memory."""
+    from scanner.matching.generic import assignments
+
+    assignments._LINE_MEMO.clear()
+    line = b'db_password = "Zq8-rT2vLm4x"'
+    first = engine.scan(line + b"\n")
+    again = engine.scan(b"# header\n" * 3 + line + b"\n")
+    assert [(m.secret, m.line, m.start) for m in first] == [("Zq8-rT2vLm4x", 1, 15)]
+    assert [(m.secret, m.line, m.start) for m in again] == [("Zq8-rT2vLm4x", 4, 42)]
+    assert any(line in memo for memo in assignments._LINE_MEMO.values())
+
+    xml = b'<password =\n   "x">Qm7vX2pL9kWz</password>\n'
+    cold = engine.scan(xml)
+    assert not any(b"<password =" in key for memo in assignments._LINE_MEMO.values()
+                   for key in memo)
+    assert engine.scan(xml) == cold == ReEngine(engine.rules).scan(xml)

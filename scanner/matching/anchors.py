@@ -129,20 +129,61 @@ def finditer(anchor: Anchor, data: bytes) -> Iterator[re.Match[bytes]]:
         yield from anchor.regex.finditer(low, lo, hi)
 
 
+def match_lines(anchors: Iterable[Anchor], data: bytes
+                ) -> list[tuple[int, int, list[Anchor]]]:
+    """The distinct lines, (start, end, the anchors found there) in order, that may hold a
+    match of one of the anchors: the lines the engine's pass reported (a superset), else the
+    lines of a whole-blob search. A plugin that works line by line runs those anchors on
+    each of these lines itself, so both give the same hits."""
+    entry = _REGIONS[0] if _REGIONS and _REGIONS[0][0] is data else None
+    lines: dict[tuple[int, int], list[Anchor]] = {}
+    for anchor in anchors:
+        ends = None if entry is None else entry[1].get(anchor)
+        if ends is None:
+            ends = [m.end() for m in anchor.regex.finditer(lowered(data))]
+        line_end = -1
+        for end in ends:
+            if end <= line_end:
+                continue
+            line_start = data.rfind(b"\n", 0, max(end - 1, 0)) + 1
+            line_end = data.find(b"\n", end - 1)
+            if line_end < 0:
+                line_end = len(data)
+            lines.setdefault((line_start, line_end), []).append(anchor)
+    return [(lo, hi, found) for (lo, hi), found in sorted(lines.items())]
+
+
+def present(anchor: Anchor, data: bytes) -> bool:
+    """Does the anchor match anywhere in the blob? (Free after the engine's pass.)"""
+    entry = _REGIONS[0] if _REGIONS and _REGIONS[0][0] is data else None
+    ends = None if entry is None else entry[1].get(anchor)
+    if ends is None:
+        return anchor.regex.search(lowered(data)) is not None
+    return bool(ends)
+
+
 def starts(anchors: Iterable[Anchor], data: bytes, skip: int = 0) -> list[int]:
-    """Sorted distinct start offsets (plus `skip`) of every anchor match. (finditer's loop,
-    unrolled: a rule's ten anchors, most without a match in the blob, cost a dictionary
-    lookup each.)"""
-    low = lowered(data)
+    """Sorted distinct start offsets (plus `skip`) of every anchor match. (finditer, unrolled
+    for the hot path: each reported line is lower-cased and searched on its own, which is
+    the same search, since no anchor looks outside its line.)"""
     entry = _REGIONS[0] if _REGIONS and _REGIONS[0][0] is data else None
     found: set[int] = set()
     for anchor in anchors:
         ends = None if entry is None else entry[1].get(anchor)
         if ends is None:
-            found.update(m.start() + skip for m in anchor.regex.finditer(low))
-        elif ends:
-            for lo, hi in _regions(anchor, data) or ():
-                found.update(m.start() + skip for m in anchor.regex.finditer(low, lo, hi))
+            found.update(m.start() + skip for m in anchor.regex.finditer(lowered(data)))
+            continue
+        search = anchor.regex.finditer
+        line_end = -1
+        for end in ends:
+            if end <= line_end:
+                continue  # this line was searched already
+            line_start = data.rfind(b"\n", 0, max(end - 1, 0)) + 1
+            line_end = data.find(b"\n", end - 1)
+            if line_end < 0:
+                line_end = len(data)
+            base = line_start + skip
+            found.update(m.start() + base for m in search(data[line_start:line_end].lower()))
     return sorted(found)
 
 

@@ -102,6 +102,16 @@ class HyperscanEngine:
         self.anchors = tuple(dict.fromkeys(a for r in self.rules for a in rule_anchors(r)))
         self._exprs, self._requires = prefilter_expressions(self.rules)
         self._db, self.compiled_anchors = _load_or_compile(hyperscan, self.rules, self.anchors)
+        # Rules whose first pattern match bounds where `re` starts: the id of an expression
+        # that is a rule's loosened pattern -> [(that rule's index, its widest match)].
+        self._skippable: dict[int, list[tuple[int, int]]] = {}
+        for index, rule in enumerate(self.rules):
+            expr_id = self._requires.get(index, index)
+            width = max_width(rule.pattern) if rule.kind == "regex" else None
+            if width is not None and self._exprs[expr_id] == loosen_repeats(
+                    rule.pattern).encode("utf-8"):
+                self._skippable.setdefault(expr_id, []).append((index, width))
+        self._starts_from: dict[int, int] = {}
         # The rules selected by their anchors' matches, listed under each compiled anchor.
         position = {a: i for i, a in enumerate(self.compiled_anchors)}
         self._selects: list[list[int]] = [[] for _ in self.compiled_anchors]
@@ -122,9 +132,12 @@ class HyperscanEngine:
         hits: set[int] = set()
         events: list[int] = []  # anchor index << 40 | end offset: one append per anchor match
 
+        first_end: dict[int, int] = {}
+
         def on_match(index: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
             if index < n_exprs:
                 hits.add(index)
+                first_end[index] = end  # one report per expression (single-match)
             else:
                 events.append((index - n_exprs) << 40 | end)
 
@@ -137,15 +150,23 @@ class HyperscanEngine:
                 ends[self.compiled_anchors[index]] = [e & mask for e in group]
                 hits.update(self._selects[index])
         requires = self._requires
-        return sorted(i for i in hits if i < len(self.rules) and (
-            i not in requires or requires[i] in hits)), ends
+        candidates = sorted(i for i in hits if i < len(self.rules) and (
+            i not in requires or requires[i] in hits))
+        # A regex rule's first pattern match ends at or after the first end hyperscan
+        # reported for it (its expression matches a superset, and reports come in end
+        # order), so no match starts before that end minus the pattern's widest match:
+        # `re` skips the rest. (Prefix-less patterns are slow in `re` over large blobs.)
+        skippable = self._skippable
+        self._starts_from = {i: end - width for e, end in first_end.items()
+                             for i, width in skippable.get(e, ()) if end > width}
+        return candidates, ends
 
     def scan(self, data: bytes) -> list[Match]:
         candidates, ends = self._pass(data)
         if not candidates:
             return []
         with anchor_regions(data, ends):
-            return extract(self.rules, candidates, data)
+            return extract(self.rules, candidates, data, self._starts_from)
 
 
 # Hyperscan compiles a bounded repeat into states: a few rules with repeats in the thousands
@@ -211,6 +232,18 @@ def prefilter_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], dict[int,
 
 def _context_prefilter(rule: Rule) -> bool:
     return bool(rule.context) and all(_window_safe(c) for c in rule.context)
+
+
+def max_width(pattern: str) -> int | None:
+    """The most bytes a match of `pattern` can span (as a UTF-8 pattern over bytes, each
+    character is at most 4 bytes), or None when it is unbounded."""
+    try:
+        _, widest = _sre_parser.parse(pattern).getwidth()
+    except (re.error, RecursionError, OverflowError):
+        return None
+    if widest >= _sre_constants.MAXREPEAT - 1:  # getwidth caps an unbounded width there
+        return None
+    return widest if pattern.isascii() else widest * 4
 
 
 def literal_run(pattern: str) -> int:
@@ -359,12 +392,15 @@ def _load_or_compile(hyperscan: Any, rules: Sequence[Rule],
     return db, kept
 
 
-def extract(rules: Sequence[Rule], candidates: Sequence[int], data: bytes) -> list[Match]:
-    """Run the exact `re` (or plugin) extraction for the candidate rules; resolve overlaps."""
+def extract(rules: Sequence[Rule], candidates: Sequence[int], data: bytes,
+            starts_from: dict[int, int] | None = None) -> list[Match]:
+    """Run the exact `re` (or plugin) extraction for the candidate rules; resolve overlaps.
+    `starts_from[index]`: no match of that rule starts before this offset."""
     found: list[tuple[int, int, int]] = []  # (start, end, rule index)
     for index in candidates:
         rule = rules[index]
-        for start, end in _spans(rule, data):
+        pos = starts_from.get(index, 0) if starts_from else 0
+        for start, end in _spans(rule, data, pos):
             if rule.context and not _has_context(rule, data, start, end):
                 continue
             if rule.entropy is not None and shannon_entropy(data[start:end]) < rule.entropy:
@@ -385,14 +421,14 @@ def extract(rules: Sequence[Rule], candidates: Sequence[int], data: bytes) -> li
     return matches
 
 
-def _spans(rule: Rule, data: bytes) -> Iterator[tuple[int, int]]:
+def _spans(rule: Rule, data: bytes, pos: int = 0) -> Iterator[tuple[int, int]]:
     if rule.kind != "regex":
         plugin = PLUGINS.get(rule.kind.removeprefix("plugin:"))
         if plugin is not None:
             yield from plugin(rule, data)
         return
     group = rule.secret_group
-    for m in rule.regex.finditer(data):
+    for m in rule.regex.finditer(data, pos):
         start, end = m.span(group)
         if start >= 0 and end > start:
             yield start, end

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scanner.matching.anchors import Anchor
-from scanner.matching.generic.lines import anchored_hits, keyword_anchors
+from scanner.matching.anchors import Anchor, match_lines
+from scanner.matching.generic.lines import keyword_anchors
 from scanner.matching.generic.placeholders import is_placeholder, is_reference
 from scanner.matching.generic.values import is_wordlike, looks_random
 from scanner.matching.schema import Rule
@@ -78,6 +78,9 @@ NOT_SECRET_SUFFIX = frozenset({
     "audience", "scope", "scopes", "exists", "valid", "invalid", "index", "position", "pos",
     "here",
 })
+
+
+Span = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +166,11 @@ def key_start(data: bytes, hit: int) -> int:
 _IDENT = re.compile(rb"[\w.\-$]{1,200}")
 
 
-def candidates(data: bytes, hits: list[int], families: frozenset[str]) -> Iterator[Candidate]:
+def candidates(data: bytes, hits: list[int], families: frozenset[str],
+               xml: list[int] | None = None) -> Iterator[Candidate]:
     """Assignments whose name holds a keyword hit and names one of `families`; each name is
-    tried once, and the name is judged before any value pattern runs."""
+    tried once, and the name is judged before any value pattern runs. Hits whose name opens
+    an XML element (the one form that may span lines) are appended to `xml`, if given."""
     tried = -1
     for hit in hits:
         start = key_start(data, hit)
@@ -181,6 +186,8 @@ def candidates(data: bytes, hits: list[int], families: frozenset[str]) -> Iterat
             attempts.append(PAIR)
         elif before == b"<":
             attempts.append(XML)
+            if xml is not None:
+                xml.append(hit)
         for rx in attempts:
             m = rx.match(data, start - 1 if rx in (PAIR, XML) else start)
             cand = _candidate(m) if m is not None else None
@@ -273,10 +280,47 @@ def is_path(value: str) -> bool:
                          r"jks|yml|yaml|env|conf|cfg|ini|xml|properties|der|pub)$", value))
 
 
-def assignment_spans(rule: Rule, data: bytes, families: frozenset[str]) -> Iterator[
-        tuple[int, int]]:
-    hits = anchored_hits(assignment_anchors(rule), data)
-    for cand in candidates(data, hits, families):
+# What each line with an anchor hit yields, by line content: code repeats itself (licence
+# headers, boilerplate, a file's next version in history), and two thirds of the lines with
+# an assignment hit in a tree of real packages have been seen before. Exact: everything the
+# detector reads lies on the hit's line, except an XML element's attributes, so a line where
+# an XML form was tried is worked out in its blob and never remembered.
+_LINE_MEMO: dict[tuple[tuple[str, ...], frozenset[str]], dict[bytes, tuple[Span, ...]]] = {}
+_MEMO_MAX_LINE = 2048  # longer lines (minified code) are worked out, not remembered
+_MEMO_MAX_ENTRIES = 200_000  # bounds a worker's memory on a huge history
+
+
+def assignment_spans(rule: Rule, data: bytes, families: frozenset[str]) -> Iterator[Span]:
+    anchors = assignment_anchors(rule)
+    memo = _LINE_MEMO.setdefault((rule.keywords, families), {})
+    for lo, hi, on_line in match_lines(anchors, data):
+        if hi - lo > _MEMO_MAX_LINE:
+            yield from _spans(data, _line_hits(on_line, data, lo, hi), families)
+            continue
+        line = data[lo:hi]
+        found = memo.get(line)
+        if found is None:
+            xml: list[int] = []
+            found = tuple(_spans(line, _line_hits(on_line, line, 0, len(line)), families, xml))
+            if xml:  # an XML element may continue on the next lines: its blob decides
+                yield from _spans(data, _line_hits(on_line, data, lo, hi), families)
+                continue
+            if len(memo) >= _MEMO_MAX_ENTRIES:
+                memo.clear()
+            memo[line] = found
+        for start, end in found:
+            yield start + lo, end + lo
+
+
+def _line_hits(anchors: list[Anchor], data: bytes, lo: int, hi: int) -> list[int]:
+    """Sorted start offsets of the anchors' matches on the line data[lo:hi]."""
+    line = data[lo:hi].lower()
+    return sorted({m.start() + lo for a in anchors for m in a.regex.finditer(line)})
+
+
+def _spans(data: bytes, hits: list[int], families: frozenset[str],
+           xml: list[int] | None = None) -> Iterator[Span]:
+    for cand in candidates(data, hits, families, xml):
         family = key_family(cand.key)
         if family in families and accept(family, cand.value, cand.quoted):
             yield cand.start, cand.end

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scanner.matching.anchors import Anchor, finditer
+from scanner.matching.anchors import Anchor, finditer, present
 from scanner.matching.generic.lines import (
     MAX_LINE,
     anchored_hits,
@@ -127,10 +127,16 @@ def _header_context(data: bytes, pos: int) -> bool:
 # `--password`, `--db-password`, `/credpassword`, `-pw`, `--api-key`, `-storepass`...
 _FLAGS = (rb"(?:[a-z-]{0,24}?(?:password|passwd|pass|pwd)|pw|secret|token|api-?key"
           rb"|access-token|auth-token|client-secret)")
+# `-pSecret`: a password only to a MySQL client; other `-p...` flags (ports, paths, and the
+# password flags the first anchor finds anyway) are everywhere in docs and HTML.
+MYSQL_DASH_P = Anchor(rb"-p[^\s\-]")
+# Whether a blob names a MySQL client at all: the engine's pass answers it for free.
+# (mysqldump and mysqladmin hold "mysql".)
+MYSQL_CLIENTS = (Anchor(rb"mysql"), Anchor(rb"mariadb"))
 COMMAND_ANCHORS: tuple[tuple[Anchor, int], ...] = (
     (Anchor(rb"-" + _FLAGS + rb"[=: \t]"), 1),
     (Anchor(rb"/" + _FLAGS + rb":"), 1),
-    (Anchor(rb"-p[^\s\-]"), 1),
+    (MYSQL_DASH_P, 1),
     (Anchor(rb"identified[ \t]"), 0),
     (Anchor(rb"password[ \t]+['\"]"), 0),
     (Anchor(rb"convertto-securestring[ \t]"), 0),
@@ -141,12 +147,15 @@ COMMAND_ANCHORS: tuple[tuple[Anchor, int], ...] = (
 
 def command_anchors(rule: Rule) -> tuple[Anchor, ...]:
     del rule  # the same places for any rule of this kind
-    return tuple(anchor for anchor, _ in COMMAND_ANCHORS)
+    return (*(anchor for anchor, _ in COMMAND_ANCHORS), *MYSQL_CLIENTS)
 
 
 def command_hits(data: bytes) -> list[int]:
-    return sorted({m.start() + skip for anchor, skip in COMMAND_ANCHORS
-                   for m in finditer(anchor, data)})
+    hits = {m.start() + skip for anchor, skip in COMMAND_ANCHORS if anchor is not MYSQL_DASH_P
+            for m in finditer(anchor, data)}
+    if any(present(client, data) for client in MYSQL_CLIENTS):
+        hits.update(m.start() + 1 for m in finditer(MYSQL_DASH_P, data))
+    return sorted(hits)
 
 
 def command_password(rule: Rule, data: bytes) -> Iterator[Span]:
@@ -182,7 +191,7 @@ def _command_matches(data: bytes, low: bytes, hit: int) -> Iterator[re.Match[byt
         flag = CLI_FLAG.match(data, hit)
         if flag is not None:
             yield flag
-        elif low.startswith(b"p", hit) and _names_mysql(low) and _mysql_like(data, hit):
+        elif low.startswith(b"p", hit) and _mysql_like(data, hit):
             yield from _some(MYSQL_P.match(data, hit - 1))
 
 
@@ -201,18 +210,6 @@ def _flag_start(data: bytes, hit: int) -> bool:
     while i > 0 and data[i - 1:i] == b"-":
         i -= 1
     return i == 0 or data[i - 1:i] in (b" ", b"\t", b'"', b"'", b"`", b"(", b"\n")
-
-
-_MYSQL_CLIENTS = (b"mysql", b"mariadb")  # lower-case: mysqldump and mysqladmin hold "mysql"
-_NAMES_MYSQL: list[tuple[bytes, bool]] = []  # (lowered blob, names a client) for the blob in hand
-
-
-def _names_mysql(low: bytes) -> bool:
-    """`-pSecret` is only read as a password on a MySQL client's line, and most blobs name no
-    client: asked once per blob, on its first `-p` flag."""
-    if not _NAMES_MYSQL or _NAMES_MYSQL[0][0] is not low:
-        _NAMES_MYSQL[:] = [(low, any(client in low for client in _MYSQL_CLIENTS))]
-    return _NAMES_MYSQL[0][1]
 
 
 _MYSQL_COMMAND = re.compile(rb"(?:^|[\s;|&`\"'(/])(?:mysql|mysqldump|mysqladmin|mariadb)"
