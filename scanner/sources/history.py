@@ -15,12 +15,13 @@ from dataclasses import replace
 from scanner.config import Config
 from scanner.errors import SourceError
 from scanner.model import Blob, Finding, Flag, Skipped
-from scanner.parallel import Plan
+from scanner.parallel import Plan, Shard
 from scanner.paths import matches_any
 from scanner.sources import git
 from scanner.sources.worktree import is_binary, read_limit
 
 _FILE_MODES = frozenset({b"100644", b"100755", b"100664"})
+_BLOB_ESTIMATE = 16 * 1024  # bytes per blob, for streamed shards (see stream_shards)
 
 
 class HistorySource:
@@ -69,6 +70,23 @@ class HistorySource:
         kept = [(c, max(n, 0)) for c, n in zip(changes, sizes, strict=True) if n <= limit]
         total = sum(n for _, n in kept)
         return Plan(skipped, _shards(kept, total, target_shards), total)
+
+    def stream_shards(self, shard_bytes: int) -> Iterator[Shard | Skipped]:
+        """For a parallel scan: runs of blobs handed out while `git log` is still walking, so
+        workers start at once. Git tells a blob's size only as it is read, so shards count
+        blobs (a typical source blob is a few KiB) and a blob over max-file-size is skipped
+        by the worker that reads its header."""
+        self._prepare()
+        per_shard = max(shard_bytes // _BLOB_ESTIMATE, 1)
+        shard: list[git.Change] = []
+        for change in self._first_seen(self._walk()):
+            shard.append(change)
+            if len(shard) >= per_shard:
+                yield Shard(shard, len(shard) * _BLOB_ESTIMATE)
+                shard = []
+        if shard:
+            yield Shard(shard, len(shard) * _BLOB_ESTIMATE)
+        self._describe_skipped_entries()
 
     def read_shard(self, shard: Iterable[git.Change]) -> Iterator[Blob | Skipped]:
         limit = read_limit(self.config)  # a blob is held whole, as a file is
