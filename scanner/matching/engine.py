@@ -102,15 +102,15 @@ class HyperscanEngine:
         self.anchors = tuple(dict.fromkeys(a for r in self.rules for a in rule_anchors(r)))
         self._exprs, self._requires = prefilter_expressions(self.rules)
         self._db, self.compiled_anchors = _load_or_compile(hyperscan, self.rules, self.anchors)
-        # Rules whose first pattern match bounds where `re` starts: the id of an expression
-        # that is a rule's loosened pattern -> [(that rule's index, its widest match)].
-        self._skippable: dict[int, list[tuple[int, int]]] = {}
+        # Which rule's first pattern match each expression reports: the rule whose loosened
+        # pattern it is (its own expression, or the one it requires). Widths are parsed the
+        # first time a rule is a candidate (a hook scanning ten files needs a few).
+        self._pattern_of: dict[int, int] = {}
         for index, rule in enumerate(self.rules):
             expr_id = self._requires.get(index, index)
-            width = max_width(rule.pattern) if rule.kind == "regex" else None
-            if width is not None and self._exprs[expr_id] == loosen_repeats(
-                    rule.pattern).encode("utf-8"):
-                self._skippable.setdefault(expr_id, []).append((index, width))
+            if rule.kind == "regex" and (expr_id != index or not _context_prefilter(rule)):
+                self._pattern_of[expr_id] = index
+        self._widths: dict[int, int | None] = {}
         self._starts_from: dict[int, int] = {}
         # The rules selected by their anchors' matches, listed under each compiled anchor.
         position = {a: i for i, a in enumerate(self.compiled_anchors)}
@@ -156,10 +156,19 @@ class HyperscanEngine:
         # reported for it (its expression matches a superset, and reports come in end
         # order), so no match starts before that end minus the pattern's widest match:
         # `re` skips the rest. (Prefix-less patterns are slow in `re` over large blobs.)
-        skippable = self._skippable
-        self._starts_from = {i: end - width for e, end in first_end.items()
-                             for i, width in skippable.get(e, ()) if end > width}
+        starts_from: dict[int, int] = {}
+        for expr_id, end in first_end.items():
+            rule_index = self._pattern_of.get(expr_id)
+            width = None if rule_index is None else self._width(rule_index)
+            if rule_index is not None and width is not None and end > width:
+                starts_from[rule_index] = end - width
+        self._starts_from = starts_from
         return candidates, ends
+
+    def _width(self, index: int) -> int | None:
+        if index not in self._widths:
+            self._widths[index] = max_width(self.rules[index].pattern)
+        return self._widths[index]
 
     def scan(self, data: bytes) -> list[Match]:
         candidates, ends = self._pass(data)
