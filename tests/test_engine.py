@@ -168,3 +168,12 @@ def test_context_rules_are_selected_by_their_context(tmp_path: Path,
 ])
 def test_literal_run(pattern: str, run: int) -> None:
     assert engine_mod.literal_run(pattern) == run
+
+
+def test_every_shipped_rule_pattern_compiles() -> None:
+    """The loader leaves the shipped rules' regexes to first use (startup time); this is
+    where they are all compiled, so a broken one fails here and not in a user's scan."""
+    from scanner.matching.loader import load_rules
+
+    for shipped in load_rules():
+        assert shipped.regex.pattern and len(shipped.context_regexes) == len(shipped.context)
