@@ -15,6 +15,7 @@ from scanner.matching.anchors import Anchor, anchor_regions, finditer, keyword_o
 from scanner.matching.engine import HyperscanEngine, ReEngine, rule_anchors
 from scanner.matching.generic import register_generic_plugins
 from scanner.matching.loader import load_rules
+from tests.helpers import rand
 
 hyperscan = pytest.importorskip("hyperscan")
 
@@ -112,14 +113,15 @@ def test_line_memo_gives_the_same_findings_wherever_the_line_sits(
     from scanner.matching.generic import assignments
 
     assignments._LINE_MEMO.clear()
-    line = b'db_password = "Zq8-rT2vLm4x"'
+    word = rand(string.ascii_letters + string.digits, 12, "line-memo")  # fake, built here
+    line = f'db_password = "{word}"'.encode()
     first = engine.scan(line + b"\n")
     again = engine.scan(b"# header\n" * 3 + line + b"\n")
-    assert [(m.secret, m.line, m.start) for m in first] == [("Zq8-rT2vLm4x", 1, 15)]
-    assert [(m.secret, m.line, m.start) for m in again] == [("Zq8-rT2vLm4x", 4, 42)]
+    assert [(m.secret, m.line, m.start) for m in first] == [(word, 1, 15)]
+    assert [(m.secret, m.line, m.start) for m in again] == [(word, 4, 42)]
     assert any(line in memo for memo in assignments._LINE_MEMO.values())
 
-    xml = b'<password =\n   "x">Qm7vX2pL9kWz</password>\n'
+    xml = f'<password =\n   "x">{word}</password>\n'.encode()
     cold = engine.scan(xml)
     assert not any(b"<password =" in key for memo in assignments._LINE_MEMO.values()
                    for key in memo)

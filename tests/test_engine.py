@@ -4,6 +4,7 @@ engines agreeing."""
 from __future__ import annotations
 
 import random
+import string
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from scanner.matching import engine as engine_mod
 from scanner.matching.engine import HyperscanEngine, ReEngine, shannon_entropy
 from scanner.matching.loader import load_rule_file, parse_rule
 from scanner.matching.schema import Rule
+from tests.helpers import rand
 
 BASE = {
     "provider": "Test", "title": "t", "description": "d", "remediation": "r",
@@ -154,8 +156,10 @@ def test_context_rules_are_selected_by_their_context(tmp_path: Path,
     assert eng.candidates(b"x = " + hexes) == []  # the pattern without its context
     assert eng.candidates(b"# mailgun\nx = " + hexes) == [0]
     assert eng.candidates(b"machine learning is fun") == []  # context without pattern
-    assert eng.candidates(b"machine host\n password Zq8rT2vLm") == [1]
-    assert eng.scan(b"machine host\n password Zq8rT2vLm")[0].secret == "Zq8rT2vLm"
+    word = rand(string.ascii_letters + string.digits, 10, "netrc-context")  # fake, built here
+    netrc = f"machine host\n password {word}".encode()
+    assert eng.candidates(netrc) == [1]
+    assert eng.scan(netrc)[0].secret == word
 
 
 @pytest.mark.parametrize(("pattern", "run"), [
