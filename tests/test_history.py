@@ -383,3 +383,37 @@ def test_git_missing_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monkey
     assert shutil.which("git") is None
     with pytest.raises(SourceError, match="git is not installed"):
         list(source.items())
+
+
+def test_one_cat_file_serves_shard_after_shard(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker reads history shard after shard through one `git cat-file --batch` (a fresh
+    git per shard re-inflated the delta chains it had just resolved); a read stopped early
+    closes its git instead of keeping one with unread output."""
+    repo = init_repo(tmp_path / "repo")
+    for i in range(6):
+        (repo / f"f{i}.txt").write_text(f"line {i}\n" * 50)
+        commit_all(repo, f"c{i}")
+    started: list[int] = []
+    real_init = git._CatFile.__init__
+
+    def counting(self: git._CatFile, workdir: Path) -> None:
+        started.append(1)
+        real_init(self, workdir)
+
+    monkeypatch.setattr(git._CatFile, "__init__", counting)
+    git._close_idle()
+    source = HistorySource(Config(root=repo))
+    changes = list(source._first_seen(source._walk()))
+    assert len(changes) == 6
+    for shard in (changes[:2], changes[2:4], changes[4:]):
+        assert all(blob.data for blob in source.read_shard(shard))  # type: ignore[union-attr]
+    assert started == [1]
+    kept = git._IDLE[0][2]
+    early = source.read_shard(changes)
+    next(early)
+    early.close()  # stopped with blobs still in flight
+    assert kept.proc.poll() is not None and not git._IDLE  # closed, not kept
+    assert all(blob.data for blob in source.read_shard(changes))  # type: ignore[union-attr]
+    assert started == [1, 1]
+    git._close_idle()

@@ -6,6 +6,7 @@ overrides those, clears inherited `GIT_*` variables and never goes through a she
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import itertools
 import os
@@ -257,12 +258,14 @@ def read_blobs(workdir: Path, requests: Iterable[T], oid: Callable[[T], bytes],
     """
     pending: deque[T] = deque()
     source = iter(requests)
-    cat = _CatFile(workdir)
+    cat = _idle_reader(workdir) or _CatFile(workdir)
+    drained = False
     try:
         while True:
             if len(pending) <= WINDOW // 2:
                 cat.send([oid(r) for r in _take(source, WINDOW - len(pending), pending)])
             if not pending:
+                drained = True
                 return
             request = pending.popleft()
             try:
@@ -274,7 +277,45 @@ def read_blobs(workdir: Path, requests: Iterable[T], oid: Callable[[T], bytes],
                 cat.send([oid(r) for r in pending])
             yield request, result
     finally:
+        if drained:
+            _keep_idle(workdir, cat)
+        else:
+            cat.close()  # stopped early: git may still be writing what we did not read
+
+
+# The last `cat-file --batch` this process drained, kept for its next read of the same
+# repository: a worker reading history shard after shard keeps one git, with its delta-base
+# cache warm, instead of starting one per shard (which cost more than the shards' reading).
+# One at most, so a process that reads many repositories holds no more than one git.
+_IDLE: list[tuple[int, Path, _CatFile]] = []
+
+
+def _idle_reader(workdir: Path) -> _CatFile | None:
+    if _IDLE and _IDLE[0][0] == os.getpid() and _IDLE[0][1] == workdir:
+        cat = _IDLE.pop()[2]
+        if cat.proc.poll() is None:
+            return cat
         cat.close()
+    return None
+
+
+def _keep_idle(workdir: Path, cat: _CatFile) -> None:
+    if cat.proc.poll() is not None:
+        cat.close()
+        return
+    _close_idle()
+    _IDLE.append((os.getpid(), workdir, cat))
+
+
+def _close_idle() -> None:
+    """Close the kept reader (a forked child inherited its pipes but never uses them)."""
+    while _IDLE:
+        pid, _, cat = _IDLE.pop()
+        if pid == os.getpid():
+            cat.close()
+
+
+atexit.register(_close_idle)
 
 
 def _take(source: Iterator[T], n: int, into: deque[T]) -> list[T]:
