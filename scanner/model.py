@@ -139,6 +139,9 @@ class Commit:
     email: str
     date: str  # ISO 8601, as git records it
 
+    def __reduce__(self) -> tuple[type[Commit], tuple[str, str, str, str]]:
+        return (Commit, (self.sha, self.author, self.email, self.date))  # pickled in C
+
 
 @dataclass(frozen=True, slots=True)
 class Blob:

@@ -144,6 +144,12 @@ class Change:
     def path(self) -> str:
         return os.fsdecode(self.raw_path)
 
+    def __reduce__(self) -> tuple[type[Change], tuple[Commit, bytes, bytes, bytes]]:
+        # Shards of changes are pickled to worker processes: the dataclass default pickles
+        # field by field in Python (a quarter of a second of the parent's time on a history
+        # of 70,000 blobs); a plain tuple is pickled in C.
+        return (Change, (self.commit, self.mode, self.oid, self.raw_path))
+
 
 @dataclass(frozen=True, slots=True)
 class Unreadable:
