@@ -169,3 +169,30 @@ def test_the_baseline_counts_every_finding_however_many_workers(
     assert set(serial["summary"]["suppressedBy"]) == {"baseline"}  # not "pragma"
     assert len({f["fingerprint"] for f in serial["suppressed"]}) == accepted - 1
     assert len(serial["staleBaseline"]) == 1
+
+
+def test_a_walk_that_fails_after_the_pool_started_raises_its_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shards stream from the walk in the pool's task thread: a `git log` that dies half way
+    must surface as its own error in the scan, not hang it or pass as a short scan."""
+    from scanner.errors import SourceError
+    from scanner.model import Blob
+
+    class FailingWalk:
+        root = "."
+
+        def plan(self, target_shards: int) -> parallel.Plan:
+            raise AssertionError("a streaming source is never planned")
+
+        def stream_shards(self, shard_bytes: int) -> Any:
+            yield parallel.Shard(["a.txt"], 100)
+            yield parallel.Shard(["b.txt"], 100)
+            raise SourceError("git log failed: simulated")
+
+        def read_shard(self, work: list[str]) -> Any:
+            for name in work:
+                yield Blob(name, b"x = 1\n")
+
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    with pytest.raises(SourceError, match="simulated"):
+        list(parallel.scan_events(FailingWalk(), lambda blob: [], 2))  # type: ignore[arg-type]
