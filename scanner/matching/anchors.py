@@ -67,9 +67,9 @@ def lowered(data: bytes) -> bytes:
     return _LOWERED[0][1]
 
 
-# What the engine's pass reported for the blob in hand: (blob, {anchor: match ends}); each
-# anchor's lines are worked out the first time a plugin asks. Empty: use whole blobs.
-_REGIONS: list[tuple[bytes, dict[Anchor, list[int]], dict[Anchor, list[tuple[int, int]]]]] = []
+# What the engine's pass reported for the blob in hand: (blob, {anchor: match ends, in
+# order}). Empty: no pass, plugins search whole blobs.
+_REGIONS: list[tuple[bytes, dict[Anchor, list[int]]]] = []
 
 
 class anchor_regions:  # noqa: N801 - a context manager, named like one
@@ -78,8 +78,7 @@ class anchor_regions:  # noqa: N801 - a context manager, named like one
     compiled). An anchor the engine did not compile is searched in the whole blob."""
 
     def __init__(self, data: bytes, ends: dict[Anchor, list[int]]) -> None:
-        self._entry: tuple[bytes, dict[Anchor, list[int]], dict[Anchor, list[tuple[int, int]]]] = (
-            data, ends, {})
+        self._entry = (data, ends)
 
     def __enter__(self) -> None:
         _REGIONS[:] = [self._entry]
@@ -88,44 +87,43 @@ class anchor_regions:  # noqa: N801 - a context manager, named like one
         _REGIONS.clear()
 
 
-def _lines_of(data: bytes, ends: list[int]) -> list[tuple[int, int]]:
-    """The distinct lines holding the last byte of each match (a match holds no line feed,
-    so the whole match lies on that line). `ends` is in increasing order."""
-    lines: list[tuple[int, int]] = []
+def _reported_ends(anchor: Anchor, data: bytes) -> list[int] | None:
+    """The match ends the engine's pass reported for the anchor in this blob; None when there
+    was no pass over it, or the engine did not compile the anchor (search the whole blob)."""
+    if _REGIONS and _REGIONS[0][0] is data:
+        return _REGIONS[0][1].get(anchor)
+    return None
+
+
+def _lines_of(data: bytes, ends: Iterable[int]) -> Iterator[tuple[int, int]]:
+    """The distinct lines, (start, end), holding the last byte of each match (a match holds
+    no line feed, so the whole match lies on that line). `ends` is in increasing order."""
     line_end = -1
     for end in ends:
-        last = end - 1
-        if last < line_end or last < 0:
-            continue  # this line is already listed (or an empty match at the start)
-        line_start = data.rfind(b"\n", 0, last) + 1
-        line_end = data.find(b"\n", last)
+        if end <= line_end:
+            continue  # this line is already listed
+        line_start = data.rfind(b"\n", 0, max(end - 1, 0)) + 1
+        line_end = data.find(b"\n", end - 1)
         if line_end < 0:
             line_end = len(data)
-        lines.append((line_start, line_end))
-    return lines
+        yield line_start, line_end
 
 
-def _regions(anchor: Anchor, data: bytes) -> list[tuple[int, int]] | None:
-    if not _REGIONS or _REGIONS[0][0] is not data:
-        return None
-    _, ends, lines = _REGIONS[0]
-    found = lines.get(anchor)
-    if found is None:
-        anchor_ends = ends.get(anchor)
-        if anchor_ends is None:
-            return None
-        found = lines[anchor] = _lines_of(data, anchor_ends)
-    return found
+def line_starts(anchors: Iterable[Anchor], data: bytes, lo: int, hi: int) -> set[int]:
+    """Start offsets of the anchors' matches on the line data[lo:hi], lower-cased and searched
+    on its own: the same search as in the whole blob, since no anchor looks past its line."""
+    line = data[lo:hi].lower()
+    return {m.start() + lo for anchor in anchors for m in anchor.regex.finditer(line)}
 
 
 def finditer(anchor: Anchor, data: bytes) -> Iterator[re.Match[bytes]]:
     """Every match of the anchor in the lower-cased blob, in order."""
     low = lowered(data)
-    regions = _regions(anchor, data)
-    if regions is None:
+    ends = _reported_ends(anchor, data)
+    if ends is None:
         yield from anchor.regex.finditer(low)
         return
-    for lo, hi in regions:
+    for lo, hi in _lines_of(data, ends):
         yield from anchor.regex.finditer(low, lo, hi)
 
 
@@ -135,55 +133,35 @@ def match_lines(anchors: Iterable[Anchor], data: bytes
     match of one of the anchors: the lines the engine's pass reported (a superset), else the
     lines of a whole-blob search. A plugin that works line by line runs those anchors on
     each of these lines itself, so both give the same hits."""
-    entry = _REGIONS[0] if _REGIONS and _REGIONS[0][0] is data else None
     lines: dict[tuple[int, int], list[Anchor]] = {}
     for anchor in anchors:
-        ends = None if entry is None else entry[1].get(anchor)
+        ends = _reported_ends(anchor, data)
         if ends is None:
             ends = [m.end() for m in anchor.regex.finditer(lowered(data))]
-        line_end = -1
-        for end in ends:
-            if end <= line_end:
-                continue
-            line_start = data.rfind(b"\n", 0, max(end - 1, 0)) + 1
-            line_end = data.find(b"\n", end - 1)
-            if line_end < 0:
-                line_end = len(data)
-            lines.setdefault((line_start, line_end), []).append(anchor)
+        for line in _lines_of(data, ends):
+            lines.setdefault(line, []).append(anchor)
     return [(lo, hi, found) for (lo, hi), found in sorted(lines.items())]
 
 
 def present(anchor: Anchor, data: bytes) -> bool:
     """Does the anchor match anywhere in the blob? (Free after the engine's pass.)"""
-    entry = _REGIONS[0] if _REGIONS and _REGIONS[0][0] is data else None
-    ends = None if entry is None else entry[1].get(anchor)
+    ends = _reported_ends(anchor, data)
     if ends is None:
         return anchor.regex.search(lowered(data)) is not None
     return bool(ends)
 
 
-def starts(anchors: Iterable[Anchor], data: bytes, skip: int = 0) -> list[int]:
-    """Sorted distinct start offsets (plus `skip`) of every anchor match. (finditer, unrolled
-    for the hot path: each reported line is lower-cased and searched on its own, which is
-    the same search, since no anchor looks outside its line.)"""
-    entry = _REGIONS[0] if _REGIONS and _REGIONS[0][0] is data else None
+def starts(anchors: Iterable[Anchor], data: bytes) -> list[int]:
+    """Sorted distinct start offsets of every anchor match (with the engine's pass, each
+    reported line searched on its own)."""
     found: set[int] = set()
     for anchor in anchors:
-        ends = None if entry is None else entry[1].get(anchor)
+        ends = _reported_ends(anchor, data)
         if ends is None:
-            found.update(m.start() + skip for m in anchor.regex.finditer(lowered(data)))
+            found.update(m.start() for m in anchor.regex.finditer(lowered(data)))
             continue
-        search = anchor.regex.finditer
-        line_end = -1
-        for end in ends:
-            if end <= line_end:
-                continue  # this line was searched already
-            line_start = data.rfind(b"\n", 0, max(end - 1, 0)) + 1
-            line_end = data.find(b"\n", end - 1)
-            if line_end < 0:
-                line_end = len(data)
-            base = line_start + skip
-            found.update(m.start() + base for m in search(data[line_start:line_end].lower()))
+        for lo, hi in _lines_of(data, ends):
+            found |= line_starts((anchor,), data, lo, hi)
     return sorted(found)
 
 
@@ -194,8 +172,8 @@ def keyword_offsets(keywords: Sequence[str], data: bytes) -> list[int]:
     hits: set[int] = set()
     for keyword in keywords:
         needle = keyword.lower().encode()
-        regions = _regions(literal(keyword), data)
-        for lo, hi in [(0, len(low))] if regions is None else regions:
+        ends = _reported_ends(literal(keyword), data)
+        for lo, hi in [(0, len(low))] if ends is None else _lines_of(data, ends):
             pos = low.find(needle, lo, hi)
             while pos >= 0:
                 hits.add(pos)

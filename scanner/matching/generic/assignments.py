@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scanner.matching.anchors import Anchor, match_lines
+from scanner.matching.anchors import Anchor, line_starts, match_lines
 from scanner.matching.generic.lines import keyword_anchors
 from scanner.matching.generic.placeholders import is_placeholder, is_reference
 from scanner.matching.generic.values import is_wordlike, looks_random
@@ -314,8 +314,7 @@ def assignment_spans(rule: Rule, data: bytes, families: frozenset[str]) -> Itera
 
 def _line_hits(anchors: list[Anchor], data: bytes, lo: int, hi: int) -> list[int]:
     """Sorted start offsets of the anchors' matches on the line data[lo:hi]."""
-    line = data[lo:hi].lower()
-    return sorted({m.start() + lo for a in anchors for m in a.regex.finditer(line)})
+    return sorted(line_starts(anchors, data, lo, hi))
 
 
 def _spans(data: bytes, hits: list[int], families: frozenset[str],

@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scanner.matching.anchors import Anchor, keyword_offsets, literal, lowered, starts
+from scanner.matching.anchors import Anchor, keyword_offsets, literal, lowered
 
-__all__ = ["MAX_LINE", "Line", "anchored_hits", "keyword_anchors", "keyword_hits",
-           "keyword_lines", "lowered"]
+__all__ = ["MAX_LINE", "Line", "keyword_anchors", "keyword_hits", "keyword_lines", "lowered"]
 
 MAX_LINE = 4096  # minified bundles: look at a window around the hit, not a megabyte line
 
@@ -48,12 +47,6 @@ def _keyword_anchor(keyword: str, tail: bytes, hyperscan_tail: bytes | None) -> 
     if not tail:
         return literal(keyword)
     return Anchor(head + tail, None if hyperscan_tail is None else head + hyperscan_tail)
-
-
-def anchored_hits(anchors: tuple[Anchor, ...], data: bytes) -> list[int]:
-    """Sorted start offsets of every anchor match (each anchor starts with a literal, which
-    `re` finds at memchr speed; with hyperscan, only on lines known to hold a match)."""
-    return starts(anchors, data)
 
 
 def keyword_lines(keywords: tuple[str, ...], data: bytes, around: int = 0) -> Iterator[Line]:

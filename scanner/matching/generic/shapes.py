@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scanner.matching.anchors import Anchor, finditer, present
+from scanner.matching.anchors import Anchor, finditer, present, starts
 from scanner.matching.generic.lines import (
     MAX_LINE,
-    anchored_hits,
     keyword_anchors,
     keyword_hits,
     lowered,
@@ -87,7 +86,7 @@ def header_anchors(rule: Rule) -> tuple[Anchor, ...]:
 
 
 def url_credentials(rule: Rule, data: bytes) -> Iterator[Span]:
-    for hit in anchored_hits(url_anchors(rule), data):
+    for hit in starts(url_anchors(rule), data):
         back = _SCHEME_BACK.match(data[max(0, hit - 30):hit][::-1])
         if back is None:
             continue
@@ -103,7 +102,7 @@ def url_credentials(rule: Rule, data: bytes) -> Iterator[Span]:
 
 
 def auth_header(rule: Rule, data: bytes) -> Iterator[Span]:
-    for hit in anchored_hits(header_anchors(rule), data):
+    for hit in starts(header_anchors(rule), data):
         m = AUTH_HEADER.match(data, hit)
         if m is None or not _word_start(data, hit):
             continue
