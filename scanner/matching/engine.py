@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from scanner.matching.anchors import Anchor, anchor_regions
+from scanner.matching.loader import rules_hash
+from scanner.matching.schema import Rule
+from scanner.model import Match
 
 if sys.version_info >= (3, 11):
     import re._constants as _sre_constants
@@ -27,9 +30,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import sre_constants as _sre_constants
     import sre_parse as _sre_parser
-from scanner.matching.loader import rules_hash
-from scanner.matching.schema import Rule
-from scanner.model import Match
 
 # A plugin finds secret spans itself (generic detectors); registered by name, never by import
 # side effect. It receives the rule and the blob and yields (start, end) byte spans.
@@ -111,7 +111,6 @@ class HyperscanEngine:
             if rule.kind == "regex" and (expr_id != index or not _context_prefilter(rule)):
                 self._pattern_of[expr_id] = index
         self._widths: dict[int, int | None] = {}
-        self._starts_from: dict[int, int] = {}
         # The rules selected by their anchors' matches, listed under each compiled anchor.
         position = {a: i for i, a in enumerate(self.compiled_anchors)}
         self._selects: list[list[int]] = [[] for _ in self.compiled_anchors]
@@ -127,7 +126,9 @@ class HyperscanEngine:
     def candidates(self, data: bytes) -> list[int]:
         return self._pass(data)[0]
 
-    def _pass(self, data: bytes) -> tuple[list[int], dict[Anchor, list[int]]]:
+    def _pass(self, data: bytes) -> tuple[list[int], dict[Anchor, list[int]], dict[int, int]]:
+        """The candidate rules, each compiled anchor's match ends, and where each regex
+        rule's `re` search may start."""
         n_exprs = len(self._exprs)  # the rules' expressions, then their required patterns
         hits: set[int] = set()
         events: list[int] = []  # anchor index << 40 | end offset: one append per anchor match
@@ -162,8 +163,7 @@ class HyperscanEngine:
             width = None if rule_index is None else self._width(rule_index)
             if rule_index is not None and width is not None and end > width:
                 starts_from[rule_index] = end - width
-        self._starts_from = starts_from
-        return candidates, ends
+        return candidates, ends, starts_from
 
     def _width(self, index: int) -> int | None:
         if index not in self._widths:
@@ -171,11 +171,11 @@ class HyperscanEngine:
         return self._widths[index]
 
     def scan(self, data: bytes) -> list[Match]:
-        candidates, ends = self._pass(data)
+        candidates, ends, starts_from = self._pass(data)
         if not candidates:
             return []
         with anchor_regions(data, ends):
-            return extract(self.rules, candidates, data, self._starts_from)
+            return extract(self.rules, candidates, data, starts_from)
 
 
 # Hyperscan compiles a bounded repeat into states: a few rules with repeats in the thousands
