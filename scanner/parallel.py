@@ -57,11 +57,15 @@ class Plan:
     total_bytes: int
 
 
-@runtime_checkable
-class ShardedSource(Protocol):
-    def plan(self, target_shards: int) -> Plan: ...
-
+class ShardReader(Protocol):
     def read_shard(self, shard: Any) -> Iterator[Blob | Skipped]: ...
+
+
+@runtime_checkable
+class ShardedSource(ShardReader, Protocol):
+    """A source that plans all its shards before any is read."""
+
+    def plan(self, target_shards: int) -> Plan: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +77,7 @@ class Shard:
 
 
 @runtime_checkable
-class StreamingSource(ShardedSource, Protocol):
+class StreamingSource(ShardReader, Protocol):
     """A sharded source that hands out shards while it is still walking, so that workers
     start at once instead of after the whole walk (a tree of 50,000 files takes a few tenths
     of a second to walk: a tenth of a two-core scan)."""
@@ -156,7 +160,7 @@ def _streamed(source: StreamingSource, analyse: Analyse, workers: int,
 
 
 # Set in the parent right before forking; workers inherit it (no pickling of the engine).
-_WORKER_STATE: tuple[ShardedSource, Analyse] | None = None
+_WORKER_STATE: tuple[ShardReader, Analyse] | None = None
 
 
 def _fork_available() -> bool:
@@ -186,7 +190,7 @@ def _run_work(work: Any) -> list[Event]:
     return out
 
 
-def _pool(source: ShardedSource, analyse: Analyse, shards: Iterable[Any], workers: int,
+def _pool(source: ShardReader, analyse: Analyse, shards: Iterable[Any], workers: int,
           before_fork: Callable[[], None]) -> Iterator[Event]:
     """Run _run_work over the shards (a list, or a generator the pool's task thread drains)
     in forked workers, yielding their events as shards complete."""

@@ -181,9 +181,6 @@ def test_a_walk_that_fails_after_the_pool_started_raises_its_error(
     class FailingWalk:
         root = "."
 
-        def plan(self, target_shards: int) -> parallel.Plan:
-            raise AssertionError("a streaming source is never planned")
-
         def stream_shards(self, shard_bytes: int) -> Any:
             yield parallel.Shard(["a.txt"], 100)
             yield parallel.Shard(["b.txt"], 100)

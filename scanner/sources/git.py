@@ -242,15 +242,6 @@ def index_changes(workdir: Path, against_head: bool) -> Iterator[tuple[bytes, by
             yield fields[0], fields[1], path
 
 
-def blob_sizes(workdir: Path, oids: Sequence[bytes]) -> list[int]:
-    """Each object's size from one `cat-file --batch-check` (-1 when git cannot find it)."""
-    if not oids:
-        return []
-    out = run_git(["cat-file", "--batch-check=%(objectsize)"], workdir,
-                  input=b"\n".join(oids) + b"\n")
-    return [int(line) if line.isdigit() else -1 for line in out.splitlines()]
-
-
 T = TypeVar("T")
 
 

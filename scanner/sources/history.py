@@ -15,7 +15,7 @@ from dataclasses import replace
 from scanner.config import Config
 from scanner.errors import SourceError
 from scanner.model import Blob, Finding, Flag, Skipped
-from scanner.parallel import Plan, Shard
+from scanner.parallel import Shard
 from scanner.paths import matches_any
 from scanner.sources import git
 from scanner.sources.worktree import is_binary, read_limit
@@ -56,20 +56,6 @@ class HistorySource:
         self._prepare()
         yield from self.read_shard(self._first_seen(self._walk()))
         self._describe_skipped_entries()
-
-    def plan(self, target_shards: int) -> Plan:
-        """For a parallel scan (scanner.parallel): walk the history first, then hand each
-        worker a contiguous run of blobs, balanced by size, to read with its own git."""
-        self._prepare()
-        changes = list(self._first_seen(self._walk()))
-        self._describe_skipped_entries()
-        sizes = git.blob_sizes(self.repo.workdir, [c.oid for c in changes])
-        limit = read_limit(self.config)
-        skipped = [Skipped(c.path, f"larger than max-file-size ({n:,} bytes)", "too-large")
-                   for c, n in zip(changes, sizes, strict=True) if n > limit]
-        kept = [(c, max(n, 0)) for c, n in zip(changes, sizes, strict=True) if n <= limit]
-        total = sum(n for _, n in kept)
-        return Plan(skipped, _shards(kept, total, target_shards), total)
 
     def stream_shards(self, shard_bytes: int) -> Iterator[Shard | Skipped]:
         """For a parallel scan: runs of blobs handed out while `git log` is still walking, so
@@ -156,21 +142,6 @@ class HistorySource:
 
 def _entries(n: int) -> str:
     return f"{n} entr{'y' if n == 1 else 'ies'}"
-
-def _shards(sized: list[tuple[git.Change, int]], total: int, target: int
-            ) -> list[list[git.Change]]:
-    """Contiguous runs (history order keeps git's delta cache warm) of about equal bytes."""
-    per_shard = max(total // max(target, 1), 1)
-    shards: list[list[git.Change]] = [[]]
-    filled = 0
-    for change, size in sized:
-        if filled >= per_shard:
-            shards.append([])
-            filled = 0
-        shards[-1].append(change)
-        filled += size
-    return [s for s in shards if s]
-
 
 def _oid(change: git.Change) -> bytes:
     return change.oid
