@@ -14,6 +14,7 @@ import re
 from scanner.classify.decoders import DETAIL_NOT_A_SECRET, Surroundings
 from scanner.classify.decoders.cloud import AZURITE_KEY
 from scanner.classify.decoders.urls import decode_database_url
+from scanner.filters import lines_holding
 from scanner.model import Blob, Finding, Suppression, SuppressionKind
 
 # Published as examples in AWS documentation; never valid.
@@ -92,21 +93,10 @@ def identifier_reason(value: str, name: str) -> str | None:
     return None
 
 
-_SPLIT: list[tuple[bytes, list[bytes] | None]] = []  # the blob in hand's lines, if it has a URL
-
-
-def _url_lines(data: bytes) -> list[bytes] | None:
-    """data's lines, split once per blob however many of its findings are checked (a JSON
-    file of hundreds of UUIDs split itself once per finding); None when it holds no URL."""
-    if not _SPLIT or _SPLIT[0][0] is not data:
-        _SPLIT[:] = [(data, data.split(b"\n") if b"://" in data else None)]
-    return _SPLIT[0][1]
-
-
 def local_default_reason(value: str, blob: Blob, line_no: int) -> str | None:
     """A password that is a local development default in a connection URL on localhost or a
     compose service (postgres:postgres@localhost), whichever rule matched it."""
-    lines = _url_lines(blob.data) if line_no >= 1 else None
+    lines = lines_holding(blob.data, b"://") if line_no >= 1 else None
     if lines is None:
         return None
     raw = lines[line_no - 1] if len(lines) >= line_no else b""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from scanner.filters import lines_holding
 from scanner.model import Blob, Finding, Suppression, SuppressionKind
 
 _MARKER = b"credscope:"
@@ -36,12 +37,8 @@ def _covers(allowed: tuple[str, ...], rule_id: str) -> bool:
 
 
 class PragmaFilter:
-    def __init__(self) -> None:
-        # One blob's lines at a time: findings of a blob arrive together. None: no pragma.
-        self._cached: tuple[bytes, list[bytes] | None] | None = None
-
     def check(self, finding: Finding, blob: Blob) -> Suppression | None:
-        lines = self._lines(blob.data)
+        lines = lines_holding(blob.data, _MARKER)
         if lines is None:
             return None  # the common case costs one substring search per blob
         line = finding.location.line
@@ -54,8 +51,3 @@ class PragmaFilter:
                 return Suppression(SuppressionKind.PRAGMA,
                                    f"allowed by a `credscope: allow` pragma on {where}")
         return None
-
-    def _lines(self, data: bytes) -> list[bytes] | None:
-        if self._cached is None or self._cached[0] is not data:
-            self._cached = (data, data.split(b"\n") if _MARKER in data else None)
-        return self._cached[1]
