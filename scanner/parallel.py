@@ -1,8 +1,8 @@
 """Run the engine over a source, on one process or several, with the same result either way.
 
 Matching, classifying and filtering a blob depend on nothing but the blob (the pipeline's
-`analyse`), so a large scan splits cleanly: a source that can plan its work in shards
-(ShardedSource) has each shard read, matched, classified and filtered in a worker process;
+`analyse`), so a large scan splits cleanly: a source that hands out its work in shards
+(StreamingSource) has each shard read, matched, classified and filtered in a worker process;
 only findings travel back to the parent (never blob contents), which applies the scan-wide
 steps (the baseline) and sorts. Shards are handed out as workers free up (imap_unordered)
 and the pipeline sorts findings at the end, so the result does not depend on the number of
@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -47,27 +47,6 @@ Event = Progressed | Found | Skipped
 Analyse = Callable[[Blob], list[Finding]]
 
 
-@dataclass(frozen=True)
-class Plan:
-    """What a sharded source will read: skips found while planning, shards of work, and the
-    total planned bytes (to decide whether a pool is worth starting)."""
-
-    skipped: Sequence[Skipped]
-    shards: Sequence[Any]  # picklable descriptions of work, read by read_shard in a worker
-    total_bytes: int
-
-
-class ShardReader(Protocol):
-    def read_shard(self, shard: Any) -> Iterator[Blob | Skipped]: ...
-
-
-@runtime_checkable
-class ShardedSource(ShardReader, Protocol):
-    """A source that plans all its shards before any is read."""
-
-    def plan(self, target_shards: int) -> Plan: ...
-
-
 @dataclass(frozen=True, slots=True)
 class Shard:
     """A picklable description of work for read_shard, and the bytes it will read."""
@@ -77,12 +56,15 @@ class Shard:
 
 
 @runtime_checkable
-class StreamingSource(ShardReader, Protocol):
-    """A sharded source that hands out shards while it is still walking, so that workers
-    start at once instead of after the whole walk (a tree of 50,000 files takes a few tenths
-    of a second to walk: a tenth of a two-core scan)."""
+class StreamingSource(Protocol):
+    """A source that splits its work into shards, handed out while it is still walking, so
+    that workers start at once instead of after the whole walk (a tree of 50,000 files takes
+    a few tenths of a second to walk: a tenth of a two-core scan). A worker reads a shard
+    with read_shard."""
 
     def stream_shards(self, shard_bytes: int) -> Iterator[Shard | Skipped]: ...
+
+    def read_shard(self, shard: Any) -> Iterator[Blob | Skipped]: ...
 
 
 # Shards of a streamed walk: small enough that two workers finish close together, large
@@ -101,15 +83,6 @@ def scan_events(source: Source, analyse: Analyse, jobs: int,
     workers = worker_count(jobs)
     if workers > 1 and isinstance(source, StreamingSource) and _fork_available():
         yield from _streamed(source, analyse, workers, before_fork)
-        return
-    if workers > 1 and isinstance(source, ShardedSource) and _fork_available():
-        plan = source.plan(target_shards=workers * 16)
-        yield from plan.skipped
-        if plan.total_bytes >= PARALLEL_MIN_BYTES and len(plan.shards) > 1:
-            yield from _pool(source, analyse, plan.shards, workers, before_fork)
-        else:
-            for shard in plan.shards:
-                yield from _analyse_all(source.read_shard(shard), analyse)
         return
     yield from _analyse_all(source.items(), analyse)
 
@@ -160,7 +133,7 @@ def _streamed(source: StreamingSource, analyse: Analyse, workers: int,
 
 
 # Set in the parent right before forking; workers inherit it (no pickling of the engine).
-_WORKER_STATE: tuple[ShardReader, Analyse] | None = None
+_WORKER_STATE: tuple[StreamingSource, Analyse] | None = None
 
 
 def _fork_available() -> bool:
@@ -190,7 +163,7 @@ def _run_work(work: Any) -> list[Event]:
     return out
 
 
-def _pool(source: ShardReader, analyse: Analyse, shards: Iterable[Any], workers: int,
+def _pool(source: StreamingSource, analyse: Analyse, shards: Iterable[Any], workers: int,
           before_fork: Callable[[], None]) -> Iterator[Event]:
     """Run _run_work over the shards (a list, or a generator the pool's task thread drains)
     in forked workers, yielding their events as shards complete."""

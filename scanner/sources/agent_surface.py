@@ -24,7 +24,7 @@ from typing import Any
 from scanner.config import DEFAULT_EXCLUDED_DIRS, Config
 from scanner.errors import SourceError
 from scanner.model import Blob, LocationClass, Skipped
-from scanner.parallel import Plan
+from scanner.parallel import Shard
 from scanner.paths import matches_any
 from scanner.sources.structured import parse, parser_for_name
 from scanner.sources.worktree import WorktreeSource, is_binary, read_limit, read_regular
@@ -137,11 +137,11 @@ class AgentSurfaceSource:
             yield from self._repo_item(item)
         yield from self._home_items()
 
-    # ShardedSource: the repository is split as the worktree splits it (worker processes on
+    # StreamingSource: the repository is split as the worktree splits it (worker processes on
     # large trees); everything under the home is one more, small shard.
-    def plan(self, target_shards: int) -> Plan:
-        plan = self.worktree.plan(target_shards)
-        return Plan(plan.skipped, [*plan.shards, _HOME_SHARD], plan.total_bytes)
+    def stream_shards(self, shard_bytes: int) -> Iterator[Shard | Skipped]:
+        yield from self.worktree.stream_shards(shard_bytes)
+        yield Shard(_HOME_SHARD, 0)
 
     def read_shard(self, shard: Any) -> Iterator[Blob | Skipped]:
         if shard == _HOME_SHARD:

@@ -18,7 +18,7 @@ from pathlib import Path
 from scanner.config import DEFAULT_EXCLUDED_DIRS, Config
 from scanner.errors import SourceError
 from scanner.model import Blob, Flag, Skipped
-from scanner.parallel import Plan, Shard
+from scanner.parallel import Shard
 from scanner.paths import matches_any
 from scanner.sources import git
 
@@ -67,24 +67,6 @@ class WorktreeSource:
                 yield task
             else:
                 yield self.read(task)
-
-    def plan(self, target_shards: int) -> Plan:
-        """Walk now, read later in workers: shards of similar byte size, in path order."""
-        skipped: list[Skipped] = []
-        tasks: list[FileTask] = []
-        for task in self._tasks():
-            (skipped.append(task) if isinstance(task, Skipped) else tasks.append(task))
-        total = sum(t[3] for t in tasks)
-        per_shard = max(total // max(target_shards, 1), 1)
-        shards: list[list[FileTask]] = [[]]
-        acc = 0
-        for task in tasks:
-            if acc >= per_shard:
-                shards.append([])
-                acc = 0
-            shards[-1].append(task)
-            acc += task[3] + 4096  # per-file overhead weighs in, so tiny files spread too
-        return Plan(skipped=skipped, shards=[s for s in shards if s], total_bytes=total)
 
     def stream_shards(self, shard_bytes: int) -> Iterator[Shard | Skipped]:
         """Shards of about `shard_bytes` (each file weighs 4 KiB more: tiny files spread
