@@ -11,7 +11,7 @@ import pytest
 
 from scanner.matching import anchors as anchors_mod
 from scanner.matching import engine as engine_mod
-from scanner.matching.anchors import Anchor, anchor_regions, finditer, keyword_offsets, starts
+from scanner.matching.anchors import Anchor, anchor_regions, finditer, keyword_hits, starts
 from scanner.matching.engine import HyperscanEngine, ReEngine, rule_anchors
 from scanner.matching.generic import register_generic_plugins
 from scanner.matching.loader import load_rules
@@ -48,12 +48,12 @@ def test_plugins_search_only_the_reported_lines() -> None:
     assert starts([anchor], data) == [0, 24]
 
 
-def test_keyword_offsets_in_regions_keep_overlapping_hits() -> None:
+def test_keyword_hits_in_regions_keep_overlapping_hits() -> None:
     data = b"aaaa\nb aaa\n"
-    assert keyword_offsets(("aa",), data) == [0, 1, 2, 7, 8]
+    assert keyword_hits(("aa",), data) == [0, 1, 2, 7, 8]
     literal = anchors_mod.literal("aa")
     with anchor_regions(data, {literal: [10]}):
-        assert keyword_offsets(("aa",), data) == [7, 8]
+        assert keyword_hits(("aa",), data) == [7, 8]
 
 
 def test_every_registered_anchor_is_compiled(engine: HyperscanEngine) -> None:

@@ -165,7 +165,7 @@ def starts(anchors: Iterable[Anchor], data: bytes) -> list[int]:
     return sorted(found)
 
 
-def keyword_offsets(keywords: Sequence[str], data: bytes) -> list[int]:
+def keyword_hits(keywords: Sequence[str], data: bytes) -> list[int]:
     """Sorted offsets of every case-insensitive occurrence of each keyword, overlapping ones
     included (one literal `find` loop per keyword, at memchr speed)."""
     low = lowered(data)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scanner.matching.anchors import Anchor, keyword_offsets, literal, lowered
+from scanner.matching.anchors import Anchor, keyword_hits, literal, lowered
 
 __all__ = ["MAX_LINE", "Line", "keyword_anchors", "keyword_hits", "keyword_lines", "lowered"]
 
@@ -26,12 +26,6 @@ class Line:
 
     start: int
     text: bytes
-
-
-def keyword_hits(keywords: tuple[str, ...], data: bytes) -> list[int]:
-    """Sorted offsets of every case-insensitive keyword occurrence (see anchors.py: only on
-    the lines the engine's pass found the keyword on)."""
-    return keyword_offsets(keywords, data)
 
 
 def keyword_anchors(keywords: tuple[str, ...], tail: bytes = b"",
