@@ -98,7 +98,7 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
         root=source.root,
         findings=finalize(source, group_by_fingerprint(active)),
         suppressed=finalize(source, sorted(suppressed, key=_order)),
-        skipped=tuple(sorted(skipped, key=lambda s: (s.path, s.kind))),
+        skipped=tuple(sorted(skipped, key=lambda s: (s.path, s.kind, s.reason))),
         stats=ScanStats(files=blobs, bytes=size, seconds=time.perf_counter() - started),
         mode=source.mode,
         notes=tuple(source.notes()),
@@ -142,15 +142,23 @@ def findings_in(blob: Blob, matches: Iterable[Match], stages: Stages,
         yield finding
 
 
-def _order(f: Finding) -> tuple[int, str, int, int]:
-    return (-f.severity.rank, f.location.path, f.location.line, f.location.column)
+# Both orders are total (they end on what tells any two findings or locations apart), so
+# the report never depends on the order findings arrived in: with several processes that
+# order is a matter of timing. (Two secrets at the same place in two versions of a file tied
+# on path, line and column.)
+def _order(f: Finding) -> tuple[int, str, int, int, int, int, str, str]:
+    loc = f.location
+    return (-f.severity.rank, loc.path, loc.line, loc.column, loc.end_line, loc.end_column,
+            f.rule_id, f.fingerprint)
 
 
-def _primary_order(f: Finding) -> tuple[int, str, str, int, int]:
+def _primary_order(f: Finding) -> tuple[int, str, str, int, int, int, int, str, str]:
     # History: among equally severe occurrences the first-seen commit speaks (commit dates
     # are UTC ISO 8601, so text order is time order); without commits, path order.
-    seen = f.location.commit.date if f.location.commit else ""
-    return (-f.severity.rank, seen, f.location.path, f.location.line, f.location.column)
+    loc = f.location
+    seen, sha = (loc.commit.date, loc.commit.sha) if loc.commit else ("", "")
+    return (-f.severity.rank, seen, loc.path, loc.line, loc.column, loc.end_line,
+            loc.end_column, sha, loc.blob_id or "")
 
 
 def finalize(source: Source, findings: Sequence[Finding]) -> tuple[Finding, ...]:

@@ -95,6 +95,25 @@ def test_region_search_equals_whole_blob_search(engine: HyperscanEngine) -> None
         assert engine.scan(data) == ReEngine(engine.rules).scan(data)
 
 
+def test_anchors_pass_over_what_their_detector_can_never_take(engine: HyperscanEngine) -> None:
+    """A `-p` inside a word and a call given no literal were the commonest anchor hits in
+    source code, and no detector can take either (a MySQL `-p` starts a flag; a call only
+    counts with a quoted literal): the anchors skip them, in both engines."""
+    from scanner.matching.generic.shapes import MYSQL_DASH_P
+
+    by_id = {r.id: r for r in engine.rules}
+    data = (b"for k in d.keys():\n    get_key(name)\n    set_key( 'kq8Zr2Lw0pXv5Tn1')\n"
+            b"re-parse non-public\nmysql -u root --pS3cretValue db\n")
+    key_anchors = rule_anchors(by_id["generic.secret"])
+    assert [data.count(b"\n", 0, s) for s in starts(key_anchors, data)] == [2]
+    assert [data[s:s + 3] for s in starts([MYSQL_DASH_P], data)] == [b"-pS"]
+    _, ends, _ = engine._pass(data)
+    with anchor_regions(data, ends):
+        assert [data[s:s + 3] for s in starts([MYSQL_DASH_P], data)] == [b"-pS"]
+        assert [data.count(b"\n", 0, s) for s in starts(key_anchors, data)] == [2]
+    assert engine.scan(data) == ReEngine(engine.rules).scan(data)
+
+
 def test_an_anchor_hyperscan_rejects_is_searched_whole(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path))

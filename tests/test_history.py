@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -16,13 +20,14 @@ from scanner import parallel
 from scanner.config import Config
 from scanner.errors import SourceError
 from scanner.model import Finding, Flag, ScanResult
-from scanner.pipeline import scan
-from scanner.sources import git
+from scanner.pipeline import group_by_fingerprint, scan
+from scanner.sources import git, history
 from scanner.sources.history import HistorySource
 from tests.helpers import commit_all, init_repo, stripe_key
 from tests.helpers import git as run
 from tests.test_staged import stripe_stages
 
+T = TypeVar("T")
 D1, D2, D3, D4 = (f"2024-0{m}-01T12:00:00+00:00" for m in (1, 2, 3, 4))
 
 
@@ -32,8 +37,15 @@ def _scan(repo: Path, **kw: object) -> ScanResult:
     return scan(config, HistorySource(config, **opts), stripe_stages())  # type: ignore[arg-type]
 
 
-# jobs=1 streams (items); jobs=2 walks first and reads in planned shards (plan/read_shard).
-BOTH_PATHS = pytest.mark.parametrize("jobs", [1, 2], ids=["stream", "planned"])
+# jobs=1 reads in one stream (items); jobs=2 in shards, each read by a worker (stream_shards
+# and read_shard).
+BOTH_PATHS = pytest.mark.parametrize("jobs", [1, 2], ids=["stream", "sharded"])
+
+
+@pytest.fixture(autouse=True)
+def stored_order_for_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read in stored order (the path of any real history) however few blobs a test has."""
+    monkeypatch.setattr(history, "_ORDER_MIN", 1)
 
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -417,3 +429,107 @@ def test_one_cat_file_serves_shard_after_shard(tmp_path: Path,
     assert all(blob.data for blob in source.read_shard(changes))  # type: ignore[union-attr]
     assert started == [1, 1]
     git._close_idle()
+
+
+def _requested(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Spy: every blob id the history source asks `cat-file` for, in order."""
+    asked: list[bytes] = []
+    real = git.read_blobs
+
+    def spy(workdir: Path, requests: Iterable[T], oid: Callable[[T], bytes],
+            limit: int) -> Iterator[tuple[T, bytes | git.Unreadable]]:
+        listed = list(requests)
+        asked.extend(oid(r) for r in listed)
+        return real(workdir, listed, oid, limit)
+
+    monkeypatch.setattr(git, "read_blobs", spy)
+    return asked
+
+
+@pytest.fixture
+def packed_versions(tmp_path: Path) -> tuple[Path, list[str]]:
+    """Eight versions of one file, packed by `git gc` (each a delta of another), then a
+    ninth left loose; each version leaks its own key on the same line."""
+    repo = init_repo(tmp_path / "repo")
+    keys = [stripe_key(seed=f"version{i}") for i in range(9)]
+    body = "".join(f"setting_{n} = {n}\n" for n in range(300))
+    for i, key in enumerate(keys):
+        (repo / "settings.py").write_text(f'KEY = "{key}"\n' + body + f"# v{i}\n")
+        commit_all(repo, f"v{i}", date=f"2024-01-{i + 1:02d}T00:00:00+00:00")
+        if i == 7:
+            run(repo, "gc", "-q", "--aggressive")
+    return repo, keys
+
+
+@BOTH_PATHS
+def test_blobs_are_read_in_the_order_git_stores_them(
+        jobs: int, packed_versions: tuple[Path, list[str]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pack order (a delta after its base) lets `cat-file` resolve each delta once; commit
+    order re-inflated whole delta chains. Only the reading order changes: each key keeps
+    the commit that introduced it."""
+    repo, keys = packed_versions
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    asked = _requested(monkeypatch)
+    stored = list(git.stored_order(repo))
+    walked = [c.oid for c in HistorySource(Config(root=repo))._first_seen(
+        git.log_changes(repo, ["--all"]))]
+    result = _scan(repo, jobs=jobs)
+    if jobs == 2:  # workers read (and ask) in their own processes: the shards say the order
+        asked = [change.oid for shard in HistorySource(Config(root=repo)).stream_shards(
+            2 * history._BLOB_ESTIMATE) for change in shard.work]  # type: ignore[union-attr]
+    assert len(walked) == 9 and asked == sorted(walked, key=stored.index) != walked
+    first_seen = {f.secret: f.location.commit.date[:10] for f in _stripe(result)
+                  if f.location.commit}
+    assert first_seen == {key: f"2024-01-{i + 1:02d}" for i, key in enumerate(keys)}
+
+
+def test_a_short_walk_is_read_in_commit_order_without_listing_objects(
+        packed_versions: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, _ = packed_versions
+    monkeypatch.setattr(history, "_ORDER_MIN", 10)  # nine blobs: too few to be worth it
+    monkeypatch.setattr(git, "stored_order", _must_not_run)
+    asked = _requested(monkeypatch)
+    assert len(_stripe(_scan(repo, jobs=1))) == 9
+    assert asked == [run(repo, "rev-parse", f"HEAD~{8 - i}:settings.py").strip().encode()
+                     for i in range(9)]
+
+
+def _must_not_run(workdir: Path) -> Iterator[bytes]:
+    raise AssertionError(f"listed the objects of {workdir}")
+
+
+def test_if_git_cannot_list_its_objects_the_rest_is_read_in_commit_order(
+        packed_versions: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, keys = packed_versions
+    real = git.stored_order
+
+    def failing(workdir: Path) -> Iterator[bytes]:
+        listing = real(workdir)
+        yield next(listing)
+        yield next(listing)
+        listing.close()
+        raise SourceError("git could not list the repository's objects")
+
+    monkeypatch.setattr(git, "stored_order", failing)
+    asked = _requested(monkeypatch)
+    result = _scan(repo, jobs=1)
+    assert len(asked) == len(set(asked)) == 9  # every blob, once
+    assert sorted(f.secret for f in _stripe(result)) == sorted(keys)
+
+
+def test_the_report_does_not_depend_on_the_order_findings_arrive_in(
+        packed_versions: tuple[Path, list[str]]) -> None:
+    """Findings arrive in the order workers finish. Nine keys on the same line of nine
+    versions tie on path, line and column, and still come out in one order."""
+    repo, _ = packed_versions
+    result = _scan(repo, jobs=1)
+    arrived = [replace(f, location=loc, occurrences=()) for f in result.findings
+               for loc in f.occurrences]
+    assert len(arrived) >= 9
+    expected = group_by_fingerprint(arrived)
+    for seed in range(5):
+        shuffled = list(arrived)
+        random.Random(seed).shuffle(shuffled)
+        assert group_by_fingerprint(shuffled) == expected
+    assert group_by_fingerprint(list(reversed(arrived))) == expected

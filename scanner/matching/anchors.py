@@ -143,14 +143,6 @@ def match_lines(anchors: Iterable[Anchor], data: bytes
     return [(lo, hi, found) for (lo, hi), found in sorted(lines.items())]
 
 
-def present(anchor: Anchor, data: bytes) -> bool:
-    """Does the anchor match anywhere in the blob? (Free after the engine's pass.)"""
-    ends = _reported_ends(anchor, data)
-    if ends is None:
-        return anchor.regex.search(lowered(data)) is not None
-    return bool(ends)
-
-
 def starts(anchors: Iterable[Anchor], data: bytes) -> list[int]:
     """Sorted distinct start offsets of every anchor match (with the engine's pass, each
     reported line searched on its own)."""

@@ -219,6 +219,29 @@ def log_changes(workdir: Path, revs: Sequence[str]) -> Iterator[Change]:
                               path=str(workdir))
 
 
+def stored_order(workdir: Path) -> Iterator[bytes]:
+    """Every object id in the repository (reachable or not), in the order git stores them:
+    pack order, where a delta's base precedes it and a file's versions sit together. Reading
+    blobs in this order lets `cat-file` resolve each delta from the base it just inflated;
+    in commit order it re-inflates whole delta chains (2.5x its time on a history of
+    released versions). Raises SourceError if git cannot list them (a corrupt pack)."""
+    with tempfile.TemporaryFile() as errors:
+        proc = _popen(["cat-file", "--batch-all-objects", "--unordered",
+                       "--batch-check=%(objectname)"], workdir, stdin=subprocess.DEVNULL,
+                      stderr=errors)
+        complete = False
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                yield line.rstrip(b"\n")
+            complete = True
+        finally:
+            _finish(proc, kill=not complete)
+        if proc.returncode != 0:
+            raise SourceError("git could not list the repository's objects",
+                              path=str(workdir))
+
+
 def index_changes(workdir: Path, against_head: bool) -> Iterator[tuple[bytes, bytes, bytes]]:
     """(mode, blob id, path) of what the next commit would write: index entries that differ
     from HEAD (`diff-index --cached`), or every entry before the first commit. Deletions and

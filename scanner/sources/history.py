@@ -2,13 +2,16 @@
 
 One `git log --raw` walks every ref oldest commit first and names each (commit, path, blob);
 the first time a blob id appears is where it was introduced. Contents stream through one
-persistent `git cat-file --batch` (scanner.sources.git), so memory does not grow with history.
+persistent `git cat-file --batch` (scanner.sources.git), in the order git stores the blobs
+(a delta right after its base), so memory does not grow with history and git resolves each
+delta once.
 After the scan, `finalize` marks a secret history-only when none of its occurrences sits in a
 blob of HEAD's tree: judged per secret, because a secret can survive edits to its file.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
@@ -22,6 +25,13 @@ from scanner.sources.worktree import is_binary, read_limit
 
 _FILE_MODES = frozenset({b"100644", b"100755", b"100664"})
 _BLOB_ESTIMATE = 16 * 1024  # bytes per blob, for streamed shards (see stream_shards)
+# Blobs are read in stored order (git.stored_order) when the walk lists at least _ORDER_MIN
+# of them (below, order hardly matters, and listing every object of a large repository for a
+# `--since` scan of a few commits would cost more than it saves) and at most _ORDER_MAX (the
+# list is held until the walk ends; a larger history streams in commit order instead, more
+# slowly, in bounded memory).
+_ORDER_MIN = 2048
+_ORDER_MAX = 1_000_000
 
 
 class HistorySource:
@@ -54,18 +64,19 @@ class HistorySource:
     def items(self) -> Iterator[Blob | Skipped]:
         """Stream: one walk, one reader, nothing held but the set of blob ids seen."""
         self._prepare()
-        yield from self.read_shard(self._first_seen(self._walk()))
+        yield from self.read_shard(self._in_read_order(self._first_seen(self._walk())))
         self._describe_skipped_entries()
 
     def stream_shards(self, shard_bytes: int) -> Iterator[Shard | Skipped]:
-        """For a parallel scan: runs of blobs handed out while `git log` is still walking, so
-        workers start at once. Git tells a blob's size only as it is read, so shards count
-        blobs (a typical source blob is a few KiB) and a blob over max-file-size is skipped
-        by the worker that reads its header."""
+        """For a parallel scan: runs of blobs in reading order (_in_read_order), each read by
+        one worker's `cat-file`, whose delta cache stays warm from one run to its next. Git
+        tells a blob's size only as it is read, so shards count blobs (a typical source blob
+        is a few KiB) and a blob over max-file-size is skipped by the worker that reads its
+        header."""
         self._prepare()
         per_shard = max(shard_bytes // _BLOB_ESTIMATE, 1)
         shard: list[git.Change] = []
-        for change in self._first_seen(self._walk()):
+        for change in self._in_read_order(self._first_seen(self._walk())):
             shard.append(change)
             if len(shard) >= per_shard:
                 yield Shard(shard, len(shard) * _BLOB_ESTIMATE)
@@ -109,6 +120,28 @@ class HistorySource:
                 continue  # not marked seen: the same blob may sit at a path that is not excluded
             seen.add(change.oid)
             yield change
+
+    def _in_read_order(self, changes: Iterator[git.Change]) -> Iterator[git.Change]:
+        """The walk's changes in the order git stores their blobs. Git packs a file's
+        versions together, each a delta on the next, so reading in commit order made
+        `cat-file` re-inflate delta chains: most of its time on a long history. Only the
+        reading order changes: the first commit of each blob was settled by the walk."""
+        held = list(itertools.islice(changes, _ORDER_MAX))
+        if not _ORDER_MIN <= len(held) < _ORDER_MAX:
+            yield from held
+            yield from changes
+            return
+        by_oid = {change.oid: change for change in held}
+        ordered: list[git.Change] = []
+        try:
+            for oid in git.stored_order(self.repo.workdir):
+                change = by_oid.pop(oid, None)
+                if change is not None:
+                    ordered.append(change)
+        except SourceError:
+            pass  # git could not list every object: the rest is read in commit order
+        yield from ordered
+        yield from by_oid.values()  # missing objects: the reader reports each one
 
     def finalize(self, findings: Sequence[Finding]) -> tuple[Finding, ...]:
         """Mark the secrets that no blob at HEAD still holds as history-only."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from scanner.matching.anchors import Anchor, finditer, present, starts
+from scanner.matching.anchors import Anchor, finditer, starts
 from scanner.matching.generic.lines import (
     MAX_LINE,
     keyword_anchors,
@@ -126,12 +126,12 @@ def _header_context(data: bytes, pos: int) -> bool:
 # `--password`, `--db-password`, `/credpassword`, `-pw`, `--api-key`, `-storepass`...
 _FLAGS = (rb"(?:[a-z-]{0,24}?(?:password|passwd|pass|pwd)|pw|secret|token|api-?key"
           rb"|access-token|auth-token|client-secret)")
-# `-pSecret`: a password only to a MySQL client; other `-p...` flags (ports, paths, and the
-# password flags the first anchor finds anyway) are everywhere in docs and HTML.
-MYSQL_DASH_P = Anchor(rb"-p[^\s\-]")
-# Whether a blob names a MySQL client at all: the engine's pass answers it for free.
-# (mysqldump and mysqladmin hold "mysql".)
-MYSQL_CLIENTS = (Anchor(rb"mysql"), Anchor(rb"mariadb"))
+# `-pSecret`: a password only to a MySQL client (_mysql_like), and only as a flag: the dashes
+# start a word (_flag_start). Inside words (`re-parse`, `non-public`), `-p` was the most
+# frequent anchor hit in source code.
+_FLAG_BEFORE = rb"""\n \t"'`(\-"""
+MYSQL_DASH_P = Anchor(rb"(?<![^" + _FLAG_BEFORE + rb"])-p[^\s\-]",
+                      hyperscan=rb"(?:^|[" + _FLAG_BEFORE + rb"])-p[^\s\-]")
 COMMAND_ANCHORS: tuple[tuple[Anchor, int], ...] = (
     (Anchor(rb"-" + _FLAGS + rb"[=: \t]"), 1),
     (Anchor(rb"/" + _FLAGS + rb":"), 1),
@@ -146,15 +146,12 @@ COMMAND_ANCHORS: tuple[tuple[Anchor, int], ...] = (
 
 def command_anchors(rule: Rule) -> tuple[Anchor, ...]:
     del rule  # the same places for any rule of this kind
-    return (*(anchor for anchor, _ in COMMAND_ANCHORS), *MYSQL_CLIENTS)
+    return tuple(anchor for anchor, _ in COMMAND_ANCHORS)
 
 
 def command_hits(data: bytes) -> list[int]:
-    hits = {m.start() + skip for anchor, skip in COMMAND_ANCHORS if anchor is not MYSQL_DASH_P
-            for m in finditer(anchor, data)}
-    if any(present(client, data) for client in MYSQL_CLIENTS):
-        hits.update(m.start() + 1 for m in finditer(MYSQL_DASH_P, data))
-    return sorted(hits)
+    return sorted({m.start() + skip for anchor, skip in COMMAND_ANCHORS
+                   for m in finditer(anchor, data)})
 
 
 def command_password(rule: Rule, data: bytes) -> Iterator[Span]:
