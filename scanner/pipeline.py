@@ -97,7 +97,7 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
     return ScanResult(
         root=source.root,
         findings=finalize(source, group_by_fingerprint(active)),
-        suppressed=finalize(source, sorted(suppressed, key=_order)),
+        suppressed=finalize(source, sorted(suppressed, key=report_order)),
         skipped=tuple(sorted(skipped, key=lambda s: (s.path, s.kind, s.reason))),
         stats=ScanStats(files=blobs, bytes=size, seconds=time.perf_counter() - started),
         mode=source.mode,
@@ -145,20 +145,25 @@ def findings_in(blob: Blob, matches: Iterable[Match], stages: Stages,
 # Both orders are total (they end on what tells any two findings or locations apart), so
 # the report never depends on the order findings arrived in: with several processes that
 # order is a matter of timing. (Two secrets at the same place in two versions of a file tied
-# on path, line and column.)
-def _order(f: Finding) -> tuple[int, str, int, int, int, int, str, str]:
+# on path, line and column; so did one suppressed secret in two versions.)
+def report_order(f: Finding) -> tuple[object, ...]:
     loc = f.location
     return (-f.severity.rank, loc.path, loc.line, loc.column, loc.end_line, loc.end_column,
-            f.rule_id, f.fingerprint)
+            f.rule_id, f.fingerprint, *_commit_and_blob(loc))
 
 
-def _primary_order(f: Finding) -> tuple[int, str, str, int, int, int, int, str, str]:
+def _primary_order(f: Finding) -> tuple[object, ...]:
     # History: among equally severe occurrences the first-seen commit speaks (commit dates
     # are UTC ISO 8601, so text order is time order); without commits, path order.
     loc = f.location
-    seen, sha = (loc.commit.date, loc.commit.sha) if loc.commit else ("", "")
+    seen, sha, blob = _commit_and_blob(loc)
     return (-f.severity.rank, seen, loc.path, loc.line, loc.column, loc.end_line,
-            loc.end_column, sha, loc.blob_id or "")
+            loc.end_column, sha, blob)
+
+
+def _commit_and_blob(loc: Location) -> tuple[str, str, str]:
+    commit = loc.commit
+    return (commit.date, commit.sha, loc.blob_id or "") if commit else ("", "", loc.blob_id or "")
 
 
 def finalize(source: Source, findings: Sequence[Finding]) -> tuple[Finding, ...]:
@@ -177,4 +182,4 @@ def group_by_fingerprint(findings: Sequence[Finding]) -> tuple[Finding, ...]:
         group.sort(key=_primary_order)
         primary = group[0]
         merged.append(replace(primary, occurrences=tuple(f.location for f in group)))
-    return tuple(sorted(merged, key=_order))
+    return tuple(sorted(merged, key=report_order))

@@ -181,3 +181,77 @@ def test_every_shipped_rule_pattern_compiles() -> None:
 
     for shipped in load_rules():
         assert shipped.regex.pattern and len(shipped.context_regexes) == len(shipped.context)
+
+
+@pytest.mark.parametrize(("pattern", "local"), [
+    (r"\b(tok_[A-Za-z0-9]{8})\b", True),
+    (r"(?i)tok_(?P<secret>[^\s'\"]{8,40})(?![\w])", True),  # \s excluded, so no line feed
+    (r"(?<=[ \t])tok_[a-z]{4}", True),  # a lookbehind sees the bytes before the line
+    (r"^tok_[a-z]{4}|(?m:^)key_[a-z]{4}", True),
+    (r"(a)?(?(1)tok|kot)_\w+", True),
+    (r"tok_.{4}", True),  # `.` stops at a line feed
+    (r"(?s)tok_.{4}", False),
+    (r"tok_\s+[a-z]{4}", False),
+    (r"tok_[^x]{4}", False),
+    (r"tok_[\x00-\x7f]{4}", False),
+    (r"tok_\W", False),
+    (r"tok_\D", False),
+    (r"tok_[a-z]{4}$", False),  # `$` holds before a blob's last line feed, not a line's
+    (r"tok_[a-z]{4}\Z", False),
+    (r"tok_[a-z]{4}(?=\n)", False),
+    (r"tok_[a-z]{4}(?!\s)", False),
+    (r"(?:tok_)?", False),  # can match empty
+    (r"tok\n", False),
+    (r"(", False),
+])
+def test_line_local(pattern: str, local: bool) -> None:
+    assert engine_mod.line_local(pattern) is local
+
+
+LINE_RULES = [
+    rule(id="t.line", pattern=r"\b(tok_[a-z0-9]{8})(?:[^a-z0-9\n]|(?<=[a-z0-9])\b)"),
+    rule(id="t.behind", keywords=["key="], pattern=r"(?<![\w])key=(?P<secret>[A-Z]{6,12})"),
+    rule(id="t.ctx", keywords=["pw "], pattern=r"(?:^|[ \t])pw (?P<secret>[a-z0-9]{6,})",
+         context=[r"\bmachine\b"], context_lines=2),
+    rule(id="t.multi", keywords=["tok_"], pattern=r"tok_(?P<secret>[a-z]{4})\s+end"),
+]
+
+
+def test_line_local_rules_are_searched_only_on_the_lines_hyperscan_reports(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line-local rule's expression reports the end of each line that may hold a match, and
+    `re` reads those lines only; a rule that can match across lines is searched from its
+    first match on, as before. Both give exactly what the `re` engine finds."""
+    pytest.importorskip("hyperscan")
+    monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path))
+    eng, plain = HyperscanEngine(LINE_RULES), ReEngine(LINE_RULES)
+    assert sorted(eng._line_rule.values()) == [0, 1, 2]  # t.multi's \s may be a line feed
+    filler = b"nothing here\n" * 50
+    data = (filler + b"a tok_abcd1234, tok_efgh5678\r\n" + filler + b"xkey=ABCDEFG key=HIJKLMN"
+            b"\nmachine host\n pw s3cr3tpw\ntok_wxyz\n end\ntok_00000000")  # no final newline
+    found = eng._pass(data)
+    lines = {eng.rules[i].id: sorted(e) for i, e in found.line_ends.items()}
+    line_end = {n: data.index(b"\n", data.index(n)) for n in (b"tok_abcd", b"key=HIJ", b" pw ")}
+    assert lines == {"t.line": [line_end[b"tok_abcd"], len(data)],
+                     "t.behind": [line_end[b"key=HIJ"]], "t.ctx": [line_end[b" pw "]]}
+    assert "t.multi" not in lines and 3 in found.candidates
+    matches = eng.scan(data)
+    assert matches == plain.scan(data)
+    assert [m.secret for m in matches] == ["tok_abcd1234", "tok_efgh5678", "HIJKLMN",
+                                           "s3cr3tpw", "wxyz", "tok_00000000"]
+    # Only the reported lines are read: given one line's end, `re` finds that line's matches.
+    assert [data[s:e] for s, e in engine_mod._line_spans(
+        LINE_RULES[0], data, [line_end[b"tok_abcd"]])] == [b"tok_abcd1234", b"tok_efgh5678"]
+
+
+def test_line_local_rules_agree_with_re_on_generated_lines(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("hyperscan")
+    monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path))
+    eng, plain = HyperscanEngine(LINE_RULES), ReEngine(LINE_RULES)
+    rng = random.Random(20261125)
+    pieces = [b"tok_", b"key=", b"pw ", b"machine ", b"end", b"\n", b"\r\n", b" ", b"\t", b"x",
+              b"ABCDEFGH", b"abcd1234", b"s3cr3tpw", b",", b"_", b"="]
+    for _ in range(400):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 60)))
+        assert eng.scan(data) == plain.scan(data), data

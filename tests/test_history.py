@@ -20,7 +20,7 @@ from scanner import parallel
 from scanner.config import Config
 from scanner.errors import SourceError
 from scanner.model import Finding, Flag, ScanResult
-from scanner.pipeline import group_by_fingerprint, scan
+from scanner.pipeline import group_by_fingerprint, report_order, scan
 from scanner.sources import git, history
 from scanner.sources.history import HistorySource
 from tests.helpers import commit_all, init_repo, stripe_key
@@ -533,3 +533,10 @@ def test_the_report_does_not_depend_on_the_order_findings_arrive_in(
         random.Random(seed).shuffle(shuffled)
         assert group_by_fingerprint(shuffled) == expected
     assert group_by_fingerprint(list(reversed(arrived))) == expected
+    # Suppressed findings are listed per occurrence, not grouped: the same secret in each
+    # version ties on everything but its commit and blob.
+    one_secret = [replace(f, fingerprint="v1:same") for f in arrived]
+    listed = sorted(one_secret, key=report_order)
+    assert sorted(reversed(one_secret), key=report_order) == listed
+    assert [f.location.commit.date for f in listed if f.location.commit] == sorted(
+        f.location.commit.date for f in arrived if f.location.commit)

@@ -95,7 +95,7 @@ def _reported_ends(anchor: Anchor, data: bytes) -> list[int] | None:
     return None
 
 
-def _lines_of(data: bytes, ends: Iterable[int]) -> Iterator[tuple[int, int]]:
+def lines_of(data: bytes, ends: Iterable[int]) -> Iterator[tuple[int, int]]:
     """The distinct lines, (start, end), holding the last byte of each match (a match holds
     no line feed, so the whole match lies on that line). `ends` is in increasing order."""
     line_end = -1
@@ -123,7 +123,7 @@ def finditer(anchor: Anchor, data: bytes) -> Iterator[re.Match[bytes]]:
     if ends is None:
         yield from anchor.regex.finditer(low)
         return
-    for lo, hi in _lines_of(data, ends):
+    for lo, hi in lines_of(data, ends):
         yield from anchor.regex.finditer(low, lo, hi)
 
 
@@ -138,7 +138,7 @@ def match_lines(anchors: Iterable[Anchor], data: bytes
         ends = _reported_ends(anchor, data)
         if ends is None:
             ends = [m.end() for m in anchor.regex.finditer(lowered(data))]
-        for line in _lines_of(data, ends):
+        for line in lines_of(data, ends):
             lines.setdefault(line, []).append(anchor)
     return [(lo, hi, found) for (lo, hi), found in sorted(lines.items())]
 
@@ -152,7 +152,7 @@ def starts(anchors: Iterable[Anchor], data: bytes) -> list[int]:
         if ends is None:
             found.update(m.start() for m in anchor.regex.finditer(lowered(data)))
             continue
-        for lo, hi in _lines_of(data, ends):
+        for lo, hi in lines_of(data, ends):
             found |= line_starts((anchor,), data, lo, hi)
     return sorted(found)
 
@@ -165,7 +165,7 @@ def keyword_hits(keywords: Sequence[str], data: bytes) -> list[int]:
     for keyword in keywords:
         needle = keyword.lower().encode()
         ends = _reported_ends(literal(keyword), data)
-        for lo, hi in [(0, len(low))] if ends is None else _lines_of(data, ends):
+        for lo, hi in [(0, len(low))] if ends is None else lines_of(data, ends):
             pos = low.find(needle, lo, hi)
             while pos >= 0:
                 hits.add(pos)

@@ -17,9 +17,9 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from scanner.matching.anchors import Anchor, anchor_regions
+from scanner.matching.anchors import Anchor, anchor_regions, lines_of
 from scanner.matching.loader import rules_hash
 from scanner.matching.schema import Rule
 from scanner.model import Match
@@ -88,9 +88,19 @@ class ReEngine:
 _NO_ENDS: list[int] = []  # shared, never mutated: an anchor with no match in the blob
 
 
+class Pass(NamedTuple):
+    """What the engine's one hyperscan pass over a blob found."""
+
+    candidates: list[int]  # the rules that may match, by index
+    anchor_ends: dict[Anchor, list[int]]  # each compiled anchor's match ends, in order
+    starts_from: dict[int, int]  # rule -> where its `re` search may start
+    line_ends: dict[int, list[int]]  # line-local rule -> the ends of the lines it may match
+
+
 class HyperscanEngine:
-    """One hyperscan pass per blob reports both the candidate rules (each rule's pattern, first
-    match only) and every match end of the plugins' anchors (anchors.py)."""
+    """One hyperscan pass per blob reports the candidate rules (each rule's pattern, first
+    match only), the lines where a line-local rule may match (line_local), and every match
+    end of the plugins' anchors (anchors.py)."""
 
     name = "hyperscan"
 
@@ -105,11 +115,8 @@ class HyperscanEngine:
         # Which rule's first pattern match each expression reports: the rule whose loosened
         # pattern it is (its own expression, or the one it requires). Widths are parsed the
         # first time a rule is a candidate (a hook scanning ten files needs a few).
-        self._pattern_of: dict[int, int] = {}
-        for index, rule in enumerate(self.rules):
-            expr_id = self._requires.get(index, index)
-            if rule.kind == "regex" and (expr_id != index or not _context_prefilter(rule)):
-                self._pattern_of[expr_id] = index
+        self._pattern_of = pattern_expressions(self.rules, self._requires)
+        self._line_rule = line_expressions(self.rules, self._requires)
         self._widths: dict[int, int | None] = {}
         # The rules selected by their anchors' matches, listed under each compiled anchor.
         position = {a: i for i, a in enumerate(self.compiled_anchors)}
@@ -124,23 +131,28 @@ class HyperscanEngine:
         self._db.scratch = self._scratch
 
     def candidates(self, data: bytes) -> list[int]:
-        return self._pass(data)[0]
+        return self._pass(data).candidates
 
-    def _pass(self, data: bytes) -> tuple[list[int], dict[Anchor, list[int]], dict[int, int]]:
-        """The candidate rules, each compiled anchor's match ends, and where each regex
-        rule's `re` search may start."""
+    def _pass(self, data: bytes) -> Pass:
         n_exprs = len(self._exprs)  # the rules' expressions, then their required patterns
+        line_rule = self._line_rule
         hits: set[int] = set()
         events: list[int] = []  # anchor index << 40 | end offset: one append per anchor match
-
+        line_ends: dict[int, list[int]] = {}  # line-local rule -> the line ends reported
         first_end: dict[int, int] = {}
 
         def on_match(index: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            if index < n_exprs:
-                hits.add(index)
-                first_end[index] = end  # one report per expression (single-match)
-            else:
+            if index >= n_exprs:
                 events.append((index - n_exprs) << 40 | end)
+                return
+            hits.add(index)
+            rule_index = line_rule.get(index)
+            if rule_index is None:
+                first_end[index] = end  # one report per expression (single-match)
+            elif rule_index in line_ends:
+                line_ends[rule_index].append(end)
+            else:
+                line_ends[rule_index] = [end]
 
         self._db.scan(data, match_event_handler=on_match)
         ends: dict[Anchor, list[int]] = (dict(self._no_ends) if events else self._no_ends)
@@ -163,7 +175,7 @@ class HyperscanEngine:
             width = None if rule_index is None else self._width(rule_index)
             if rule_index is not None and width is not None and end > width:
                 starts_from[rule_index] = end - width
-        return candidates, ends, starts_from
+        return Pass(candidates, ends, starts_from, line_ends)
 
     def _width(self, index: int) -> int | None:
         if index not in self._widths:
@@ -171,11 +183,12 @@ class HyperscanEngine:
         return self._widths[index]
 
     def scan(self, data: bytes) -> list[Match]:
-        candidates, ends, starts_from = self._pass(data)
-        if not candidates:
+        found = self._pass(data)
+        if not found.candidates:
             return []
-        with anchor_regions(data, ends):
-            return extract(self.rules, candidates, data, starts_from)
+        with anchor_regions(data, found.anchor_ends):
+            return extract(self.rules, found.candidates, data, found.starts_from,
+                           found.line_ends)
 
 
 # Hyperscan compiles a bounded repeat into states: a few rules with repeats in the thousands
@@ -237,6 +250,130 @@ def prefilter_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], dict[int,
             requires[i] = len(exprs)
             exprs.append(required)
     return exprs, requires
+
+
+def pattern_expressions(rules: Sequence[Rule], requires: dict[int, int]) -> dict[int, int]:
+    """The expressions that are a regex rule's own (loosened) pattern: its expression, or
+    the pattern it requires; expression id -> rule index."""
+    found: dict[int, int] = {}
+    for index, rule in enumerate(rules):
+        expr_id = requires.get(index, index)
+        if rule.kind == "regex" and (expr_id != index or not _context_prefilter(rule)):
+            found[expr_id] = index
+    return found
+
+
+def line_expressions(rules: Sequence[Rule], requires: dict[int, int]) -> dict[int, int]:
+    """The pattern expressions of line-local rules, compiled to report the end of each line
+    holding a match (line_form), so `re` reads only those lines: it used to read from the
+    first match to the end of the blob, a tenth of a history scan (URL rules in docs)."""
+    return {expr_id: index for expr_id, index in pattern_expressions(rules, requires).items()
+            if line_local(rules[index].pattern)}
+
+
+def line_form(expression: bytes) -> bytes:
+    """A match of the expression, run on to its line's end: hyperscan (multi-line mode)
+    reports that end once however many matches the line holds."""
+    return b"(?:" + expression + b")[^\n]*$"
+
+
+# Character categories that hold a line feed.
+_NEWLINE_CATEGORIES = frozenset({
+    _sre_constants.CATEGORY_SPACE, _sre_constants.CATEGORY_NOT_DIGIT,
+    _sre_constants.CATEGORY_NOT_WORD, _sre_constants.CATEGORY_LINEBREAK,
+    _sre_constants.CATEGORY_UNI_SPACE, _sre_constants.CATEGORY_UNI_NOT_DIGIT,
+    _sre_constants.CATEGORY_UNI_NOT_WORD, _sre_constants.CATEGORY_UNI_LINEBREAK,
+    _sre_constants.CATEGORY_LOC_NOT_WORD,
+})
+# Assertions that hold at a line's end exactly when at the end of the string, given that the
+# line feed is never part of a match: `^`, `\A` and `\b` (`$` and `\Z` do not).
+_LINE_SAFE_AT = frozenset({
+    _sre_constants.AT_BEGINNING, _sre_constants.AT_BEGINNING_LINE,
+    _sre_constants.AT_BEGINNING_STRING, _sre_constants.AT_BOUNDARY,
+    _sre_constants.AT_NON_BOUNDARY,
+})
+
+
+def line_local(pattern: str) -> bool:
+    r"""Does every match of `pattern` lie on one line, and match the same when `re` searches
+    that line alone (`finditer(data, line_start, line_end)`)? True when nothing in it,
+    lookarounds included, can match a line feed, it cannot match empty, and it holds no `$`
+    or `\Z`. (A lookbehind still sees the bytes before the line: `re` honours them.)"""
+    try:
+        parsed = _sre_parser.parse(pattern)
+        if parsed.getwidth()[0] == 0:
+            return False
+    except (re.error, RecursionError, OverflowError):
+        return False
+    dotall = bool(parsed.state.flags & _sre_constants.SRE_FLAG_DOTALL)
+    return _no_line_feed(list(parsed.data), dotall)
+
+
+def _no_line_feed(items: list[tuple[Any, Any]], dotall: bool) -> bool:
+    c = _sre_constants
+    for op, arg in items:
+        if op is c.LITERAL:
+            if arg == _LF:
+                return False
+        elif op is c.NOT_LITERAL:
+            if arg != _LF:
+                return False
+        elif op is c.ANY:
+            if dotall:
+                return False
+        elif op is c.IN:
+            if _class_holds_line_feed(arg):
+                return False
+        elif op is c.BRANCH:
+            if not all(_no_line_feed(list(branch), dotall) for branch in arg[1]):
+                return False
+        elif op is c.SUBPATTERN:
+            _, add, remove, body = arg
+            inner = (dotall or bool(add & c.SRE_FLAG_DOTALL)) and not remove & c.SRE_FLAG_DOTALL
+            if not _no_line_feed(list(body), inner):
+                return False
+        elif op in _REPEATS:
+            if not _no_line_feed(list(arg[2]), dotall):
+                return False
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            if not _no_line_feed(list(arg[1]), dotall):
+                return False
+        elif op is _ATOMIC_GROUP:
+            if not _no_line_feed(list(arg), dotall):
+                return False
+        elif op is c.GROUPREF_EXISTS:
+            _, yes, no = arg
+            if not _no_line_feed(list(yes), dotall) or (
+                    no is not None and not _no_line_feed(list(no), dotall)):
+                return False
+        elif op is c.AT:
+            if arg not in _LINE_SAFE_AT:
+                return False
+        elif op is not c.GROUPREF:  # a backreference repeats a group checked on its own
+            return False
+    return True
+
+
+_LF = 0x0A
+# Python 3.11's atomic groups and possessive repeats (3.10's parser has neither).
+_ATOMIC_GROUP = getattr(_sre_constants, "ATOMIC_GROUP", None)
+_REPEATS = frozenset({_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT,
+                      getattr(_sre_constants, "POSSESSIVE_REPEAT", _sre_constants.MAX_REPEAT)})
+
+
+def _class_holds_line_feed(items: list[tuple[Any, Any]]) -> bool:
+    negate = bool(items) and items[0][0] is _sre_constants.NEGATE
+    holds = False
+    for op, arg in items[1:] if negate else items:
+        if op is _sre_constants.LITERAL:
+            holds |= arg == _LF
+        elif op is _sre_constants.RANGE:
+            holds |= arg[0] <= _LF <= arg[1]
+        elif op is _sre_constants.CATEGORY:
+            holds |= arg in _NEWLINE_CATEGORIES
+        else:
+            return True  # a form not known here: assume the worst
+    return holds != negate
 
 
 def _context_prefilter(rule: Rule) -> bool:
@@ -311,6 +448,10 @@ def compile_database(hyperscan: Any, rules: Sequence[Rule],
     exprs, requires = prefilter_expressions(rules)
     owner = list(range(len(rules))) + list(requires)  # the rule behind each expression
     flags = [hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER] * len(exprs)
+    lines = line_expressions(rules, requires)
+    for i in lines:  # every match's line end, not just the first match
+        exprs[i] = line_form(exprs[i])
+        flags[i] = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE
     kept = tuple(anchors)
     db = hyperscan.Database()
     if not exprs and not kept:
@@ -332,7 +473,8 @@ def compile_database(hyperscan: Any, rules: Sequence[Rule],
         pass
     for i, expr in enumerate(exprs):
         if not _compiles(hyperscan, expr, flags[i]):
-            exprs[i] = _fallback_expression(rules[owner[i]])
+            fallback = _fallback_expression(rules[owner[i]])
+            exprs[i] = line_form(fallback) if i in lines else fallback
     kept = tuple(a for a in kept
                  if _compiles(hyperscan, a.hyperscan_expression, hyperscan.HS_FLAG_CASELESS))
     compile_all()
@@ -368,7 +510,7 @@ def cache_dir() -> Path:
     return root if os.environ.get("CREDSCOPE_CACHE_DIR") else root / "credscope"
 
 
-_DB_FORMAT = "pf6"  # bump when compile_database changes what it builds
+_DB_FORMAT = "pf7"  # bump when compile_database changes what it builds
 
 
 def _load_or_compile(hyperscan: Any, rules: Sequence[Rule],
@@ -402,14 +544,18 @@ def _load_or_compile(hyperscan: Any, rules: Sequence[Rule],
 
 
 def extract(rules: Sequence[Rule], candidates: Sequence[int], data: bytes,
-            starts_from: dict[int, int] | None = None) -> list[Match]:
+            starts_from: dict[int, int] | None = None,
+            line_ends: dict[int, list[int]] | None = None) -> list[Match]:
     """Run the exact `re` (or plugin) extraction for the candidate rules; resolve overlaps.
-    `starts_from[index]`: no match of that rule starts before this offset."""
+    `starts_from[index]`: no match of that rule starts before this offset. `line_ends[index]`:
+    the rule is line-local and matches on no line but the ones ending there."""
     found: list[tuple[int, int, int]] = []  # (start, end, rule index)
     for index in candidates:
         rule = rules[index]
+        lines = line_ends.get(index) if line_ends else None
         pos = starts_from.get(index, 0) if starts_from else 0
-        for start, end in _spans(rule, data, pos):
+        spans = _spans(rule, data, pos) if lines is None else _line_spans(rule, data, lines)
+        for start, end in spans:
             if rule.context and not _has_context(rule, data, start, end):
                 continue
             if rule.entropy is not None and shannon_entropy(data[start:end]) < rule.entropy:
@@ -441,6 +587,17 @@ def _spans(rule: Rule, data: bytes, pos: int = 0) -> Iterator[tuple[int, int]]:
         start, end = m.span(group)
         if start >= 0 and end > start:
             yield start, end
+
+
+def _line_spans(rule: Rule, data: bytes, ends: list[int]) -> Iterator[tuple[int, int]]:
+    """A line-local rule's matches, line by line: the same as in the whole blob, since none
+    crosses a line and each searched line holds every byte a match can look at."""
+    group = rule.secret_group
+    for lo, hi in lines_of(data, sorted(ends)):
+        for m in rule.regex.finditer(data, lo, hi):
+            start, end = m.span(group)
+            if start >= 0 and end > start:
+                yield start, end
 
 
 def resolve_overlaps(
