@@ -123,14 +123,18 @@ def test_rule_loader_errors_name_file_rule_and_field(tmp_path: Path) -> None:
 def test_hyperscan_database_is_cached_on_disk(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path))
-    rules = [rule(id="t.cache", pattern=r"(tok_[a-z]{8})")]
-    HyperscanEngine(rules)
+    rules = [rule(id="t.cache", pattern=r"(tok_[a-z]{8})"),
+             rule(id="t.span", pattern=r"(tok_[a-z]{8})\s+\w+")]
+    first = HyperscanEngine(rules)
     cached = list(tmp_path.glob("hs-*.db"))
     assert len(cached) == 1
     calls: list[int] = []
     monkeypatch.setattr(engine_mod, "compile_database",
                         lambda *a: calls.append(1))  # would break the engine if called
-    assert HyperscanEngine(rules).scan(b"tok_abcdefgh")[0].secret == "tok_abcdefgh"
+    monkeypatch.setattr(engine_mod, "line_local", lambda *a: calls.append(2))
+    again = HyperscanEngine(rules)  # which rules are line-local: read from the file name
+    assert again._line_rule == first._line_rule == {0: 0}
+    assert again.scan(b"tok_abcdefgh")[0].secret == "tok_abcdefgh"
     assert calls == []
 
 

@@ -15,7 +15,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -111,12 +111,13 @@ class HyperscanEngine:
         self.rules = tuple(rules)
         self.anchors = tuple(dict.fromkeys(a for r in self.rules for a in rule_anchors(r)))
         self._exprs, self._requires = prefilter_expressions(self.rules)
-        self._db, self.compiled_anchors = _load_or_compile(hyperscan, self.rules, self.anchors)
+        self._db, self.compiled_anchors, line_ids = _load_or_compile(hyperscan, self.rules,
+                                                                     self.anchors)
         # Which rule's first pattern match each expression reports: the rule whose loosened
         # pattern it is (its own expression, or the one it requires). Widths are parsed the
         # first time a rule is a candidate (a hook scanning ten files needs a few).
         self._pattern_of = pattern_expressions(self.rules, self._requires)
-        self._line_rule = line_expressions(self.rules, self._requires)
+        self._line_rule = {expr_id: self._pattern_of[expr_id] for expr_id in line_ids}
         self._widths: dict[int, int | None] = {}
         # The rules selected by their anchors' matches, listed under each compiled anchor.
         position = {a: i for i, a in enumerate(self.compiled_anchors)}
@@ -430,8 +431,8 @@ def keyword_expression(rule: Rule) -> bytes:
     return b"(?i)(?:" + b"|".join(re.escape(k).encode() for k in rule.keywords) + b")"
 
 
-def compile_database(hyperscan: Any, rules: Sequence[Rule],
-                     anchors: Sequence[Anchor] = ()) -> tuple[Any, tuple[Anchor, ...]]:
+def compile_database(hyperscan: Any, rules: Sequence[Rule], anchors: Sequence[Anchor] = (),
+                     lines: Collection[int] | None = None) -> tuple[Any, tuple[Anchor, ...]]:
     """Compile one block-mode database in prefilter mode. The database only selects the
     rules that can match (exact `re` extraction decides), so a superset of matches is all
     it needs; exact mode turns the large bounded repeats of key and connection-string rules
@@ -448,7 +449,8 @@ def compile_database(hyperscan: Any, rules: Sequence[Rule],
     exprs, requires = prefilter_expressions(rules)
     owner = list(range(len(rules))) + list(requires)  # the rule behind each expression
     flags = [hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_PREFILTER] * len(exprs)
-    lines = line_expressions(rules, requires)
+    if lines is None:
+        lines = line_expressions(rules, requires).keys()
     for i in lines:  # every match's line end, not just the first match
         exprs[i] = line_form(exprs[i])
         flags[i] = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE
@@ -510,29 +512,35 @@ def cache_dir() -> Path:
     return root if os.environ.get("CREDSCOPE_CACHE_DIR") else root / "credscope"
 
 
-_DB_FORMAT = "pf7"  # bump when compile_database changes what it builds
+_DB_FORMAT = "pf8"  # bump when compile_database changes what it builds
 
 
-def _load_or_compile(hyperscan: Any, rules: Sequence[Rule],
-                     anchors: Sequence[Anchor]) -> tuple[Any, tuple[Anchor, ...]]:
+def _load_or_compile(hyperscan: Any, rules: Sequence[Rule], anchors: Sequence[Anchor]
+                     ) -> tuple[Any, tuple[Anchor, ...], frozenset[int]]:
     """Compiling a few hundred patterns takes a moment; a hook must not pay it every commit,
-    so the serialised database is cached on disk, keyed by the rules' and anchors' hash. The
-    file name also records which anchors compiled (a bitmap), so a cache hit needs no check."""
+    so the serialised database is cached on disk, keyed by the rules' and anchors' hash (and
+    the Python version, whose parser judges line_local). The file name also records which
+    anchors compiled and which expressions are in line form (two bitmaps), so a cache hit
+    needs no check and parses no pattern. Returns the database, the anchors it holds and the
+    ids of its line-form expressions."""
     version = getattr(hyperscan, "__version__", "0")
     digest = hashlib.sha256(rules_hash(rules).encode())
+    digest.update(f"{sys.version_info[0]}.{sys.version_info[1]}".encode())
     for anchor in anchors:
         digest.update(b"\0" + anchor.pattern + b"\0" + anchor.hyperscan_expression)
     stem = f"hs-{digest.hexdigest()[:24]}-{version}-{_DB_FORMAT}"
     for cached in cache_dir().glob(f"{stem}-*.db") if cache_dir().is_dir() else ():
         try:
             db = hyperscan.loadb(cached.read_bytes(), hyperscan.HS_MODE_BLOCK)
-            compiled = int(cached.stem.rsplit("-", 1)[1], 16)
+            compiled, lines = (int(bits, 16) for bits in cached.stem.rsplit("-", 2)[1:])
         except (OSError, hyperscan.error, TypeError, ValueError):
             continue
-        return db, tuple(a for i, a in enumerate(anchors) if compiled >> i & 1)
-    db, kept = compile_database(hyperscan, rules, anchors)
+        return (db, tuple(a for i, a in enumerate(anchors) if compiled >> i & 1),
+                frozenset(i for i in range(lines.bit_length()) if lines >> i & 1))
+    line_ids = frozenset(line_expressions(rules, prefilter_expressions(rules)[1]))
+    db, kept = compile_database(hyperscan, rules, anchors, line_ids)
     bitmap = sum(1 << i for i, a in enumerate(anchors) if a in kept)
-    path = cache_dir() / f"{stem}-{bitmap:x}.db"
+    path = cache_dir() / f"{stem}-{bitmap:x}-{sum(1 << i for i in line_ids):x}.db"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -540,7 +548,7 @@ def _load_or_compile(hyperscan: Any, rules: Sequence[Rule],
         tmp.replace(path)
     except OSError:
         pass  # a read-only home only costs the next run a recompile
-    return db, kept
+    return db, kept, line_ids
 
 
 def extract(rules: Sequence[Rule], candidates: Sequence[int], data: bytes,
