@@ -102,8 +102,9 @@ def test_anchors_pass_over_what_their_detector_can_never_take(engine: HyperscanE
     from scanner.matching.generic.shapes import MYSQL_DASH_P
 
     by_id = {r.id: r for r in engine.rules}
-    data = (b"for k in d.keys():\n    get_key(name)\n    set_key( 'kq8Zr2Lw0pXv5Tn1')\n"
-            b"re-parse non-public\nmysql -u root --pS3cretValue db\n")
+    value = rand(string.ascii_letters + string.digits, 16, "call-literal")  # fake, built here
+    data = (f"for k in d.keys():\n    get_key(name)\n    set_key( '{value}')\n"
+            "re-parse non-public\nmysql -u root --pS3cretValue db\n").encode()
     key_anchors = rule_anchors(by_id["generic.secret"])
     assert [data.count(b"\n", 0, s) for s in starts(key_anchors, data)] == [2]
     assert [data[s:s + 3] for s in starts([MYSQL_DASH_P], data)] == [b"-pS"]
