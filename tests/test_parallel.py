@@ -7,7 +7,9 @@ process pool really starts (a spy on `_pool` proves it), and the JSON reports of
 
 from __future__ import annotations
 
+import gc
 import json
+import multiprocessing
 import re
 import string
 from pathlib import Path
@@ -103,6 +105,27 @@ def test_more_workers_than_cores_and_both_engines_agree(tmp_path: Path,
     plain = report(root, tmp_path / "re.json", "--jobs", "2", "--engine", "re")
     assert len(pool_calls) == 2
     assert hs["findings"] and hs == plain
+
+
+def test_workers_fork_with_the_parents_objects_frozen(
+        tmp_path: Path, pool_calls: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collector writes to every object it scans, so a worker that scanned what it
+    inherited would copy the parent's memory page by page (a history's blob list is 280 MiB
+    for a million blobs): workers fork with it frozen, and the parent unfreezes at once."""
+    context = type(multiprocessing.get_context("fork"))
+    real = context.Pool
+    frozen_at_fork: list[int] = []
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        frozen_at_fork.append(gc.get_freeze_count())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(context, "Pool", spy)
+    root = tmp_path / "tree"
+    build_tree(root)
+    assert report(root, tmp_path / "out.json", "--jobs", "2")["findings"]
+    assert len(frozen_at_fork) == 1 and frozen_at_fork[0] > 0
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_small_scan_starts_no_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
