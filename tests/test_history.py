@@ -495,6 +495,17 @@ def test_a_short_walk_is_read_in_commit_order_without_listing_objects(
                      for i in range(9)]
 
 
+def test_a_walk_too_long_to_hold_streams_in_commit_order(
+        packed_versions: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, keys = packed_versions
+    monkeypatch.setattr(history, "_ORDER_MAX", 4)  # hold four blobs at most
+    monkeypatch.setattr(git, "stored_order", _must_not_run)
+    asked = _requested(monkeypatch)
+    assert sorted(f.secret for f in _stripe(_scan(repo, jobs=1))) == sorted(keys)
+    assert asked == [run(repo, "rev-parse", f"HEAD~{8 - i}:settings.py").strip().encode()
+                     for i in range(9)]
+
+
 def _must_not_run(workdir: Path) -> Iterator[bytes]:
     raise AssertionError(f"listed the objects of {workdir}")
 

@@ -117,7 +117,9 @@ class HyperscanEngine:
         # pattern it is (its own expression, or the one it requires). Widths are parsed the
         # first time a rule is a candidate (a hook scanning ten files needs a few).
         self._pattern_of = pattern_expressions(self.rules, self._requires)
-        self._line_rule = {expr_id: self._pattern_of[expr_id] for expr_id in line_ids}
+        # Line-local rules by the id of their line-form expression (line_expressions).
+        self._line_rule = {expr_id: self._pattern_of[expr_id] for expr_id in line_ids
+                           if expr_id in self._pattern_of}
         self._widths: dict[int, int | None] = {}
         # The rules selected by their anchors' matches, listed under each compiled anchor.
         position = {a: i for i, a in enumerate(self.compiled_anchors)}
@@ -135,6 +137,7 @@ class HyperscanEngine:
         return self._pass(data).candidates
 
     def _pass(self, data: bytes) -> Pass:
+        """One hyperscan pass over the blob (what it finds: Pass)."""
         n_exprs = len(self._exprs)  # the rules' expressions, then their required patterns
         line_rule = self._line_rule
         hits: set[int] = set()

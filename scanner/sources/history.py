@@ -62,7 +62,8 @@ class HistorySource:
         return self._notes
 
     def items(self) -> Iterator[Blob | Skipped]:
-        """Stream: one walk, one reader, nothing held but the set of blob ids seen."""
+        """Stream: one walk, one reader; held are the blob ids seen and the list of blobs to
+        read (for their stored order), never their contents."""
         self._prepare()
         yield from self.read_shard(self._in_read_order(self._first_seen(self._walk())))
         self._describe_skipped_entries()
