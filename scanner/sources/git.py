@@ -103,6 +103,8 @@ def ignored_paths(root: Path) -> tuple[frozenset[str], tuple[str, ...]]:
 # Everything below streams: one `git log` for (commit, path, blob id) and one persistent
 # `git cat-file --batch` for contents, so memory stays bounded however large the history.
 
+T = TypeVar("T")
+
 # Author dates as Unix time, reported in UTC: ISO 8601 whose text order is time order.
 LOG_FORMAT = "--format=commit %H%x00%an%x00%ae%x00%at"
 # `--root` and `--no-relative` defeat `log.showRoot=false` and `diff.relative`; combined merge
@@ -203,20 +205,7 @@ def tree_blob_ids(workdir: Path, rev: str = "HEAD") -> frozenset[str]:
 
 def log_changes(workdir: Path, revs: Sequence[str]) -> Iterator[Change]:
     """Every (commit, path, blob) that commits in `revs` introduced, oldest commit first."""
-    with tempfile.TemporaryFile() as errors:
-        proc = _popen([*LOG_OPTIONS, *revs], workdir, stdin=subprocess.DEVNULL, stderr=errors)
-        complete = False
-        try:
-            assert proc.stdout is not None
-            yield from _parse_log(_tokens(proc.stdout))
-            complete = True
-        finally:
-            _finish(proc, kill=not complete)
-        if proc.returncode != 0:
-            errors.seek(0)
-            lines = errors.read().decode("utf-8", "replace").strip().splitlines()
-            raise SourceError(f"git log failed: {lines[-1] if lines else proc.returncode}",
-                              path=str(workdir))
+    yield from _streamed([*LOG_OPTIONS, *revs], workdir, lambda out: _parse_log(_tokens(out)))
 
 
 def stored_order(workdir: Path) -> Iterator[bytes]:
@@ -225,20 +214,28 @@ def stored_order(workdir: Path) -> Iterator[bytes]:
     blobs in this order lets `cat-file` resolve each delta from the base it just inflated;
     in commit order it re-inflates whole delta chains (2.5x its time on a history of
     released versions). Raises SourceError if git cannot list them (a corrupt pack)."""
+    yield from _streamed(["cat-file", "--batch-all-objects", "--unordered",
+                          "--batch-check=%(objectname)"], workdir,
+                         lambda out: (line.rstrip(b"\n") for line in out))
+
+
+def _streamed(args: Sequence[str], workdir: Path,
+              parse: Callable[[IO[bytes]], Iterator[T]]) -> Iterator[T]:
+    """What `parse` reads from a git command's output while git still writes it. A reader
+    stopped early kills its git; a git that fails raises SourceError with its last word."""
     with tempfile.TemporaryFile() as errors:
-        proc = _popen(["cat-file", "--batch-all-objects", "--unordered",
-                       "--batch-check=%(objectname)"], workdir, stdin=subprocess.DEVNULL,
-                      stderr=errors)
+        proc = _popen(args, workdir, stdin=subprocess.DEVNULL, stderr=errors)
         complete = False
         try:
             assert proc.stdout is not None
-            for line in proc.stdout:
-                yield line.rstrip(b"\n")
+            yield from parse(proc.stdout)
             complete = True
         finally:
             _finish(proc, kill=not complete)
         if proc.returncode != 0:
-            raise SourceError("git could not list the repository's objects",
+            errors.seek(0)
+            lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+            raise SourceError(f"git {args[0]} failed: {lines[-1] if lines else proc.returncode}",
                               path=str(workdir))
 
 
@@ -264,8 +261,6 @@ def index_changes(workdir: Path, against_head: bool) -> Iterator[tuple[bytes, by
         if len(fields) == 3 and fields[2] == b"0":
             yield fields[0], fields[1], path
 
-
-T = TypeVar("T")
 
 
 def read_blobs(workdir: Path, requests: Iterable[T], oid: Callable[[T], bytes],
