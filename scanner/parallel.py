@@ -58,10 +58,10 @@ class Shard:
 
 @runtime_checkable
 class StreamingSource(Protocol):
-    """A source that splits its work into shards, handed out while it is still walking, so
-    that workers start at once instead of after the whole walk (a tree of 50,000 files takes
-    a few tenths of a second to walk: a tenth of a two-core scan). A worker reads a shard
-    with read_shard."""
+    """A source that splits its work into shards, handed out as it walks, so that workers
+    start at once instead of after the whole walk (a tree of 50,000 files takes a few tenths
+    of a second to walk: a tenth of a two-core scan); history orders its whole walk first,
+    to read blobs in stored order. A worker reads a shard with read_shard."""
 
     def stream_shards(self, shard_bytes: int) -> Iterator[Shard | Skipped]: ...
 

@@ -162,8 +162,8 @@ def _primary_order(f: Finding) -> tuple[object, ...]:
 
 
 def _commit_and_blob(loc: Location) -> tuple[str, str, str]:
-    commit = loc.commit
-    return (commit.date, commit.sha, loc.blob_id or "") if commit else ("", "", loc.blob_id or "")
+    date, sha = (loc.commit.date, loc.commit.sha) if loc.commit else ("", "")
+    return date, sha, loc.blob_id or ""
 
 
 def finalize(source: Source, findings: Sequence[Finding]) -> tuple[Finding, ...]:

@@ -144,17 +144,9 @@ def match_lines(anchors: Iterable[Anchor], data: bytes
 
 
 def starts(anchors: Iterable[Anchor], data: bytes) -> list[int]:
-    """Sorted distinct start offsets of every anchor match (with the engine's pass, each
-    reported line searched on its own)."""
-    found: set[int] = set()
-    for anchor in anchors:
-        ends = _reported_ends(anchor, data)
-        if ends is None:
-            found.update(m.start() for m in anchor.regex.finditer(lowered(data)))
-            continue
-        for lo, hi in lines_of(data, ends):
-            found |= line_starts((anchor,), data, lo, hi)
-    return sorted(found)
+    """Sorted distinct start offsets of every anchor match (finditer: with the engine's pass,
+    each reported line searched on its own)."""
+    return sorted({m.start() for anchor in anchors for m in finditer(anchor, data)})
 
 
 def keyword_hits(keywords: Sequence[str], data: bytes) -> list[int]:

@@ -303,11 +303,8 @@ def line_local(pattern: str) -> bool:
     that line alone (`finditer(data, line_start, line_end)`)? True when nothing in it,
     lookarounds included, can match a line feed, it cannot match empty, and it holds no `$`
     or `\Z`. (A lookbehind still sees the bytes before the line: `re` honours them.)"""
-    try:
-        parsed = _sre_parser.parse(pattern)
-        if parsed.getwidth()[0] == 0:
-            return False
-    except (re.error, RecursionError, OverflowError):
+    parsed = _parsed(pattern)
+    if parsed is None or parsed.getwidth()[0] == 0:
         return False
     dotall = bool(parsed.state.flags & _sre_constants.SRE_FLAG_DOTALL)
     return _no_line_feed(list(parsed.data), dotall)
@@ -387,10 +384,10 @@ def _context_prefilter(rule: Rule) -> bool:
 def max_width(pattern: str) -> int | None:
     """The most bytes a match of `pattern` can span (as a UTF-8 pattern over bytes, each
     character is at most 4 bytes), or None when it is unbounded."""
-    try:
-        _, widest = _sre_parser.parse(pattern).getwidth()
-    except (re.error, RecursionError, OverflowError):
+    parsed = _parsed(pattern)
+    if parsed is None:
         return None
+    _, widest = parsed.getwidth()
     if widest >= _sre_constants.MAXREPEAT - 1:  # getwidth caps an unbounded width there
         return None
     return widest if pattern.isascii() else widest * 4
@@ -399,11 +396,17 @@ def max_width(pattern: str) -> int | None:
 def literal_run(pattern: str) -> int:
     """The longest run of literal characters that every match of `pattern` holds (an
     alternation counts its shortest branch's); 0 when it cannot tell."""
+    parsed = _parsed(pattern)
+    return 0 if parsed is None else _longest_literal(list(parsed.data))
+
+
+def _parsed(pattern: str) -> _sre_parser.SubPattern | None:
+    """`re`'s own parse of the pattern (what the analyses above walk), or None when it does
+    not parse (a user's broken rule is reported by the loader, not here)."""
     try:
-        parsed = _sre_parser.parse(pattern)
+        return _sre_parser.parse(pattern)
     except (re.error, RecursionError, OverflowError):
-        return 0
-    return _longest_literal(list(parsed.data))
+        return None
 
 
 def _longest_literal(items: list[tuple[Any, Any]]) -> int:
