@@ -114,11 +114,27 @@ class Severity(StrEnum):
         return {"error": 3, "warning": 2, "note": 1, "none": 0}[self.value]
 
 
+class Confidence(StrEnum):
+    """How sure credscope is that the value is a live credential (not how dangerous it is):
+    high - a provider format with a valid checksum, or a decoded structure;
+    medium - a keyed assignment whose value looks generated;
+    low - a weak shape (a short or word-like value, a bare pattern)."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        return {"high": 3, "medium": 2, "low": 1}[self.value]
+
+
 class Verdict(StrEnum):
     OVERPRIVILEGED = "overprivileged"
     MISPLACED = "misplaced"
     AGENT_REACHABLE = "agent-reachable"
     EXPOSED = "exposed"
+    UNVERIFIED_SCOPE = "unverified-scope"  # a secret whose power the text cannot tell
     OK = "ok"
 
 
@@ -204,6 +220,7 @@ class Classification:
     evidence: tuple[str, ...] = ()
     expired: bool = False
     details: tuple[tuple[str, str], ...] = ()  # decoded facts, e.g. ("account_id", "1234")
+    confidence: Confidence = Confidence.MEDIUM
 
     @property
     def effective_tier(self) -> Tier:

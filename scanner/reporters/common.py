@@ -36,6 +36,7 @@ def finding_properties(f: Finding) -> dict[str, Any]:
         "location": str(c.location),
         "verdict": str(c.verdict),
         "severity": str(c.severity),
+        "confidence": str(c.confidence),
         "historyOnly": Flag.HISTORY_ONLY in c.flags,
         "ignoredButPresent": Flag.IGNORED_BUT_PRESENT in c.flags,
         "firstSeenCommit": commit_dict(f.first_seen),

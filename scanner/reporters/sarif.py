@@ -47,7 +47,7 @@ LOCATION_KEY = "credscopeLocation/v1"  # credscope: allow (a name, not a secret)
 _TIER_SCORE = {Tier.ADMIN: 8.5, Tier.WRITE: 7.0, Tier.UNKNOWN: 6.5, Tier.READ: 5.0,
                Tier.LIMITED: 3.0, Tier.PUBLIC: 1.0}
 _VERDICT_ADJUST = {Verdict.EXPOSED: 1.5, Verdict.MISPLACED: 1.0, Verdict.AGENT_REACHABLE: 1.0,
-                   Verdict.OVERPRIVILEGED: 1.0, Verdict.OK: -1.0}
+                   Verdict.OVERPRIVILEGED: 1.0, Verdict.UNVERIFIED_SCOPE: 0.0, Verdict.OK: -1.0}
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note",
           Severity.NONE: "none"}
 # A pragma lives in the scanned file; every other suppression is kept outside it.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -140,11 +141,14 @@ def _is_password_word(word: str) -> bool:
 # A separator, or the `(` of a call given a quoted literal (CALL, the only form a `(` can
 # start): `keys()`, `get_key(name)` and `authenticate(request)` are a third of the `key` and
 # `auth` hits in Python code, and never reach Python now.
-_NAME_THEN_SEPARATOR = (rb"""[\w.\-$]{0,60}+(?:\\?["'][ \t]*\]?[ \t]*(?:[:=,!+]|<-)"""
-                        rb"""|[ \t]*\]?[ \t]*(?:[:=!+]|<-)|[ \t]*\([ \t]*\\?["'`]|>)""")
-# Hyperscan has no possessive repeats; here the plain repeat matches the same (no separator
-# can start with a name character), so it finds the same lines.
-_NAME_THEN_SEPARATOR_HS = _NAME_THEN_SEPARATOR.replace(b"{0,60}+", b"{0,60}")
+_NAME_THEN_SEPARATOR_PLAIN = (rb"""[\w.\-$]{0,60}(?:\\?["'][ \t]*\]?[ \t]*(?:[:=,!+]|<-)"""
+                              rb"""|[ \t]*\]?[ \t]*(?:[:=!+]|<-)|[ \t]*\([ \t]*\\?["'`]|>)""")
+# The possessive repeat only saves `re` from backtracking into the name: no separator can start
+# with a name character, so the plain repeat matches the same lines. Hyperscan has no
+# possessive repeats, and Python 3.10's `re` has none either (they arrived in 3.11).
+_NAME_THEN_SEPARATOR_HS = _NAME_THEN_SEPARATOR_PLAIN
+_NAME_THEN_SEPARATOR = (_NAME_THEN_SEPARATOR_PLAIN.replace(b"{0,60}", b"{0,60}+", 1)
+                        if sys.version_info >= (3, 11) else _NAME_THEN_SEPARATOR_PLAIN)
 
 
 def assignment_anchors(rule: Rule) -> tuple[Anchor, ...]:
