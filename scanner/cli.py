@@ -28,6 +28,11 @@ baseline_app = typer.Typer(help="Accept current findings: create, update, check 
 app.add_typer(baseline_app, name="baseline")
 
 FORMATS = ("terminal", "json", "sarif", "html")
+# The scanned repository's own config is untrusted (scanner/trust.py): this lets it load code
+# and rules, allowlist by pattern and lower the gate.
+_TRUST = typer.Option("--trust-repo-config", help="Let the scanned repository's own config "
+                      "load plugins and rules, allowlist by regex and lower the gate "
+                      "(refused otherwise, and reported).")
 
 
 def _version(value: bool) -> None:
@@ -98,6 +103,7 @@ def scan(
     no_progress: Annotated[bool, typer.Option(help="Never show a progress bar.")] = False,
     no_default_excludes: Annotated[bool, typer.Option(
         help="Also read .venv, node_modules and tool caches.")] = False,
+    trust_repo_config: Annotated[bool, _TRUST] = False,
 ) -> None:
     """Scan a working tree (default), its git history, its staged content or the agent surface."""
     from scanner.config import load_config, parse_fail_on, parse_size  # noqa: PLC0415
@@ -109,7 +115,8 @@ def scan(
         if engine not in ("auto", "hyperscan", "re"):
             raise ConfigError(f"--engine must be auto, hyperscan or re, not {engine!r}")
         root = path if path.is_dir() else path.parent
-        config = load_config(root, config_file).with_overrides(
+        config = load_config(root, config_file, trust_repo_config=trust_repo_config
+                             ).with_overrides(
             root=path,
             fail_on=parse_fail_on(fail_on) if fail_on else None,
             max_file_size=parse_size(max_file_size, source="--max-file-size")
@@ -168,13 +175,14 @@ _BASELINE_FILE = typer.Option("--baseline", "-b", help="Baseline file (default: 
                               ".credscope-baseline.json at PATH).")
 
 
-def _baseline_setup(path: Path, baseline: Path | None, history: bool, config_file: Path | None
-                    ) -> tuple[Any, Any, Path]:
+def _baseline_setup(path: Path, baseline: Path | None, history: bool, config_file: Path | None,
+                    trust_repo_config: bool = False) -> tuple[Any, Any, Path]:
     from scanner.baseline import BASELINE_NAME  # noqa: PLC0415
     from scanner.config import load_config  # noqa: PLC0415
     from scanner.sources.select import SourceOptions  # noqa: PLC0415
 
-    config = load_config(path, config_file).with_overrides(root=path)
+    config = load_config(path, config_file, trust_repo_config=trust_repo_config
+                         ).with_overrides(root=path)
     return config, SourceOptions(history=history), baseline or path / BASELINE_NAME
 
 
@@ -186,12 +194,14 @@ def baseline_create(
     history: Annotated[bool, typer.Option(help="Also accept secrets in git history.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite an existing baseline.")] = False,
     config_file: Annotated[Optional[Path], typer.Option("--config")] = None,  # noqa: UP045
+    trust_repo_config: Annotated[bool, _TRUST] = False,
 ) -> None:
     """Accept every current finding: write a new baseline of their fingerprints."""
     from scanner import baseline as ops  # noqa: PLC0415
 
     with error_handler():
-        config, opts, target = _baseline_setup(path, baseline, history, config_file)
+        config, opts, target = _baseline_setup(path, baseline, history, config_file,
+                                               trust_repo_config)
         done = ops.create(config, opts, target, reason=reason, force=force)
         print(f"credscope: wrote {done.path} with {done.total} entries")
 
@@ -204,13 +214,15 @@ def baseline_update(
     history: Annotated[bool, typer.Option(help="Also accept secrets in git history.")] = False,
     keep_stale: Annotated[bool, typer.Option(help="Keep entries no finding matches.")] = False,
     config_file: Annotated[Optional[Path], typer.Option("--config")] = None,  # noqa: UP045
+    trust_repo_config: Annotated[bool, _TRUST] = False,
 ) -> None:
     """Add new findings, keep entries still seen, drop stale ones, and turn imported
     detect-secrets entries into fingerprints."""
     from scanner import baseline as ops  # noqa: PLC0415
 
     with error_handler():
-        config, opts, target = _baseline_setup(path, baseline, history, config_file)
+        config, opts, target = _baseline_setup(path, baseline, history, config_file,
+                                               trust_repo_config)
         done = ops.update(config, opts, target, reason=reason, keep_stale=keep_stale)
         print(f"credscope: {done.path}: {done.added} added, {done.kept} kept, "
               f"{done.converted} converted from detect-secrets, {len(done.removed)} stale "
@@ -226,6 +238,7 @@ def baseline_check(
     strict: Annotated[bool, typer.Option(help="Also fail (exit 1) on stale entries.")] = False,
     history: Annotated[bool, typer.Option(help="Scan git history too.")] = False,
     config_file: Annotated[Optional[Path], typer.Option("--config")] = None,  # noqa: UP045
+    trust_repo_config: Annotated[bool, _TRUST] = False,
 ) -> None:
     """Report findings the baseline does not cover and entries nothing matches (stale)."""
     from scanner import baseline as ops  # noqa: PLC0415
@@ -233,7 +246,8 @@ def baseline_check(
     from scanner.reporters import REPORTERS, ReportContext  # noqa: PLC0415
 
     with error_handler():
-        config, opts, target = _baseline_setup(path, baseline, history, config_file)
+        config, opts, target = _baseline_setup(path, baseline, history, config_file,
+                                               trust_repo_config)
         config = config.with_overrides(fail_on=parse_fail_on(fail_on) if fail_on else None)
         done = ops.check(config, opts, target)
         assert done.result is not None
@@ -279,6 +293,7 @@ def explain(
     history: Annotated[bool, typer.Option(help="Re-scan git history too.")] = False,
     show_secrets: Annotated[bool, typer.Option(help="Print the secret in full.")] = False,
     config_file: Annotated[Optional[Path], typer.Option("--config")] = None,  # noqa: UP045
+    trust_repo_config: Annotated[bool, _TRUST] = False,
 ) -> None:
     """Say everything credscope knows about one finding and why: decoded facts, evidence,
     the policy rule that decided, the remediation."""
@@ -288,8 +303,9 @@ def explain(
 
     with error_handler():
         root = path if path.is_dir() else path.parent
-        config = load_config(root, config_file).with_overrides(
-            root=path, progress=False, show_secrets=show_secrets or None)
+        config = load_config(root, config_file, trust_repo_config=trust_repo_config
+                             ).with_overrides(root=path, progress=False,
+                                              show_secrets=show_secrets or None)
         print(explain_finding(config, fingerprint, SourceOptions(history=history)))
 
 

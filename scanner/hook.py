@@ -44,6 +44,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         ".credscope-baseline.json at the root, when present).")
     parser.add_argument("--no-baseline", action="store_true", help="Apply no baseline.")
     parser.add_argument("--show-secrets", action="store_true", help="Print secrets in full.")
+    parser.add_argument("--trust-repo-config", action="store_true",
+                        help="Let the repository's config load plugins and rules, allowlist "
+                        "by regex and lower the gate (refused otherwise).")
     parser.add_argument("--engine", choices=("auto", "hyperscan", "re"),
                         help="Matching engine (default auto: hyperscan when installed).")
     return parser.parse_args(argv)
@@ -62,7 +65,7 @@ def find_root(start: Path) -> Path:
 def build_config(args: argparse.Namespace, root: Path) -> Config:
     from scanner.config import load_config, parse_fail_on
 
-    config = load_config(root, args.config)
+    config = load_config(root, args.config, trust_repo_config=args.trust_repo_config)
     return config.with_overrides(
         fail_on=parse_fail_on(args.fail_on) if args.fail_on else None,
         baseline=(root / args.baseline) if args.baseline else None,
@@ -96,6 +99,9 @@ def run(args: argparse.Namespace) -> int:
     if not files:
         return 0
     result = scan(config, WorktreeSource(config, paths=files), build_stages(config))
+    for effect in result.config_effects:
+        if not effect.applied:  # the gate ran without it: say so, the commit may now fail
+            print(f"credscope: note: {printable(effect.describe())}", file=sys.stderr)
     if result.failing:
         print(failure_message(result, show_secrets=config.show_secrets), end="")
     return result.exit_code

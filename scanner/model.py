@@ -280,6 +280,24 @@ class Skipped:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfigEffect:
+    """How the scanned repository's own config changed this scan, shown in every report: a
+    narrowing it applied (exclude, allowlist-paths, disable-rules) or a setting it was refused
+    because only the user's own config, the command line or --trust-repo-config may set it."""
+
+    setting: str  # the config key, e.g. "exclude" or "policy.admin-committed"
+    value: str  # what the file asked for (a pattern, a rule id, a severity)
+    source: str  # the file that asked
+    applied: bool  # False: refused, the scan ran without it
+    detail: str = ""  # what it did ("excluded 12 files") or why it was refused
+
+    def describe(self) -> str:
+        verb = "applied" if self.applied else "refused"
+        tail = f": {self.detail}" if self.detail else ""
+        return f"{self.source}: {self.setting} = {self.value} {verb}{tail}"
+
+
+@dataclass(frozen=True, slots=True)
 class ScanStats:
     files: int = 0  # files or blobs read (a history scan reads each unique blob once)
     bytes: int = 0
@@ -308,6 +326,8 @@ class ScanResult:
     # Where the scanned root sits inside its repository ("sub/dir/", "" at the top): SARIF
     # joins it to finding paths so artifact URIs are relative to the repository root.
     repo_prefix: str = ""
+    # What the repository's own config narrowed or was refused (trust boundary).
+    config_effects: tuple[ConfigEffect, ...] = ()
 
     @property
     def failing(self) -> tuple[Finding, ...]:

@@ -73,8 +73,17 @@ class StreamingSource(Protocol):
 SHARD_BYTES = 16 * 1024 * 1024
 
 
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the platform says)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def worker_count(jobs: int) -> int:
-    return jobs if jobs > 0 else (os.cpu_count() or 1)
+    """`jobs` workers, never more than the cores: a config asking for 400 processes gets as
+    many as can run at once, and more would only cost memory (0 means one per core)."""
+    return min(jobs, cores()) if jobs > 0 else cores()
 
 
 def scan_events(source: Source, analyse: Analyse, jobs: int,

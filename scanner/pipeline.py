@@ -27,6 +27,7 @@ from scanner.matching.schema import Rule
 from scanner.model import Blob, Finding, Location, Match, ScanResult, ScanStats, Skipped
 from scanner.parallel import Found, Progressed, scan_events
 from scanner.sources import Finalizing, Source
+from scanner.trust import with_counts
 
 # Progress callback: (blobs so far, bytes so far, current path).
 Progress = Callable[[int, int, str], None]
@@ -104,6 +105,7 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
         notes=tuple(source.notes()),
         fail_on=config.fail_on,
         stale_baseline=stale_entries(stages.filters, source),
+        config_effects=with_counts(config.config_effects, getattr(source, "excluded", None)),
     )
 
 

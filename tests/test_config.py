@@ -15,13 +15,16 @@ from scanner.model import Severity
 
 def test_pyproject_table_and_dedicated_file(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.credscope]\nexclude = ["vendor/**"]\nfail-on = "warning"\nmax-file-size = "1MiB"\n')
+        '[tool.credscope]\nexclude = ["vendor/**"]\nfail-on = "warning"\n'
+        'max-file-size = "100MiB"\n')
     config = load_config(tmp_path)
     assert config.exclude == ("vendor/**",)
     assert config.fail_on is Severity.WARNING
-    assert config.max_file_size == 1024 * 1024
+    assert config.max_file_size == 100 * 1024 * 1024
     (tmp_path / ".credscope.toml").write_text('fail-on = "never"\n')
-    assert load_config(tmp_path).fail_on is Severity.NONE
+    # The repository's own file may not lower the gate; its owner may let it.
+    assert load_config(tmp_path).fail_on is Severity.ERROR
+    assert load_config(tmp_path, trust_repo_config=True).fail_on is Severity.NONE
 
 
 @pytest.mark.parametrize(("body", "needle"), [
@@ -31,12 +34,25 @@ def test_pyproject_table_and_dedicated_file(tmp_path: Path) -> None:
     ('surprise = 1\n', "surprise"),
     ('allowlist-values = ["(unclosed"]\n', "allowlist-values"),
     ("this is [not toml\n", "invalid TOML"),
+    ("tool = 5\n", "tool"),
+    ("[tool]\ncredscope = 5\n", "[tool.credscope]"),
+    ("[policy]\nadmin-committed = 5\n", "policy.admin-committed"),
 ])
 def test_bad_config_names_file_and_key(tmp_path: Path, body: str, needle: str) -> None:
-    (tmp_path / ".credscope.toml").write_text(body)
+    """In the repository's file and in the user's own (where allowlist-values applies)."""
+    name = "pyproject.toml" if body.startswith(("tool", "[tool]")) else ".credscope.toml"
+    (tmp_path / name).write_text(body)
     with pytest.raises(ConfigError) as err:
-        load_config(tmp_path)
-    assert needle in str(err.value) and ".credscope.toml" in str(err.value)
+        load_config(tmp_path, trust_repo_config=True)
+    assert needle in str(err.value) and name in str(err.value)
+
+
+def test_a_malformed_tool_table_exits_2_not_3(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("tool = 5\n")
+    proc = subprocess.run([sys.executable, "-m", "scanner", "scan", str(tmp_path)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert "pyproject.toml" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_bad_config_exits_2_through_the_cli(tmp_path: Path) -> None:

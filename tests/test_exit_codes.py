@@ -5,6 +5,7 @@ Each is checked through both front ends: `credscope scan` and the pre-commit hoo
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -38,8 +39,11 @@ def scan_code(root: Path, *args: str) -> tuple[int, str]:
 
 
 def set_severity(root: Path, severity: str) -> None:
-    """Make the ADMIN key's policy rule report at `severity` (a real policy override)."""
-    (root / ".credscope.toml").write_text(f'[policy]\nadmin-committed = "{severity}"\n')
+    """Make the ADMIN key's policy rule report at `severity` (a real policy override, in the
+    user's own config: the repository's may not lower a severity)."""
+    user = root.parent / "user-config.toml"
+    user.write_text(f'[policy]\nadmin-committed = "{severity}"\n')
+    os.environ["CREDSCOPE_USER_CONFIG"] = str(user)  # conftest restores it after the test
 
 
 @pytest.mark.parametrize("severity", SEVERITIES)
@@ -53,9 +57,14 @@ def test_fail_on_decides_exit_1(root: Path, severity: str, fail_on: str) -> None
 
 def test_fail_on_from_the_config_file(root: Path) -> None:
     (root / ".credscope.toml").write_text('fail-on = "never"\n')
-    assert scan_code(root)[0] == 0
-    assert hook.main(["settings.py"]) == 0
-    assert scan_code(root, "--fail-on", "error")[0] == 1
+    # The repository's own file cannot switch the gate off: refused, and said so.
+    code, output = scan_code(root)
+    assert code == 1 and "fail-on = never refused" in output
+    assert hook.main(["settings.py"]) == 1
+    # Trusted, it can; the command line still wins.
+    assert scan_code(root, "--trust-repo-config")[0] == 0
+    assert hook.main(["settings.py", "--trust-repo-config"]) == 0
+    assert scan_code(root, "--trust-repo-config", "--fail-on", "error")[0] == 1
 
 
 def test_clean_is_0(root: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import RuleError
+from scanner.matching.safe_regex import HOW_TO, LinearError, compile_linear
 from scanner.matching.schema import Example, Rule
 from scanner.model import Capability, Environment, Scope, Tier
 
@@ -49,11 +50,23 @@ def rule_files(extra_dirs: Sequence[Path] = ()) -> list[Path]:
             raise RuleError("rules directory does not exist", path=str(directory))
         files.extend(sorted(directory.glob("*.toml")))
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        # A rule pack's entry point names a callable returning a directory of TOML files.
+        files.extend(_pack_files(entry))
+    return files
+
+
+def _pack_files(entry: metadata.EntryPoint) -> list[Path]:
+    """A rule pack's entry point names a directory of TOML files, or a callable returning
+    one. A pack that fails to load is a configuration error naming the pack (exit 2), not a
+    bug in credscope."""
+    where = f"rule pack {entry.name!r} ({entry.value})"
+    try:
         target = entry.load()
         pack_dir = Path(target() if callable(target) else target)
-        files.extend(sorted(pack_dir.glob("*.toml")))
-    return files
+    except Exception as err:  # noqa: BLE001 - third-party code: any failure is the pack's
+        raise RuleError(f"failed to load: {type(err).__name__}: {err}", path=where) from None
+    if not pack_dir.is_dir():
+        raise RuleError(f"names {str(pack_dir)!r}, which is not a directory", path=where)
+    return sorted(pack_dir.glob("*.toml"))
 
 
 def load_rules(extra_dirs: Sequence[Path] = ()) -> tuple[Rule, ...]:
@@ -68,7 +81,8 @@ def load_rules(extra_dirs: Sequence[Path] = ()) -> tuple[Rule, ...]:
         # The shipped rules' regexes are compiled by the test suite; compiling all of them
         # again at every start (a third of a hook's run) is left to first use. A user's rules
         # and rule packs are checked here, with the file, rule and field named.
-        for rule in load_rule_file(path, check_patterns=path.parent != builtin):
+        user = path.parent != builtin
+        for rule in load_rule_file(path, check_patterns=user, linear=user):
             if rule.id in seen:
                 raise RuleError(f"duplicate rule id (first defined in {seen[rule.id]})",
                                 path=str(path), rule_id=rule.id, field="id")
@@ -77,7 +91,10 @@ def load_rules(extra_dirs: Sequence[Path] = ()) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def load_rule_file(path: Path, *, check_patterns: bool = True) -> list[Rule]:
+def load_rule_file(path: Path, *, check_patterns: bool = True, linear: bool = False
+                   ) -> list[Rule]:
+    """The rules of one file. `linear`: a user's file, whose patterns must compile in RE2
+    and run under it (safe_regex.py)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
@@ -89,7 +106,8 @@ def load_rule_file(path: Path, *, check_patterns: bool = True) -> list[Rule]:
     tables = data.get("rules")
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise RuleError("expected one or more [[rules]] tables", path=str(path))
-    return [parse_rule(t, str(path), check_patterns=check_patterns) for t in tables]
+    return [parse_rule(t, str(path), check_patterns=check_patterns, linear=linear)
+            for t in tables]
 
 
 def rules_hash(rules: Iterable[Rule]) -> str:
@@ -104,11 +122,12 @@ def rules_hash(rules: Iterable[Rule]) -> str:
 class _Fields:
     """Typed accessors over one raw rule table that raise RuleError naming the field."""
 
-    def __init__(self, table: dict[str, Any], path: str, *, check_patterns: bool = True
-                 ) -> None:
+    def __init__(self, table: dict[str, Any], path: str, *, check_patterns: bool = True,
+                 linear: bool = False) -> None:
         self.table = table
         self.path = path
         self.check_patterns = check_patterns
+        self.linear = linear
         raw_id = table.get("id")
         self.rule_id = raw_id if isinstance(raw_id, str) else None
 
@@ -153,11 +172,19 @@ class _Fields:
             re.compile(value.encode("utf-8"))
         except re.error as err:
             raise self.fail(key, f"invalid regular expression: {err}") from None
+        if not self.linear:
+            return value
+        try:  # a user's pattern runs under RE2: linear time whatever it says
+            compile_linear(value.encode("utf-8"))
+        except LinearError as err:
+            raise self.fail(key, f"not a linear-time pattern ({err}): user rules run under "
+                            f"RE2 so that no file can make a scan hang; {HOW_TO}") from None
         return value
 
 
-def parse_rule(table: dict[str, Any], path: str, *, check_patterns: bool = True) -> Rule:
-    f = _Fields(table, path, check_patterns=check_patterns)
+def parse_rule(table: dict[str, Any], path: str, *, check_patterns: bool = True,
+               linear: bool = False) -> Rule:
+    f = _Fields(table, path, check_patterns=check_patterns, linear=linear)
     unknown = sorted(set(table) - _KNOWN_KEYS)
     if unknown:
         raise f.fail(unknown[0], "unknown key (typo?)")
@@ -204,6 +231,7 @@ def parse_rule(table: dict[str, Any], path: str, *, check_patterns: bool = True)
         examples=_examples(f),
         tags=f.strings("tags"),
         kind=kind,
+        linear=linear,
     )
 
 

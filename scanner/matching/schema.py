@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from scanner.matching.safe_regex import BytesPattern, compile_linear
 from scanner.model import Capability, Environment, Scope, Tier
 
 
@@ -60,14 +61,17 @@ class Rule:
     examples: tuple[Example, ...] = ()
     tags: tuple[str, ...] = ()
     kind: str = "regex"  # "regex", or "plugin:<name>" for code detectors (generic secrets)
+    # A user's rule (rules directory or rule pack): its patterns run under RE2, whose time is
+    # linear in the input whatever the pattern (safe_regex.py); built-ins run under `re`.
+    linear: bool = False
 
     @property
-    def regex(self) -> re.Pattern[bytes]:
-        return _compiled(self.pattern)
+    def regex(self) -> BytesPattern:
+        return _compiled(self.pattern, self.linear)
 
     @property
-    def context_regexes(self) -> tuple[re.Pattern[bytes], ...]:
-        return tuple(_compiled(c) for c in self.context)
+    def context_regexes(self) -> tuple[BytesPattern, ...]:
+        return tuple(_compiled(c, self.linear) for c in self.context)
 
     @property
     def secret_group(self) -> int | str:
@@ -77,12 +81,13 @@ class Rule:
         return 1 if rx.groups else 0
 
 
-_CACHE: dict[str, re.Pattern[bytes]] = {}
+_CACHE: dict[tuple[str, bool], BytesPattern] = {}
 
 
-def _compiled(pattern: str) -> re.Pattern[bytes]:
-    rx = _CACHE.get(pattern)
+def _compiled(pattern: str, linear: bool) -> BytesPattern:
+    rx = _CACHE.get((pattern, linear))
     if rx is None:
-        rx = re.compile(pattern.encode("utf-8"))
-        _CACHE[pattern] = rx
+        raw = pattern.encode("utf-8")
+        rx = compile_linear(raw) if linear else re.compile(raw)
+        _CACHE[pattern, linear] = rx
     return rx

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from scanner.model import Commit, Finding, Flag, Location, ScanResult
+from scanner.model import Commit, ConfigEffect, Finding, Flag, Location, ScanResult
 
 
 def commit_dict(commit: Commit | None) -> dict[str, str] | None:
@@ -61,3 +61,9 @@ def summary(result: ScanResult) -> dict[str, Any]:
         "skipped": len(result.skipped),
         "skippedByKind": dict(Counter(s.kind for s in result.skipped)),
     }
+
+
+def config_effect_dict(effect: ConfigEffect) -> dict[str, Any]:
+    """What the scanned repository's config narrowed (applied) or was refused (trust.py)."""
+    return {"setting": effect.setting, "value": effect.value, "source": effect.source,
+            "applied": effect.applied, "detail": effect.detail}

@@ -8,7 +8,12 @@ from typing import Any
 from scanner import __version__
 from scanner.model import Finding, ScanResult
 from scanner.reporters import ReportContext
-from scanner.reporters.common import finding_properties, location_dict, summary
+from scanner.reporters.common import (
+    config_effect_dict,
+    finding_properties,
+    location_dict,
+    summary,
+)
 
 SCHEMA_VERSION = "1.0"
 
@@ -48,6 +53,7 @@ def render(result: ScanResult, ctx: ReportContext) -> str:
         "suppressed": [finding_dict(f, ctx) for f in result.suppressed],
         "skipped": [{"path": s.path, "reason": s.reason, "kind": s.kind} for s in result.skipped],
         "notes": list(result.notes),
+        "configuration": [config_effect_dict(e) for e in result.config_effects],
         "staleBaseline": list(result.stale_baseline),
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

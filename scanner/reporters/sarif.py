@@ -35,7 +35,7 @@ from scanner.model import (
     Verdict,
 )
 from scanner.reporters import ReportContext
-from scanner.reporters.common import finding_properties, summary
+from scanner.reporters.common import config_effect_dict, finding_properties, summary
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/credscope/credscope"
@@ -240,6 +240,10 @@ def _invocation(result: ScanResult) -> dict[str, Any]:
     config = [{"level": "warning", "descriptor": {"id": "baseline/stale"},
                "message": {"text": f"Baseline entry {fp} no longer matches any finding."}}
               for fp in result.stale_baseline]
+    config += [{"level": "note" if e.applied else "warning",
+                "descriptor": {"id": "config/applied" if e.applied else "config/refused"},
+                "message": {"text": e.describe()}, "properties": config_effect_dict(e)}
+               for e in result.config_effects]
     return {
         "executionSuccessful": True,
         "exitCode": result.exit_code,

@@ -80,6 +80,8 @@ def summary_line(result: ScanResult) -> str:
     lines = [line]
     for note in result.notes:
         lines.append(f"note: {printable(note)}")
+    for effect in result.config_effects:
+        lines.append(f"config: {printable(effect.describe())}")
     for stale in result.stale_baseline:
         lines.append(f"note: baseline entry {stale} no longer matches any finding (stale)")
     return escape("\n".join(lines))

@@ -22,6 +22,7 @@ from scanner.parallel import Shard
 from scanner.paths import matches_any
 from scanner.sources import git
 from scanner.sources.worktree import is_binary, read_limit
+from scanner.trust import ExcludeTally
 
 _FILE_MODES = frozenset({b"100644", b"100755", b"100664"})
 _BLOB_ESTIMATE = 16 * 1024  # bytes per blob, for streamed shards (see stream_shards)
@@ -46,6 +47,7 @@ class HistorySource:
         self._notes: list[str] = []
         self._head_blobs: frozenset[str] = frozenset()
         self.gitlinks = self.symlinks = 0
+        self.excluded = ExcludeTally(config.repo_exclude)
 
     def _revisions(self, since: str | None, rev_range: str | None,
                    include_stash: bool) -> list[str]:
@@ -118,6 +120,7 @@ class HistorySource:
             if change.oid in seen:
                 continue
             if self.config.exclude and matches_any(change.path, self.config.exclude):
+                self.excluded.removed(change.path)
                 continue  # not marked seen: the same blob may sit at a path that is not excluded
             seen.add(change.oid)
             yield change

@@ -17,6 +17,7 @@ from scanner.model import Blob, Skipped
 from scanner.paths import matches_any
 from scanner.sources import git
 from scanner.sources.worktree import is_binary, read_limit
+from scanner.trust import ExcludeTally
 
 _FILE_MODES = frozenset({b"100644", b"100755", b"100664"})
 
@@ -35,6 +36,7 @@ class StagedSource:
         self.top: Path = top
         self.root = str(config.root)
         self._only = frozenset(paths) if paths is not None else None
+        self.excluded = ExcludeTally(config.repo_exclude)
         self._notes: list[str] = []
 
     def notes(self) -> list[str]:
@@ -64,6 +66,7 @@ class StagedSource:
                 gitlinks += mode == git.GITLINK_MODE
                 continue
             if self.config.exclude and matches_any(path, self.config.exclude):
+                self.excluded.removed(path)
                 continue
             yield path, oid
         if gitlinks:

@@ -10,6 +10,7 @@ The walk and the read are separate steps so a large tree can be read in worker p
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from scanner.model import Blob, Flag, Skipped
 from scanner.parallel import Shard
 from scanner.paths import matches_any
 from scanner.sources import git
+from scanner.trust import ExcludeTally
 
 BINARY_SNIFF = 8192
 # A file is held in memory whole (the engine, context and line numbers need all of it), so even
@@ -45,9 +47,15 @@ class WorktreeSource:
 
     def __init__(self, config: Config, paths: list[Path] | None = None) -> None:
         self.config = config
-        self.base = config.root.resolve()
-        if not self.base.exists():
-            raise SourceError("path does not exist", path=str(config.root))
+        try:
+            self.base = config.root.resolve(strict=True)
+        except FileNotFoundError:
+            raise SourceError("path does not exist", path=str(config.root)) from None
+        except (OSError, RuntimeError) as err:  # a symlink loop, a component not a directory
+            why = "a symlink loop" if isinstance(err, RuntimeError) or \
+                getattr(err, "errno", None) == errno.ELOOP else (err.strerror or str(err))
+            raise SourceError(f"cannot open the path to scan: {why}",
+                              path=str(config.root)) from None
         self.root = str(config.root)
         self._paths = paths
         # A scan of named files sees only part of the tree: baseline entries for other files
@@ -57,6 +65,7 @@ class WorktreeSource:
         self._ignored_files: frozenset[str] = frozenset()
         self._ignored_dirs: tuple[str, ...] = ()
         self._excluded_dirs = set(DEFAULT_EXCLUDED_DIRS) if config.default_excludes else {".git"}
+        self.excluded = ExcludeTally(config.repo_exclude)
 
     def notes(self) -> list[str]:
         return self._notes
@@ -127,33 +136,35 @@ class WorktreeSource:
         while stack:
             directory, rel_dir = stack.pop()
             try:
-                with os.scandir(directory) as it:
-                    entries = sorted(it, key=lambda e: e.name)
+                entries = list_directory(directory)
             except OSError as err:
-                yield Skipped(rel_dir or ".", f"unreadable directory: {err.strerror}",
+                yield Skipped(rel_dir or ".", f"unreadable directory: {err.strerror or err}",
                               "unreadable")
                 continue
             subdirs = []
-            for entry in entries:
-                rel = rel_dir + entry.name
+            for name, kind in entries:
+                rel = rel_dir + name
+                path = f"{directory}/{name}"  # str, not Path: this loop runs per file
                 if exclude and matches_any(rel, exclude):
+                    self.excluded.removed(rel, directory=kind == "dir")
                     continue
-                try:
-                    if entry.is_symlink():
-                        yield self._symlink(entry.path, rel)
-                    elif entry.is_dir(follow_symlinks=False):
-                        if entry.name not in self._excluded_dirs:
-                            subdirs.append((entry.path, rel + "/"))
-                    elif entry.is_file(follow_symlinks=False):
-                        yield from self._task(entry.path, rel)
-                    # sockets, FIFOs, devices: reading them could block, so never
-                except OSError as err:
-                    yield Skipped(rel, f"cannot stat: {err.strerror}", "unreadable")
+                if kind == "link":
+                    yield self._symlink(path, rel)
+                elif kind == "dir":
+                    if name not in self._excluded_dirs:
+                        subdirs.append((path, rel + "/"))
+                elif kind == "file":
+                    yield from self._task(path, rel)
+                elif kind == "error":
+                    yield Skipped(rel, "cannot stat", "unreadable")
+                else:  # a FIFO, socket or device: reading could block or never end
+                    yield Skipped(rel, f"{kind}: never read (it is not a regular file)",
+                                  "special")
             stack.extend(reversed(subdirs))
 
     def _task(self, path: str, rel: str) -> Iterator[FileTask | Skipped]:
         try:
-            st = os.lstat(path)
+            st = lstat_long(path)
         except OSError as err:
             yield Skipped(rel, f"unreadable: {err.strerror or err}", "unreadable")
             return
@@ -161,6 +172,8 @@ class WorktreeSource:
             yield self._symlink(path, rel)
             return
         if not stat.S_ISREG(st.st_mode):
+            yield Skipped(rel, f"{special_kind(st.st_mode)}: never read (it is not a regular "
+                          "file)", "special")
             return
         if st.st_size > self.config.max_file_size:
             yield Skipped(rel, f"larger than max-file-size ({st.st_size:,} bytes)", "too-large")
@@ -204,7 +217,7 @@ def read_regular(path: str | Path, shown: str, limit: int) -> bytes | Skipped:
     a link (O_NOFOLLOW: it may have become one since it was listed) and never blocks on a
     FIFO planted where a file was (O_NONBLOCK)."""
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        fd = open_long(path, _OPEN_FLAGS)
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
@@ -240,3 +253,86 @@ def _read_all(fd: int, size: int, limit: int) -> bytes:
         parts.append(chunk)
         total += len(chunk)
     return b"".join(parts)
+
+
+# -- paths of any length ------------------------------------------------------------------
+# A tree can nest deeper than PATH_MAX (4,096 bytes on Linux): such a path cannot be opened by
+# name, so it is opened one component at a time, each relative to its parent directory, never
+# following a link. Shorter paths (all but a hostile few) take the one-call route.
+_LONG = 3800
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
+def open_long(path: str | Path, flags: int) -> int:
+    """os.open for a path of any length: component by component past PATH_MAX."""
+    path = os.fspath(path)
+    if len(os.fsencode(path)) < _LONG:
+        return os.open(path, flags)
+    head, name = os.path.split(path)
+    parent = _open_dir_long(head)
+    try:
+        return os.open(name, flags, dir_fd=parent)
+    finally:
+        os.close(parent)
+
+
+def _open_dir_long(path: str) -> int:
+    parts = [p for p in path.split("/") if p]
+    fd = os.open("/" if path.startswith("/") else ".", _DIR_FLAGS)
+    try:
+        for part in parts:
+            child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = child
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def lstat_long(path: str) -> os.stat_result:
+    if len(os.fsencode(path)) < _LONG:
+        return os.lstat(path)
+    head, name = os.path.split(path)
+    parent = _open_dir_long(head)
+    try:
+        return os.lstat(name, dir_fd=parent)
+    finally:
+        os.close(parent)
+
+
+def list_directory(path: str) -> list[tuple[str, str]]:
+    """(name, kind) of a directory's entries, sorted by name; kind is file, dir, link,
+    error (cannot stat) or a special file's kind (fifo, socket, device)."""
+    if len(os.fsencode(path)) < _LONG:
+        with os.scandir(path) as it:
+            return sorted((e.name, _kind(e)) for e in it)
+    fd = _open_dir_long(path)
+    try:
+        with os.scandir(fd) as it:
+            return sorted((e.name, _kind(e)) for e in it)
+    finally:
+        os.close(fd)
+
+
+def _kind(entry: os.DirEntry[str]) -> str:
+    try:
+        if entry.is_symlink():
+            return "link"
+        if entry.is_dir(follow_symlinks=False):
+            return "dir"
+        if entry.is_file(follow_symlinks=False):
+            return "file"
+        return special_kind(entry.stat(follow_symlinks=False).st_mode)
+    except OSError:
+        return "error"
+
+
+def special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"

@@ -19,6 +19,7 @@ from scanner.model import (
     Capability,
     Classification,
     Commit,
+    ConfigEffect,
     Environment,
     Finding,
     Flag,
@@ -146,6 +147,12 @@ def synthetic_result() -> ScanResult:
                  Skipped("data/dump.sql", "larger than 25 MiB", "too-large")),
         stats=ScanStats(files=42, bytes=123456, seconds=1.25), mode="worktree",
         notes=("submodule vendor/lib was not scanned",), stale_baseline=("v1:" + "0" * 40,),
+        config_effects=(
+            ConfigEffect("exclude", "vendor/**", ".credscope.toml", True, "excluded 3 files"),
+            ConfigEffect("allowlist-values", ".*", ".credscope.toml", False,
+                         "a pattern can allowlist every secret; only your own config, the "
+                         "command line or --trust-repo-config may set it"),
+        ),
         fail_on=Severity.ERROR, revision=REVISION,
         repository_uri="https://github.com/example/demo", repo_prefix="",
     )
