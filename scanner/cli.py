@@ -310,6 +310,9 @@ def explain(
 
 
 def main() -> None:
+    from scanner.errors import handle_termination  # noqa: PLC0415
+
+    handle_termination()
     app(prog_name="credscope")
 
 

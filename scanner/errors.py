@@ -1,13 +1,16 @@
 """The ScannerError tree and the one place that turns errors into exit codes.
 
 Exit codes: 0 clean · 1 findings at or above --fail-on · 2 usage or config error ·
-3 internal error (never reported as findings) · 130 interrupted.
+3 internal error (never reported as findings) · 130 interrupted (SIGINT, Ctrl-C) ·
+129 hung up (SIGHUP) · 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import stat
 import sys
 import tempfile
 import traceback
@@ -19,6 +22,9 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
+# The shell's convention for a process ended by a signal: 128 + the signal's number.
+EXIT_HANGUP = 128 + signal.SIGHUP
+EXIT_TERMINATED = 128 + signal.SIGTERM
 
 
 class ScannerError(Exception):
@@ -70,20 +76,71 @@ class InternalError(ScannerError):
 
 
 def debug_log_path() -> Path:
-    """Where tracebacks go; users see one line pointing here."""
-    base = os.environ.get("CREDSCOPE_DEBUG_LOG")
-    if base:
-        return Path(base)
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    return Path(tempfile.gettempdir()) / f"credscope-debug-{uid}.log"
+    """Where tracebacks go; users see one line pointing here. $CREDSCOPE_DEBUG_LOG, else
+    debug.log in credscope's own state directory ($XDG_STATE_HOME/credscope, or
+    ~/.local/state/credscope), which only the user may enter: never a predictable name in
+    a shared temporary directory, where another user could plant a link or read it."""
+    explicit = os.environ.get("CREDSCOPE_DEBUG_LOG")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME")
+    try:
+        state = Path(base) if base else Path.home() / ".local" / "state"
+    except RuntimeError:
+        state = Path(tempfile.mkdtemp(prefix="credscope-"))
+    return state / "credscope" / "debug.log"
+
+
+def _private_dir(directory: Path) -> bool:
+    """Create `directory` (0700) or accept it only if it is a real directory of ours that no
+    one else may write to."""
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = os.lstat(directory)
+    except OSError:
+        return False
+    uid = os.getuid() if hasattr(os, "getuid") else st.st_uid
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == uid and not st.st_mode & 0o022
+
+
+def _open_log(path: Path) -> tuple[int, Path] | None:
+    """The log opened for appending: never through a symlink, created 0600, ours. Where the
+    usual place is unsafe (a planted link, a directory others may write), a fresh private
+    directory of mkdtemp's takes it."""
+    if os.environ.get("CREDSCOPE_DEBUG_LOG") or _private_dir(path.parent):
+        opened = _open_private(path)
+        if opened is not None:
+            return opened, path
+    try:
+        path = Path(tempfile.mkdtemp(prefix="credscope-")) / "debug.log"
+    except OSError:
+        return None
+    opened = _open_private(path)
+    return (opened, path) if opened is not None else None
+
+
+def _open_private(path: Path) -> int | None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError:
+        return None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+        os.close(fd)
+        return None
+    return fd
 
 
 def _write_debug_log(exc: BaseException) -> Path | None:
-    path = debug_log_path()
+    opened = _open_log(debug_log_path())
+    if opened is None:
+        return None
+    fd, path = opened
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) + "\n"
     try:
-        with path.open("a", encoding="utf-8") as log:
-            log.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-            log.write("\n")
+        with os.fdopen(fd, "a", encoding="utf-8", errors="replace") as log:
+            log.write(text)
     except OSError:
         return None
     return path
@@ -99,6 +156,31 @@ def report_internal_error(exc: BaseException) -> int:
         file=sys.stderr,
     )
     return EXIT_INTERNAL
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C (workers and git reaped, no partial
+    report left behind), then exit 128 + the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
+def handle_termination() -> None:
+    """SIGTERM and SIGHUP unwind the way SIGINT does (a CI runner cancelling a job sends
+    SIGTERM; a closed terminal, SIGHUP). Only the main thread may set handlers."""
+    import threading  # noqa: PLC0415
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, _terminated)
 
 
 class ExitCode(Exception):
@@ -119,6 +201,10 @@ def error_handler() -> Iterator[None]:
     except KeyboardInterrupt:
         print("credscope: interrupted", file=sys.stderr)
         raise SystemExit(EXIT_INTERRUPTED) from None
+    except Terminated as stop:
+        name = signal.Signals(stop.signum).name
+        print(f"credscope: stopped by {name}", file=sys.stderr)
+        raise SystemExit(128 + stop.signum) from None
     except ScannerError as err:
         print(f"credscope: error: {err}", file=sys.stderr)
         raise SystemExit(err.exit_code) from None

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scanner.errors import error_handler
+from scanner.errors import error_handler, handle_termination
 from scanner.paths import matches_any, printable
 
 if TYPE_CHECKING:
@@ -157,4 +157,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console_main() -> None:
+    handle_termination()
     sys.exit(main(sys.argv[1:]))

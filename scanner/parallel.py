@@ -150,10 +150,34 @@ def _fork_available() -> bool:
     return sys.platform != "win32" and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _ignore_interrupts() -> None:
+def _init_worker(parent: int) -> None:
     """Ctrl-C reaches the whole process group; the parent alone handles it (terminating the
-    pool), so workers must not die mid-task printing their own tracebacks."""
+    pool), so workers must not die mid-task printing their own tracebacks. SIGTERM and SIGHUP
+    (inherited as the parent's unwinding handlers) end a worker at once, as the pool's
+    terminate() intends; and a worker whose parent dies, even by SIGKILL, is sent SIGTERM by
+    the kernel (Linux), so no worker or its git outlives the scan."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, signal.SIG_DFL)
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes  # noqa: PLC0415
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl here: the parent's terminate() still reaps
+        pass
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _run_work(work: Any) -> list[Event]:
@@ -186,7 +210,7 @@ def _pool(source: StreamingSource, analyse: Analyse, shards: Iterable[Any], work
     # blobs to read, 280 MiB for a million) is never scanned in a worker, so never copied.
     gc.freeze()
     try:
-        pool = ctx.Pool(processes=workers, initializer=_ignore_interrupts)
+        pool = ctx.Pool(processes=workers, initializer=_init_worker, initargs=(os.getpid(),))
     finally:
         gc.unfreeze()
     try:

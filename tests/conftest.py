@@ -49,8 +49,10 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory,
     cache = tmp_path_factory.getbasetemp() / "credscope-cache"
     monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(cache))
     monkeypatch.setenv("CREDSCOPE_DEBUG_LOG", str(tmp_path_factory.getbasetemp() / "debug.log"))
-    # The developer's own ~/.config/credscope/config.toml must not change what tests see.
+    # The developer's own ~/.config/credscope/config.toml must not change what tests see,
+    # nor tests write into their ~/.local/state (the cache's key, the debug log).
     monkeypatch.setenv("CREDSCOPE_USER_CONFIG", "")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.getbasetemp() / "state"))
     for var, value in {
         "GIT_AUTHOR_NAME": "Test Author", "GIT_AUTHOR_EMAIL": "author@example.invalid",
         "GIT_COMMITTER_NAME": "Test Author", "GIT_COMMITTER_EMAIL": "author@example.invalid",

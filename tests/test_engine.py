@@ -132,7 +132,7 @@ def test_hyperscan_database_is_cached_on_disk(tmp_path: Path,
     monkeypatch.setattr(engine_mod, "compile_database",
                         lambda *a: calls.append(1))  # would break the engine if called
     monkeypatch.setattr(engine_mod, "line_local", lambda *a: calls.append(2))
-    again = HyperscanEngine(rules)  # which rules are line-local: read from the file name
+    again = HyperscanEngine(rules)  # which rules are line-local: read from the cache entry
     assert again._line_rule == first._line_rule == {0: 0}
     assert again.scan(b"tok_abcdefgh")[0].secret == "tok_abcdefgh"
     assert calls == []
@@ -259,3 +259,31 @@ def test_line_local_rules_agree_with_re_on_generated_lines(tmp_path: Path,
     for _ in range(400):
         data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 60)))
         assert eng.scan(data) == plain.scan(data), data
+
+
+def test_a_planted_or_tampered_database_is_rebuilt_not_trusted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file under the expected name that credscope did not write (a shared cache, a CI
+    cache restored from a stranger's run) must not decide which rules run."""
+    import hyperscan
+
+    monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    rules = [rule(id="t.plant", pattern=r"(tok_[a-z]{8})")]
+    HyperscanEngine(rules)
+    (cached,) = (tmp_path / "cache").glob("hs-*.db")
+    empty = hyperscan.Database()
+    empty.compile(expressions=[b"never-matches-anything-zzz"], ids=[0], elements=1)
+    planted = b"0 0\n" + hyperscan.dumpb(empty)
+    original = cached.read_bytes()
+    for forged in (planted, original[:40] + planted, original[:-1] + bytes([original[-1] ^ 1])):
+        cached.write_bytes(forged)
+        found = HyperscanEngine(rules).scan(b"x tok_abcdefgh")
+        assert [m.secret for m in found] == ["tok_abcdefgh"]
+        assert cached.read_bytes() != forged  # deleted and rebuilt
+    # A cache directory others may write to is neither read nor written.
+    open_dir = tmp_path / "open"
+    open_dir.mkdir()
+    open_dir.chmod(0o777)
+    monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(open_dir))
+    assert [m.secret for m in HyperscanEngine(rules).scan(b"tok_abcdefgh")] == ["tok_abcdefgh"]
+    assert list(open_dir.iterdir()) == []

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from scanner import hook
 from scanner.cli import app
 from scanner.config import Config
-from scanner.matching import engine
+from scanner.matching import db_cache, engine
 from scanner.pipeline import scan
 from scanner.sources.worktree import WorktreeSource
 from tests.helpers import init_repo, stripe_key
@@ -111,7 +111,7 @@ def test_credscope_hook_subcommand_is_the_same_entry(repo: Path) -> None:
 def test_second_run_loads_the_compiled_database_from_the_cache(
         repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert hook.main(["app/settings.py"]) == 1  # compiles (or finds) the database
-    assert list(engine.cache_dir().glob("hs-*.db"))
+    assert list(db_cache.cache_dir().glob("hs-*.db"))
 
     def no_compile(*_args: object) -> None:
         raise AssertionError("the hook recompiled the pattern database")

@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
-import os
 import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from scanner.matching import db_cache
 from scanner.matching.anchors import Anchor, anchor_regions, lines_of
 from scanner.matching.loader import rules_hash
 from scanner.matching.schema import Rule
@@ -512,48 +511,39 @@ def _fallback_expression(rule: Rule) -> bytes:
     return b"(?s)."
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("CREDSCOPE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) if base else Path.home() / ".cache"
-    return root if os.environ.get("CREDSCOPE_CACHE_DIR") else root / "credscope"
-
-
-_DB_FORMAT = "pf8"  # bump when compile_database changes what it builds
+_DB_FORMAT = "pf9"  # bump when compile_database changes what it builds
 
 
 def _load_or_compile(hyperscan: Any, rules: Sequence[Rule], anchors: Sequence[Anchor]
                      ) -> tuple[Any, tuple[Anchor, ...], frozenset[int]]:
     """Compiling a few hundred patterns takes a moment; a hook must not pay it every commit,
-    so the serialised database is cached on disk, keyed by the rules' and anchors' hash (and
-    the Python version, whose parser judges line_local). The file name also records which
-    anchors compiled and which expressions are in line form (two bitmaps), so a cache hit
-    needs no check and parses no pattern. Returns the database, the anchors it holds and the
-    ids of its line-form expressions."""
+    so the serialised database is cached on disk (db_cache: verified, never planted), named
+    by the rules' and anchors' hash (and the Python version, whose parser judges
+    line_local). The entry also records which anchors compiled and which expressions are in
+    line form (two bitmaps), so a cache hit needs no check and parses no pattern. Returns
+    the database, the anchors it holds and the ids of its line-form expressions."""
     version = getattr(hyperscan, "__version__", "0")
     digest = hashlib.sha256(rules_hash(rules).encode())
     digest.update(f"{sys.version_info[0]}.{sys.version_info[1]}".encode())
     for anchor in anchors:
         digest.update(b"\0" + anchor.pattern + b"\0" + anchor.hyperscan_expression)
-    stem = f"hs-{digest.hexdigest()[:24]}-{version}-{_DB_FORMAT}"
-    for cached in cache_dir().glob(f"{stem}-*.db") if cache_dir().is_dir() else ():
+    name = f"hs-{digest.hexdigest()[:32]}-{version}-{_DB_FORMAT}.db"
+    cached = db_cache.load(name)
+    if cached is not None:
         try:
-            db = hyperscan.loadb(cached.read_bytes(), hyperscan.HS_MODE_BLOCK)
-            compiled, lines = (int(bits, 16) for bits in cached.stem.rsplit("-", 2)[1:])
-        except (OSError, hyperscan.error, TypeError, ValueError):
-            continue
-        return (db, tuple(a for i, a in enumerate(anchors) if compiled >> i & 1),
-                frozenset(i for i in range(lines.bit_length()) if lines >> i & 1))
+            head, _, body = cached.partition(b"\n")
+            compiled, lines = (int(bits, 16) for bits in head.split(b" "))
+            db = hyperscan.loadb(body, hyperscan.HS_MODE_BLOCK)
+        except (hyperscan.error, TypeError, ValueError):
+            pass  # verified yet unloadable (another hyperscan build): rebuild it
+        else:
+            return (db, tuple(a for i, a in enumerate(anchors) if compiled >> i & 1),
+                    frozenset(i for i in range(lines.bit_length()) if lines >> i & 1))
     line_ids = frozenset(line_expressions(rules, prefilter_expressions(rules)[1]))
     db, kept = compile_database(hyperscan, rules, anchors, line_ids)
     bitmap = sum(1 << i for i, a in enumerate(anchors) if a in kept)
-    path = cache_dir() / f"{stem}-{bitmap:x}-{sum(1 << i for i in line_ids):x}.db"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(hyperscan.dumpb(db))
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only home only costs the next run a recompile
+    head = f"{bitmap:x} {sum(1 << i for i in line_ids):x}".encode()
+    db_cache.store(name, head + b"\n" + hyperscan.dumpb(db))
     return db, kept, line_ids
 
 
