@@ -243,6 +243,7 @@ def baseline_check(
     """Report findings the baseline does not cover and entries nothing matches (stale)."""
     from scanner import baseline as ops  # noqa: PLC0415
     from scanner.config import parse_fail_on  # noqa: PLC0415
+    from scanner.paths import printable  # noqa: PLC0415
     from scanner.reporters import REPORTERS, ReportContext  # noqa: PLC0415
 
     with error_handler():
@@ -254,8 +255,11 @@ def baseline_check(
         sys.stdout.write(REPORTERS["terminal"](done.result, ReportContext()))
         print(f"credscope: baseline {done.path}: {done.kept} entries matched, "
               f"{len(done.result.findings)} findings not in it, {len(done.removed)} stale")
-        for key in done.removed:
-            print(f"  stale: {key}")
+        for key in done.removed[:20]:
+            print(f"  stale: {printable(key)}")
+        if len(done.removed) > 20:
+            print(f"  … and {len(done.removed) - 20:,} more (`credscope baseline update` "
+                  "drops them)")
         raise ExitCode(1 if done.result.failing or (strict and done.removed) else 0)
 
 

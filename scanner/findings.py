@@ -1,9 +1,20 @@
 """Finding identity and redaction.
 
-A fingerprint is a keyed hash of rule id + secret value: never the line, path or commit, so a
-baseline survives moves, renames and squashes. Redaction shows at most the first 4 characters
-(fewer for short secrets), the length and a short hash, so two findings can be told apart
-without printing either.
+A fingerprint names a (rule, secret) pair without revealing the secret, and never depends on
+the line, path or commit, so a baseline survives moves, renames and squashes. Reports and
+baselines are published (SARIF uploaded to code scanning, baselines committed), and a fast
+hash of a password is a password hash anyone can run a dictionary against. So (v2):
+
+    key         = scrypt(secret, salt, N=2**11, r=8, p=1)     # 2 MiB and a few ms per guess
+    fingerprint = "v2:" + HMAC-SHA256(key, rule id)[:40 hex]
+    redaction   = first characters + length + "#" + HMAC-SHA256(key, "redact")[:6 hex]
+
+The salt is 16 bytes: the baseline's own (stored in it, so a baseline is portable across
+machines and clones), else one derived from the repository's identity (its origin URL, else
+its root commit, else the scanned path), so fingerprints stay stable between runs (code
+scanning alerts do not churn) yet a dictionary must be run again for each repository.
+$CREDSCOPE_FINGERPRINT_KEY, if set, is mixed in as a pepper: fingerprints then cannot be
+matched at all without it. The key of each distinct secret is computed once per process.
 """
 
 from __future__ import annotations
@@ -11,27 +22,105 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-FINGERPRINT_VERSION = "v1"
-_DEFAULT_KEY = b"credscope-fingerprint-v1"
+FINGERPRINT_VERSION = "v2"
+LEGACY_VERSION = "v1"
+_LEGACY_KEY = b"credscope-fingerprint-v1"
+_SALT_DOMAIN = b"credscope-fingerprint-salt\0"
 
 
-def fingerprint_key() -> bytes:
-    """Teams may set their own key so fingerprints cannot be matched across organisations."""
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """scrypt's work factors; a baseline records the ones its fingerprints used."""
+
+    n: int = 2**11
+    r: int = 8
+    p: int = 1
+
+
+DEFAULT_COST = Cost()
+
+
+def _pepper() -> bytes | None:
     key = os.environ.get("CREDSCOPE_FINGERPRINT_KEY")
-    return key.encode("utf-8") if key else _DEFAULT_KEY
+    return key.encode("utf-8") if key else None
+
+
+@dataclass(frozen=True)
+class Fingerprinter:
+    """Fingerprints and redactions under one salt. Picklable and cheap to copy: forked
+    workers inherit it, each with its own per-secret key cache."""
+
+    salt: bytes
+    cost: Cost = DEFAULT_COST
+    pepper: bytes | None = field(default_factory=_pepper)
+
+    def key(self, secret: str) -> bytes:
+        return _stretched(secret, self.salt, self.cost, self.pepper)
+
+    def fingerprint(self, rule_id: str, secret: str) -> str:
+        mac = hmac.new(self.key(secret), rule_id.encode("utf-8"), hashlib.sha256)
+        return f"{FINGERPRINT_VERSION}:{mac.hexdigest()[:40]}"
+
+    def redact(self, secret: str) -> str:
+        shown = min(4, len(secret) // 4)
+        tag = hmac.new(self.key(secret), b"redact", hashlib.sha256).hexdigest()[:6]
+        return f"{secret[:shown]}…[{len(secret)} chars #{tag}]"
+
+
+@lru_cache(maxsize=65536)
+def _stretched(secret: str, salt: bytes, cost: Cost, pepper: bytes | None) -> bytes:
+    material = secret.encode("utf-8", "surrogatepass")
+    if pepper is not None:
+        material = hmac.new(pepper, material, hashlib.sha256).digest()
+    return hashlib.scrypt(material, salt=salt, n=cost.n, r=cost.r, p=cost.p,
+                          maxmem=256 * cost.r * cost.n * cost.p + (1 << 20), dklen=32)
+
+
+def legacy_fingerprint(rule_id: str, secret: str) -> str:
+    """The v1 fingerprint (a fast keyed hash under a public key), kept only to recognise
+    entries of baselines written before v2; never written again."""
+    key = _pepper() or _LEGACY_KEY
+    mac = hmac.new(key, f"{rule_id}\0{secret}".encode(), hashlib.sha256)
+    return f"{LEGACY_VERSION}:{mac.hexdigest()[:40]}"
+
+
+def salt_from(identity: str) -> bytes:
+    """A stable salt from a repository's identity (not secret: salts need not be)."""
+    return hashlib.sha256(_SALT_DOMAIN + identity.encode("utf-8", "surrogateescape")
+                          ).digest()[:16]
+
+
+def repository_salt(root: Path) -> bytes:
+    """The salt for a repository without a baseline: its origin URL (the same in every
+    clone, shallow ones included: CI and a laptop agree), else its oldest root commit,
+    else the scanned directory's absolute path."""
+    from scanner.errors import SourceError  # noqa: PLC0415 - git only when needed
+    from scanner.sources.git import origin_identity, root_commit  # noqa: PLC0415
+
+    directory = root if root.is_dir() else root.parent
+    try:
+        identity = origin_identity(directory) or root_commit(directory)
+    except SourceError:
+        identity = None
+    if identity is None:
+        try:
+            identity = "path:" + str(directory.resolve())
+        except (OSError, RuntimeError):
+            identity = "path:" + str(directory.absolute())
+    return salt_from(identity)
+
+
+# Tests and callers with no repository at hand (the fixed salt of an unnamed scan).
+DEFAULT = Fingerprinter(salt_from("credscope:default"))
 
 
 def fingerprint(rule_id: str, secret: str) -> str:
-    mac = hmac.new(fingerprint_key(), f"{rule_id}\0{secret}".encode(), hashlib.sha256)
-    return f"{FINGERPRINT_VERSION}:{mac.hexdigest()[:40]}"
-
-
-def secret_hash(secret: str) -> str:
-    """Rule-independent keyed hash of the value alone (deduplication across rules)."""
-    return hmac.new(fingerprint_key(), secret.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
+    return DEFAULT.fingerprint(rule_id, secret)
 
 
 def redact(secret: str) -> str:
-    shown = min(4, len(secret) // 4)
-    return f"{secret[:shown]}…[{len(secret)} chars #{secret_hash(secret)[:6]}]"
+    return DEFAULT.redact(secret)

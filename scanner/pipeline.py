@@ -13,13 +13,19 @@ from scanner.classify import Classifier
 from scanner.classify.classifier import DefaultClassifier
 from scanner.classify.policy import Policy, severity_overrides
 from scanner.config import Config
+from scanner.errors import ConfigError
 from scanner.filters import Filter
 from scanner.filters.allowlist import AllowlistFilter
-from scanner.filters.baseline import BaselineFilter, baseline_filter, stale_entries
+from scanner.filters.baseline import (
+    BaselineFilter,
+    baseline_filter,
+    stale_entries,
+)
 from scanner.filters.placeholder import PlaceholderFilter
 from scanner.filters.pragma import PragmaFilter
 from scanner.filters.validity import ValidityFilter
-from scanner.findings import fingerprint, redact
+from scanner.findings import DEFAULT as DEFAULT_FINGERPRINTER
+from scanner.findings import Fingerprinter, repository_salt
 from scanner.matching.engine import Engine, make_engine
 from scanner.matching.generic import register_generic_plugins
 from scanner.matching.loader import load_rules
@@ -41,12 +47,15 @@ class Stages:
     engine: Engine
     classifier: Classifier
     filters: list[Filter] = field(default_factory=list)
+    fingerprinter: Fingerprinter = DEFAULT_FINGERPRINTER
 
 
 def build_stages(config: Config) -> Stages:
     custom = register_generic_plugins(config.detect_secrets_plugins)
     rules = tuple(r for r in (*load_rules(config.rules_dirs), *custom)
                   if r.id not in config.disable_rules)
+    if not rules:
+        raise ConfigError("disable-rules leaves no rule to run")
     source = str(config.config_file or "policy")
     policy = Policy(severity_overrides(config.policy, source))
     filters: list[Filter] = [AllowlistFilter(config.allowlist_paths, config.allowlist_values),
@@ -56,7 +65,15 @@ def build_stages(config: Config) -> Stages:
     if (baselined := baseline_filter(config)) is not None:
         filters.insert(0, baselined)
     return Stages(rules, make_engine(rules, prefer=config.engine), DefaultClassifier(policy),
-                  filters)
+                  filters, fingerprinter_for(config, baselined))
+
+
+def fingerprinter_for(config: Config, baselined: BaselineFilter | None) -> Fingerprinter:
+    """Fingerprints under the baseline's own salt, so they match its entries; without one
+    (or with a version 1 baseline), under the repository's (findings.repository_salt)."""
+    if baselined is not None and baselined.baseline.salt is not None:
+        return Fingerprinter(baselined.baseline.salt, baselined.baseline.cost)
+    return Fingerprinter(repository_salt(config.root))
 
 
 def scan(config: Config, source: Source, stages: Stages | None = None,
@@ -132,8 +149,8 @@ def findings_in(blob: Blob, matches: Iterable[Match], stages: Stages,
                               match.end_line, blob.commit, blob.blob_id,
                               blob.label_at(match.start)),
             secret=match.secret,
-            redacted=redact(match.secret),
-            fingerprint=fingerprint(rule.id, match.secret),
+            redacted=stages.fingerprinter.redact(match.secret),
+            fingerprint=stages.fingerprinter.fingerprint(rule.id, match.secret),
             classification=classification,
         )
         for f in filters:

@@ -63,7 +63,7 @@ def test_create_writes_fingerprints_without_lines_times_or_plaintext(tmp_path: P
     text = (repo / BASELINE_NAME).read_text()
     doc = json.loads(text)
     [entry] = doc["entries"]
-    assert entry["fingerprint"].startswith("v1:")
+    assert entry["fingerprint"].startswith("v2:")
     assert entry["rule"] == "stripe.secret-key"
     assert entry["reason"] == "legacy, rotated in JIRA-1"
     assert KEY not in text and KEY[8:] not in text
@@ -199,3 +199,94 @@ def test_import_a_real_detect_secrets_baseline(tmp_path: Path) -> None:
     assert all(e.fingerprint and not e.sha1 for e in entries)
     assert len(entries) == 2
     assert sorted(baselined(scan_json(repo))) == ["gh.py", "pay.sh"]
+
+
+# -- fingerprints v2: salted, deliberately slow, portable ----------------------------------
+
+def test_fingerprints_are_slow_salted_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fingerprint in a published report must cost a dictionary attacker scrypt's work per
+    guess, under a salt of its repository: not a fast hash under a public key."""
+    import hashlib
+
+    from scanner import findings
+
+    calls: list[dict[str, Any]] = []
+    real = hashlib.scrypt
+
+    def spy(password: bytes, **kw: Any) -> bytes:
+        calls.append(kw)
+        return real(password, **kw)
+
+    monkeypatch.setattr(findings.hashlib, "scrypt", spy)
+    findings._stretched.cache_clear()
+    one = findings.Fingerprinter(b"salt-of-repo-one")
+    two = findings.Fingerprinter(b"salt-of-repo-two")
+    assert one.fingerprint("r.x", "Tr0ub4dor&3") != two.fingerprint("r.x", "Tr0ub4dor&3")
+    assert one.fingerprint("r.x", "Tr0ub4dor&3") == one.fingerprint("r.x", "Tr0ub4dor&3")
+    assert one.fingerprint("r.x", "Tr0ub4dor&3").startswith("v2:")
+    assert calls and all(c["n"] >= 2**11 and c["r"] >= 8 for c in calls)
+    assert {c["salt"] for c in calls} == {b"salt-of-repo-one", b"salt-of-repo-two"}
+    # The redaction's tag comes from the same stretched key: no fast oracle beside it.
+    assert one.redact("Tr0ub4dor&3") != two.redact("Tr0ub4dor&3")
+    assert len(calls) == 2  # one stretch per secret and salt, however often it is asked
+
+
+def test_a_baseline_carries_its_salt_and_works_in_any_clone(tmp_path: Path) -> None:
+    repo = repo_with_secret(tmp_path)
+    git(repo, "remote", "add", "origin", "https://example.invalid/acme/app.git")
+    assert cli("baseline", "create", str(repo)).exit_code == 0
+    doc = json.loads((repo / BASELINE_NAME).read_text())
+    assert doc["version"] == 2 and doc["fingerprint"].startswith("$scrypt$ln=11,r=8,p=1$")
+    commit_all(repo, "baseline")
+    # Another clone, elsewhere, with another remote: the baseline's salt still matches.
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    git(clone, "remote", "set-url", "origin", "git@example.invalid:someone/fork.git")
+    assert active(scan_json(clone)) == []
+    assert baselined(scan_json(clone)) == ["app/settings.py"]
+
+
+def test_report_fingerprints_agree_across_clones_of_one_origin(tmp_path: Path) -> None:
+    """SARIF alerts must not churn: CI's shallow https clone and a laptop's ssh clone give
+    the same fingerprints (no baseline: the salt comes from the origin)."""
+    repo = repo_with_secret(tmp_path)
+    git(repo, "remote", "add", "origin", "https://Example.invalid/Acme/App.git")
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(other))
+    git(other, "remote", "set-url", "origin", "git@example.invalid:acme/app")
+    fps = {d: {f["fingerprint"] for f in scan_json(d)["findings"]} for d in (repo, other)}
+    assert fps[repo] == fps[other] and len(fps[repo]) == 1
+    unrelated = repo_with_secret(tmp_path / "unrelated")
+    git(unrelated, "remote", "add", "origin", "https://example.invalid/acme/other.git")
+    assert {f["fingerprint"] for f in scan_json(unrelated)["findings"]}.isdisjoint(fps[repo])
+
+
+def test_a_version_1_baseline_still_applies_and_update_migrates_it(tmp_path: Path) -> None:
+    from scanner.findings import legacy_fingerprint
+
+    repo = repo_with_secret(tmp_path)
+    v1 = {"version": 1, "tool": "credscope", "entries": [
+        {"fingerprint": legacy_fingerprint("stripe.secret-key", KEY),
+         "rule": "stripe.secret-key", "reason": "accepted long ago"}]}
+    (repo / BASELINE_NAME).write_text(json.dumps(v1))
+    assert active(scan_json(repo)) == []
+    result = cli("baseline", "update", str(repo))
+    assert result.exit_code == 0 and "1 converted" in result.output, result.output
+    doc = json.loads((repo / BASELINE_NAME).read_text())
+    assert doc["version"] == 2
+    [entry] = doc["entries"]
+    assert entry["fingerprint"].startswith("v2:") and entry["reason"] == "accepted long ago"
+    assert active(scan_json(repo)) == []
+
+
+@pytest.mark.parametrize("fingerprint", [
+    "$scrypt$ln=40,r=8,p=1$c2FsdHNhbHRzYWx0", "$scrypt$ln=11,r=8,p=1$", "md5$x", 5,
+])
+def test_a_bad_fingerprint_scheme_is_a_baseline_error(tmp_path: Path, fingerprint: Any
+                                                      ) -> None:
+    from scanner.errors import BaselineError
+
+    path = tmp_path / BASELINE_NAME
+    path.write_text(json.dumps({"version": 2, "fingerprint": fingerprint, "entries": []}))
+    with pytest.raises(BaselineError):
+        load_baseline(path)

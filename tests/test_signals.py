@@ -71,8 +71,9 @@ def test_sigterm_to_a_parallel_history_scan_reaps_git(tmp_path: Path) -> None:
     stream = []
     for i in range(60):  # 60 distinct 2 MiB blobs in 60 commits, written by fast-import
         data = block + f"# {i}\n".encode()
-        stream.append(b"commit refs/heads/main\ncommitter T <t@example.invalid> 1700000000 +0000\n"
-                      b"data 1\nx\n" + f"M 100644 inline f{i}.txt\ndata {len(data)}\n".encode() + data + b"\n")
+        head = (f"commit refs/heads/main\ncommitter T <t@example.invalid> 1700000000 +0000\n"
+                f"data 1\nx\nM 100644 inline f{i}.txt\ndata {len(data)}\n")
+        stream.append(head.encode() + data + b"\n")
     subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream),
                    check=True)
     out = tmp_path / "out"

@@ -14,6 +14,7 @@ from pathlib import Path
 from scanner.baseline import BASELINE_NAME, Baseline, Entry, load_baseline, sha1_candidates
 from scanner.config import Config
 from scanner.filters import Filter
+from scanner.findings import legacy_fingerprint
 from scanner.model import Blob, Finding, Suppression, SuppressionKind
 from scanner.sources import Source
 
@@ -25,6 +26,7 @@ class BaselineFilter:
     def __init__(self, baseline: Baseline) -> None:
         self.baseline = baseline
         self._by_fp = baseline.by_fingerprint()
+        self._legacy = baseline.legacy()  # v1 entries of a baseline not yet updated
         self._by_sha1 = {e.sha1: e for e in baseline.entries if e.sha1 and not e.fingerprint}
         # entry key -> {fingerprint: a finding it matched}; `baseline update` converts
         # imported sha1 entries with it.
@@ -45,9 +47,13 @@ class BaselineFilter:
 
     def _lookup(self, finding: Finding) -> Entry | None:
         entry = self._by_fp.get(finding.fingerprint)
-        if entry is not None or not self._by_sha1:
+        if entry is not None:
             return entry
-        for digest in sha1_candidates(finding.secret):
+        if self._legacy:
+            entry = self._legacy.get(legacy_fingerprint(finding.rule_id, finding.secret))
+            if entry is not None:
+                return entry
+        for digest in sha1_candidates(finding.secret) if self._by_sha1 else ():
             if digest in self._by_sha1:
                 return self._by_sha1[digest]
         return None
@@ -79,3 +85,4 @@ def stale_entries(filters: Sequence[Filter], source: Source) -> tuple[str, ...]:
     if source.mode not in _FULL_SCAN_MODES or getattr(source, "partial", False):
         return ()
     return tuple(s for f in filters if isinstance(f, BaselineFilter) for s in f.stale())
+

@@ -17,6 +17,7 @@ from scanner.model import Finding, ScanResult, Severity
 from scanner.paths import printable
 from scanner.reporters import ReportContext
 
+STALE_SHOWN = 10  # a baseline can hold 200,000 stale entries: name a few, count the rest
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTE: "cyan",
           Severity.NONE: "dim"}
 
@@ -82,6 +83,11 @@ def summary_line(result: ScanResult) -> str:
         lines.append(f"note: {printable(note)}")
     for effect in result.config_effects:
         lines.append(f"config: {printable(effect.describe())}")
-    for stale in result.stale_baseline:
-        lines.append(f"note: baseline entry {stale} no longer matches any finding (stale)")
+    stale = result.stale_baseline
+    for entry in stale[:STALE_SHOWN]:
+        lines.append(f"note: baseline entry {printable(entry)} no longer matches any finding "
+                     "(stale)")
+    if len(stale) > STALE_SHOWN:
+        lines.append(f"note: … and {len(stale) - STALE_SHOWN:,} more stale baseline entries "
+                     "(all are in the JSON report; `credscope baseline update` drops them)")
     return escape("\n".join(lines))

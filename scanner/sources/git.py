@@ -63,10 +63,29 @@ def run_git(args: Sequence[str], cwd: Path, *, check: bool = True,
     except FileNotFoundError:
         raise SourceError("git is not installed or not on PATH") from None
     if check and proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SourceError(f"git {args[0]} failed: {msg[-1] if msg else proc.returncode}",
-                          path=str(cwd))
+        raise git_failure(args[0], proc.stderr.decode("utf-8", "replace"), proc.returncode,
+                          cwd)
     return proc.stdout
+
+
+_DAMAGE = ("corrupt", "bad object", "loose object", "inflate", "unable to read",
+           "missing blob", "missing tree", "invalid object", "bad packed object")
+
+
+class RepositoryDamaged(SourceError):
+    """git cannot read the repository's objects: exit 2 (input error), with git's words."""
+
+
+def git_failure(command: str, stderr: str, code: int, cwd: Path) -> SourceError:
+    """The error for a git command that failed: a damaged repository says so."""
+    lines = stderr.strip().splitlines()
+    last = lines[-1].strip() if lines else str(code)
+    if any(word in stderr.lower() for word in _DAMAGE):
+        cause = next((ln.strip() for ln in lines if any(w in ln.lower() for w in _DAMAGE)),
+                     last)
+        return RepositoryDamaged(f"the repository is damaged, git {command} cannot read it: "
+                                 f"{cause} (`git fsck` says more)", path=str(cwd))
+    return SourceError(f"git {command} failed: {last}", path=str(cwd))
 
 
 def split_z(output: bytes) -> list[str]:
@@ -74,14 +93,55 @@ def split_z(output: bytes) -> list[str]:
     return [os.fsdecode(p) for p in output.split(b"\0") if p]
 
 
+class RepositoryRefused(SourceError):
+    """git will not read a repository owned by another user (safe.directory): credscope
+    does not override that protection, and says what it could not see."""
+
+
 def repo_toplevel(path: Path) -> Path | None:
-    """The work tree containing `path`, or None when it is not inside one."""
+    """The work tree containing `path`, or None when it is not inside one. Raises
+    RepositoryRefused when git refuses the repository as owned by someone else."""
     try:
-        out = run_git(["rev-parse", "--show-toplevel"], path, check=True)
-    except SourceError:
+        proc = subprocess.run(git_command(["rev-parse", "--show-toplevel"]), cwd=path,
+                              env=git_env(), capture_output=True, check=False,
+                              stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
         return None
-    text = os.fsdecode(out.strip())
+    except OSError:  # the directory vanished, or cannot be entered
+        return None
+    if proc.returncode != 0:
+        if b"dubious ownership" in proc.stderr:
+            raise RepositoryRefused(
+                "git refuses this repository: it is owned by another user (see `git config "
+                "--global --add safe.directory`, if you trust it)", path=str(path))
+        return None
+    text = os.fsdecode(proc.stdout.strip())
     return Path(text) if text else None
+
+
+def origin_identity(directory: Path) -> str | None:
+    """The origin remote as host/path, lower case, without user, port, scheme or `.git`:
+    `git@github.com:Org/Repo.git` and `https://github.com/org/repo` are the same."""
+    url = os.fsdecode(run_git(["config", "--get", "remote.origin.url"], directory,
+                              check=False)).strip()
+    if not url:
+        return None
+    if "://" not in url and ":" in url and not url.startswith("/"):
+        host, _, rest = url.partition(":")  # scp-like: [user@]host:path
+        url = f"ssh://{host}/{rest}"
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    parts = urlsplit(url)
+    path = parts.path.strip("/").removesuffix(".git").lower()
+    host = (parts.hostname or "").lower()
+    return f"origin:{host}/{path}" if host or path else None
+
+
+def root_commit(directory: Path) -> str | None:
+    """The oldest root commit reachable from HEAD (the same in every full clone)."""
+    out = run_git(["rev-list", "--max-parents=0", "HEAD"], directory, check=False)
+    roots = sorted(os.fsdecode(out).split())
+    return f"root:{roots[0]}" if roots else None
 
 
 def ignored_paths(root: Path) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -165,6 +225,7 @@ def open_repository(path: Path) -> RepoInfo:
     """Discover the repository containing `path` (GitPython: file reads only, no commands)."""
     import git as gitpython  # slow import: only history scans need it
 
+    repo_toplevel(path if path.is_dir() else path.parent)  # raises if git refuses it
     try:
         repo = gitpython.Repo(path, search_parent_directories=True)
     except (gitpython.exc.InvalidGitRepositoryError, gitpython.exc.NoSuchPathError):
@@ -234,9 +295,8 @@ def _streamed(args: Sequence[str], workdir: Path,
             _finish(proc, kill=not complete)
         if proc.returncode != 0:
             errors.seek(0)
-            lines = errors.read().decode("utf-8", "replace").strip().splitlines()
-            raise SourceError(f"git {args[0]} failed: {lines[-1] if lines else proc.returncode}",
-                              path=str(workdir))
+            raise git_failure(args[0], errors.read().decode("utf-8", "replace"),
+                              proc.returncode, workdir)
 
 
 def index_changes(workdir: Path, against_head: bool) -> Iterator[tuple[bytes, bytes, bytes]]:

@@ -119,7 +119,12 @@ class WorktreeSource:
 
     def _load_ignores(self) -> None:
         root = self.base if self.base.is_dir() else self.base.parent
-        if git.repo_toplevel(root) is None:
+        try:
+            if git.repo_toplevel(root) is None:
+                return
+        except git.RepositoryRefused as refused:
+            self._notes.append(f"{refused.message}; every file was scanned, but gitignored "
+                               "files are not flagged ignored-but-present")
             return
         try:
             self._ignored_files, self._ignored_dirs = git.ignored_paths(root)
