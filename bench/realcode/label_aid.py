@@ -47,9 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max", type=int, default=0, help="stop after N alerts (0 = all)")
     parser.add_argument("--all", action="store_true", help="labelled alerts too")
     args = parser.parse_args(argv)
-    (repo,) = select(load_repos(), args.repo)
+    every = load_repos()
+    (repo,) = select(every, args.repo)
     tree = WORK / repo.name
-    index = load_all(LABEL_DIR, [repo.name])
+    index = load_all(LABEL_DIR, [repo.name], [r.name for r in every])
     alerts: list[Alert] = credscope_alerts(OUT / f"{repo.name}.credscope.json", repo.name)
     kf_report = OUT / f"{repo.name}.kingfisher.json"
     if kf_report.is_file():

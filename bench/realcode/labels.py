@@ -141,7 +141,8 @@ class LabelIndex:
             whole = self._by_file.get((repo, path), [])
             exact = [lab for lab in whole if rule in lab.rules]
             same_family = [lab for lab in whole if family(rule) in lab.families]
-            found = (exact or same_family or [None])[0]
+            candidates = exact or same_family
+            found = candidates[0] if candidates else None
         if found is not None:
             self.used.add(found.where)
         return found
@@ -165,12 +166,13 @@ class LabelIndex:
         return [lab for lab in self.labels if lab.where not in self.used]
 
 
-def load_all(label_dir: Path, repos: list[str]) -> LabelIndex:
-    """Labels of the given repositories (a repository without a file has none yet)."""
+def load_all(label_dir: Path, selected: list[str], known: list[str]) -> LabelIndex:
+    """Labels of the selected repositories (a repository without a file has none yet);
+    a label file named after no repository of repos.toml is an error."""
     labels: list[Label] = []
-    known = set(repos)
     for path in sorted(label_dir.glob("*.csv")):
         if path.stem not in known:
-            continue
-        labels.extend(load_file(path, path.stem))
+            raise LabelError(f"{path}: no repository {path.stem!r} in repos.toml")
+        if path.stem in selected:
+            labels.extend(load_file(path, path.stem))
     return LabelIndex(labels)

@@ -106,7 +106,8 @@ def row(name: str, cs: dict[str, Any], kf: dict[str, Any] | None, real_total: in
         return "-" if value is None else str(value)
     cells = [name, num(cs["alerts"]), num(cs["errors"]), num(cs["warnings"]), num(cs["notes"]),
              num(cs["suppressed"]), num(cs["defensible_pct"]), num(cs["errors_on_nonreal"]),
-             f"{len(cs['real_keys'])}/{real_total}", num(cs["unlabelled_any"])]
+             f"{len(cs['real_keys'])}/{real_total}", str(len(cs["real_keys_any"])),
+             num(cs["unlabelled_any"])]
     if notes:
         wn = cs["with_notes"]
         cells += [num(wn["alerts"]), num(wn["defensible_pct"])]
@@ -118,7 +119,7 @@ def row(name: str, cs: dict[str, Any], kf: dict[str, Any] | None, real_total: in
 
 def header(notes: bool, peers: bool) -> list[str]:
     cols = ["repository", "alerts", "errors", "warnings", "notes", "suppressed",
-            "defensible %", "errors on non-real", "real alerted", "unlabelled"]
+            "defensible %", "errors on non-real", "real alerted", "real found", "unlabelled"]
     if notes:
         cols += ["alerts+notes", "defensible % (+notes)"]
     if peers:
@@ -136,8 +137,9 @@ def markdown(rows: list[list[str]], cols: list[str]) -> str:
 def print_list(kind: str, results: list[RepoResult], index: LabelIndex) -> None:
     print(f"\n## --list {kind}")
     if kind == "unused-labels":
-        for lab in index.unused():
-            print(f"{lab.where}: {lab.repo} {lab.path}:{lab.line or '*'} {lab.label} {lab.kind}")
+        for unused in index.unused():
+            print(f"{unused.where}: {unused.repo} {unused.path}:{unused.line or '*'} "
+                  f"{unused.label} {unused.kind}")
         return
     for res in results:
         for alert in res.credscope + res.kingfisher:
@@ -183,8 +185,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    repos = select(load_repos(), args.only)
-    index = load_all(LABEL_DIR, [r.name for r in repos])
+    every = load_repos()
+    repos = select(every, args.only)
+    index = load_all(LABEL_DIR, [r.name for r in repos], [r.name for r in every])
     peers = not args.no_peers
     if not args.reuse and not os.access(args.credscope, os.X_OK):
         raise BenchError(f"no credscope at {args.credscope} (--credscope PATH)")

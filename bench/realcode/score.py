@@ -28,7 +28,12 @@ class Alert:
     redacted: str
     occurrences: list[tuple[str, int, int | None]] = field(default_factory=list)
     label: Label | None = None
-    unlabelled_occurrences: list[tuple[str, int]] = field(default_factory=list)
+    # the other occurrences' labels (None: unlabelled), filled by attach_labels
+    occurrence_labels: list[tuple[str, int, Label | None]] = field(default_factory=list)
+
+    @property
+    def unlabelled_occurrences(self) -> list[tuple[str, int]]:
+        return [(path, line) for path, line, lab in self.occurrence_labels if lab is None]
 
     @property
     def where(self) -> str:
@@ -71,11 +76,9 @@ def attach_labels(alerts: list[Alert], index: LabelIndex) -> None:
     too, so that a change in grouping keeps every occurrence labelled."""
     for alert in alerts:
         alert.label = index.match(alert.repo, alert.path, alert.line, alert.column, alert.rule)
-        for path, line, column in alert.occurrences:
-            if (path, line) == (alert.path, alert.line):
-                continue
-            if index.match(alert.repo, path, line, column, alert.rule) is None:
-                alert.unlabelled_occurrences.append((path, line))
+        alert.occurrence_labels = [
+            (path, line, index.match(alert.repo, path, line, column, alert.rule))
+            for path, line, column in alert.occurrences if (path, line) != (alert.path, alert.line)]
 
 
 def pct(part: int, whole: int) -> float | None:
@@ -96,11 +99,14 @@ def _counts(alerts: list[Alert]) -> dict[str, Any]:
 
 
 def real_keys(alerts: list[Alert]) -> set[tuple[str, str, int]]:
-    """Labelled-real locations an alert covers (its primary location and occurrences)."""
+    """Locations labelled real that these alerts cover (primary location and occurrences)."""
     keys = set()
     for alert in alerts:
         if alert.label is not None and alert.label.label == "real":
-            keys.add((alert.repo, alert.label.path, alert.line))
+            keys.add((alert.repo, alert.path, alert.line))
+        for path, line, lab in alert.occurrence_labels:
+            if lab is not None and lab.label == "real":
+                keys.add((alert.repo, path, line))
     return keys
 
 
