@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from scanner.classify import Classifier
 from scanner.classify.classifier import DefaultClassifier
 from scanner.classify.policy import Policy, severity_overrides
+from scanner.excerpt import excerpts
 from scanner.config import Config
 from scanner.filters import Filter
 from scanner.filters.allowlist import AllowlistFilter
@@ -27,6 +28,7 @@ from scanner.matching.schema import Rule
 from scanner.model import Blob, Finding, Location, Match, ScanResult, ScanStats, Skipped
 from scanner.parallel import Found, Progressed, scan_events
 from scanner.sources import Finalizing, Source
+from scanner.sources.windows import owned, placed
 
 # Progress callback: (blobs so far, bytes so far, current path).
 Progress = Callable[[int, int, str], None]
@@ -73,8 +75,9 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
     per_blob = [f for f in stages.filters if not isinstance(f, BaselineFilter)]
 
     def analyse(blob: Blob) -> list[Finding]:
-        matches = stages.engine.scan(blob.data)
-        return list(findings_in(blob, matches, stages, by_id, per_blob)) if matches else []
+        matches = owned(blob, stages.engine.scan(blob.data))  # a window reports its own
+        return placed(blob, findings_in(blob, matches, stages, by_id, per_blob)) \
+            if matches else []
 
     def before_fork() -> None:
         from scanner.matching.detect_secrets_bridge import warm_up  # noqa: PLC0415 - lazy
@@ -117,9 +120,10 @@ def baselined(finding: Finding, baselines: Sequence[BaselineFilter]) -> Finding:
     return finding
 
 
-def findings_in(blob: Blob, matches: Iterable[Match], stages: Stages,
+def findings_in(blob: Blob, matches: Sequence[Match], stages: Stages,
                 by_id: dict[str, Rule], filters: Sequence[Filter]) -> Iterable[Finding]:
-    for match in matches:
+    lines = excerpts(blob.data, matches)  # each secret's line, for the terminal report
+    for match, excerpt in zip(matches, lines, strict=True):
         rule = by_id[match.rule_id]
         classification = stages.classifier.classify(rule, match, blob)
         finding = Finding(
@@ -133,6 +137,7 @@ def findings_in(blob: Blob, matches: Iterable[Match], stages: Stages,
             redacted=redact(match.secret),
             fingerprint=fingerprint(rule.id, match.secret),
             classification=classification,
+            excerpt=excerpt,
         )
         for f in filters:
             suppression = f.check(finding, blob)

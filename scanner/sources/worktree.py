@@ -21,11 +21,11 @@ from scanner.model import Blob, Flag, Skipped
 from scanner.parallel import Shard
 from scanner.paths import matches_any
 from scanner.sources import git
+from scanner.sources.windows import read_windows
 
 BINARY_SNIFF = 8192
-# A file is held in memory whole (the engine, context and line numbers need all of it), so even
-# a raised max-file-size stops here: a bigger file is refused with a reason instead of letting
-# memory grow with it (docs/reliability.md).
+# The largest file held in memory whole; a larger one (allowed by a raised max-file-size) is
+# read in overlapping windows (sources/windows.py), so memory does not grow with it.
 MEMORY_CAP = 128 * 1024 * 1024
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 _IGNORED = frozenset({Flag.IGNORED_BUT_PRESENT})
@@ -66,7 +66,7 @@ class WorktreeSource:
             if isinstance(task, Skipped):
                 yield task
             else:
-                yield self.read(task)
+                yield from self.read_all(task)
 
     def stream_shards(self, shard_bytes: int) -> Iterator[Shard | Skipped]:
         """Shards of about `shard_bytes` (each file weighs 4 KiB more: tiny files spread
@@ -88,7 +88,7 @@ class WorktreeSource:
 
     def read_shard(self, shard: list[FileTask]) -> Iterator[Blob | Skipped]:
         for task in shard:
-            yield self.read(task)
+            yield from self.read_all(task)
 
     # -- walking -------------------------------------------------------------------------
 
@@ -165,9 +165,6 @@ class WorktreeSource:
         if st.st_size > self.config.max_file_size:
             yield Skipped(rel, f"larger than max-file-size ({st.st_size:,} bytes)", "too-large")
             return
-        if st.st_size > MEMORY_CAP:
-            yield Skipped(rel, memory_cap_reason(st.st_size), "too-large")
-            return
         yield (path, rel, self._is_ignored(rel), st.st_size)
 
     def _symlink(self, path: str, rel: str) -> Skipped:
@@ -183,6 +180,20 @@ class WorktreeSource:
         return Skipped(rel, "symlink (its target is scanned at its own path)", "symlink")
 
     # -- reading -------------------------------------------------------------------------
+
+    def read_all(self, task: FileTask) -> Iterator[Blob | Skipped]:
+        """One file: whole, or in windows when it is larger than MEMORY_CAP."""
+        if task[3] <= MEMORY_CAP:
+            yield self.read(task)
+            return
+        path, rel, ignored, _ = task
+        for item in read_windows(path, rel, self.config.max_file_size,
+                                 _IGNORED if ignored else _NO_FLAGS):
+            if isinstance(item, Blob) and item.window and item.window.index == 0 \
+                    and is_binary(item.data):
+                yield Skipped(rel, "binary file", "binary")
+                return
+            yield item
 
     def read(self, task: FileTask) -> Blob | Skipped:
         path, rel, ignored, _ = task
@@ -220,11 +231,6 @@ def read_regular(path: str | Path, shown: str, limit: int) -> bytes | Skipped:
     if len(data) > limit:
         return Skipped(shown, "grew past max-file-size while being read", "too-large")
     return data
-
-
-def memory_cap_reason(size: int) -> str:
-    return (f"larger than {MEMORY_CAP >> 20} MiB, the most credscope holds in memory for one "
-            f"file, even with a higher max-file-size ({size:,} bytes)")
 
 
 def _read_all(fd: int, size: int, limit: int) -> bytes:
