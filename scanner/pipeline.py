@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from scanner.classify import Classifier
 from scanner.classify.classifier import DefaultClassifier
 from scanner.classify.policy import Policy, severity_overrides
-from scanner.excerpt import excerpts
 from scanner.config import Config
+from scanner.excerpt import excerpts
 from scanner.filters import Filter
 from scanner.filters.allowlist import AllowlistFilter
 from scanner.filters.baseline import BaselineFilter, baseline_filter, stale_entries

@@ -44,7 +44,7 @@ def _tree(tmp_path: Path, long_lines: bool) -> tuple[Path, int]:
             lines.append(f"{pad}{filler} key = '{token}'  # {filler[:7]}")
             planted += 1
         else:
-            lines.append("filler line %d %s" % (i, "y" * rng.randrange(0, 300 if long_lines else 60)))
+            lines.append(f"filler line {i} " + "y" * rng.randrange(0, 300 if long_lines else 60))
     (tree / "big.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return tree, planted
 
