@@ -27,6 +27,7 @@ from scanner.matching.loader import load_rules
 from scanner.matching.schema import Rule
 from scanner.model import Blob, Finding, Location, Match, ScanResult, ScanStats, Skipped
 from scanner.parallel import Found, Progressed, scan_events
+from scanner.rules_catalog import check_rule_ids
 from scanner.sources import Finalizing, Source
 from scanner.sources.windows import owned, placed
 
@@ -46,8 +47,10 @@ class Stages:
 
 def build_stages(config: Config) -> Stages:
     custom = register_generic_plugins(config.detect_secrets_plugins)
-    rules = tuple(r for r in (*load_rules(config.rules_dirs), *custom)
-                  if r.id not in config.disable_rules)
+    every = (*load_rules(config.rules_dirs), *custom)
+    check_rule_ids(config.disable_rules, {r.id for r in every}, where="disable-rules",
+                   path=str(config.config_file) if config.config_file else None)
+    rules = tuple(r for r in every if r.id not in config.disable_rules)
     source = str(config.config_file or "policy")
     policy = Policy(severity_overrides(config.policy, source))
     filters: list[Filter] = [AllowlistFilter(config.allowlist_paths, config.allowlist_values),

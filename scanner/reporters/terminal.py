@@ -232,8 +232,8 @@ def _details(f: Finding, width: int) -> str | None:
     if loc.label:
         parts.append(f"at {loc.label}")
     if loc.commit is not None:
-        parts.append(f"first seen in {loc.commit.sha[:10]} by {loc.commit.author} "
-                     f"on {loc.commit.date[:10]}")
+        parts.append(f"first seen @{loc.commit.sha[:10]} ({loc.commit.author}, "
+                     f"{loc.commit.date[:10]})")
     others = [o for o in f.occurrences if o != loc]
     if others:
         o = others[0]

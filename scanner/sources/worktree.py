@@ -57,6 +57,7 @@ class WorktreeSource:
         self._ignored_files: frozenset[str] = frozenset()
         self._ignored_dirs: tuple[str, ...] = ()
         self._excluded_dirs = set(DEFAULT_EXCLUDED_DIRS) if config.default_excludes else {".git"}
+        self._planned: tuple[int, int] | None = None
 
     def notes(self) -> list[str]:
         return self._notes
@@ -92,7 +93,19 @@ class WorktreeSource:
 
     # -- walking -------------------------------------------------------------------------
 
+    def progress_total(self) -> tuple[int, int] | None:
+        """(files, bytes) to read, once the walk has listed them all (progress.py)."""
+        return self._planned
+
     def _tasks(self) -> Iterator[FileTask | Skipped]:
+        files = size = 0
+        for task in self._listed():
+            if not isinstance(task, Skipped):
+                files, size = files + 1, size + task[3]
+            yield task
+        self._planned = (files, size)
+
+    def _listed(self) -> Iterator[FileTask | Skipped]:
         self._load_ignores()
         if self.base.is_file():
             yield from self._task(str(self.base), self.base.name)
