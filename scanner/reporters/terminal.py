@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-
-from rich.cells import cell_len
 
 from scanner.classify.policy import POLICY_RULES
 from scanner.model import Finding, ScanResult, Severity
@@ -39,6 +38,14 @@ _SGR = {Severity.ERROR: "1;31", Severity.WARNING: "33", Severity.NOTE: "36",
         Severity.NONE: "2"}
 _SIZE_SKIPS_SHOWN = 5
 _STALE_SHOWN = 5
+
+
+def cell_len(text: str) -> int:
+    """Terminal cells `text` takes: East Asian wide characters two, combining marks none."""
+    if text.isascii():
+        return len(text)
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 class Paint:
