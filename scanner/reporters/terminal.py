@@ -37,7 +37,6 @@ ID_CHARS = 8
 _SGR = {Severity.ERROR: "1;31", Severity.WARNING: "33", Severity.NOTE: "36",
         Severity.NONE: "2"}
 _SIZE_SKIPS_SHOWN = 5
-_STALE_SHOWN = 5
 
 
 def cell_len(text: str) -> int:
@@ -156,7 +155,8 @@ def _row(cells: Sequence[str], widths: Sequence[int], two_lines: bool, width: in
         left = join((0, 1, 2))
         used = sum(widths[:2]) + 2 * len(_GAP) + cell_len(cells[2])
         space = max(width - used - cell_len(cells[7]), len(_GAP))
-        indent = " " * (widths[0] + widths[1] + 2 * len(_GAP))
+        below = sum(widths[3:7]) + 3 * len(_GAP)
+        indent = " " * max(min(widths[0] + widths[1] + 2 * len(_GAP), width - below), 4)
         return [left + " " * space + paint(cells[7], sgr[7]), indent + join((3, 4, 5, 6))]
     if cell_len(cells[_LOCATION]) > widths[_LOCATION]:  # too long: the rest goes below
         rest_indent = " " * (sum(widths[:3]) + 3 * len(_GAP))
@@ -308,7 +308,7 @@ def summary(result: ScanResult, ctx: ReportContext | None = None, *,
     parts = ", ".join(f"{counts.get(s, 0)} {s}" for s in SEVERITIES)
     mib = result.stats.bytes / 1024 / 1024
     line = (f"credscope: {len(result.findings)} findings ({parts}); "
-            f"{len(result.suppressed)} suppressed; {result.stats.files} files, {mib:.1f} MiB "
+            f"{len(result.suppressed)} suppressed; {result.stats.files:,} files, {mib:.1f} MiB "
             f"in {result.stats.seconds:.2f}s")
     if ctx is not None and ctx.show and shown is not None and shown < len(result.findings):
         listed = ",".join(str(s) for s in SEVERITIES if s in ctx.show)
@@ -325,12 +325,10 @@ def summary(result: ScanResult, ctx: ReportContext | None = None, *,
         lines.append(f"skipped for size (raise max-file-size to scan them): {names}"
                      + (f" and {extra} more" if extra > 0 else ""))
     lines += [f"note: {printable(note)}" for note in result.notes]
-    stale = result.stale_baseline
-    if stale:
-        names = ", ".join(printable(s) for s in stale[:_STALE_SHOWN])
-        more = f" and {len(stale) - _STALE_SHOWN} more" if len(stale) > _STALE_SHOWN else ""
-        lines.append(f"note: {len(stale)} baseline entr{'y' if len(stale) == 1 else 'ies'} "
-                     f"no longer match any finding (stale): {names}{more}; "
-                     "`credscope baseline update` drops them")
+    if stale := len(result.stale_baseline):  # named by `baseline check`, not here
+        lines.append(f"note: {stale} baseline entr{'y' if stale == 1 else 'ies'} no longer "
+                     f"match{'es' if stale == 1 else ''} any finding (stale): "
+                     "`credscope baseline check` lists them, `credscope baseline update` "
+                     "drops them")
     return "\n".join(lines) + "\n"
 
