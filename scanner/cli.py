@@ -306,7 +306,8 @@ def _say(text: str) -> None:
 def baseline_create(
     path: Annotated[Path, _BASELINE_PATH] = Path(),
     baseline: BaselineFileOpt = None,
-    reason: Annotated[Optional[str], typer.Option(help="Why these are accepted.")] = None,  # noqa: UP045
+    reason: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        metavar="TEXT", help="Why these are accepted.")] = None,
     history: HistoryOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing baseline.")]
     = False,
@@ -325,7 +326,8 @@ def baseline_create(
 def baseline_update(
     path: Annotated[Path, _BASELINE_PATH] = Path(),
     baseline: BaselineFileOpt = None,
-    reason: Annotated[Optional[str], typer.Option(help="Reason for new entries.")] = None,  # noqa: UP045
+    reason: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        metavar="TEXT", help="Reason for new entries.")] = None,
     history: HistoryOpt = False,
     keep_stale: Annotated[bool, typer.Option(
         "--keep-stale", help="Keep entries no finding matches.")] = False,
