@@ -99,7 +99,7 @@ def test_one_500_mib_line_is_skipped_at_the_default_limit(tmp_path: Path) -> Non
     tree.mkdir()
     with (tree / "line.txt").open("wb") as fh:
         fh.truncate(500 * MiB)  # never read: skipped from its size
-    usage, report = measured_scan(tmp_path, str(tree))
+    _, report = measured_scan(tmp_path, str(tree))
     assert skipped(report)["line.txt"]["kind"] == "too-large"
 
 
