@@ -1,15 +1,18 @@
 """Terminal report, built for triage (in the manner of ruff, eslint and semgrep):
 
-    severity  conf    location            provider  tier   env         verdict          id
-    error     high    config/app.yaml:2:15  Stripe  ADMIN  production  misplaced        c702f2aa
+    severity  conf  location              provider  tier    env         verdict    id
+    error     high  config/app.yaml:2:15  Stripe    ADMIN   production  misplaced  c702f2aa
         2 │ stripe_key: sk_l…[40 chars #c702f2]
 
 One line per finding, most severe and most certain first, grouped by file; the secret's line
-under it, with the secret's redacted form in place; then each kind of reason once, and the
-summary. Columns fit the terminal's width: when they cannot, each finding takes two lines.
-`--verbose` adds every finding's full reason and fix; `--show` lists some severities only
-(the summary still counts all). The id is the shortest fingerprint prefix (8 hex characters
-or more) that is unique in the scan: `credscope explain ID` takes it.
+under it, with the secret's redacted form in place; then each kind of reason once (with how
+many findings it applies to), and the summary. A tier with `?` (`ADMIN?`) is UNKNOWN: the text
+cannot tell, and it is ranked as its format's worst case. Columns fit the terminal's width:
+when they cannot, each finding takes two lines (and a location too long for its column
+pushes the rest of its row below it). `--verbose` adds every finding's full reason and fix;
+`--show` lists some severities only (the summary still counts all). The id is the shortest
+fingerprint prefix (8 hex characters or more) unique in the scan: `credscope explain` takes
+it.
 
 Every piece of text from the scanned repository (paths, labels, lines, authors, notes) goes
 through paths.printable, so it can neither drive the terminal nor forge a line.
@@ -120,7 +123,7 @@ def _common(a: str, b: str) -> int:
 
 def _cells(f: Finding, ids: dict[str, str]) -> tuple[str, ...]:
     c, loc = f.classification, f.location
-    tier = str(c.tier) if c.tier == c.effective_tier else f"{c.tier}→{c.effective_tier}"
+    tier = str(c.tier) if c.tier == c.effective_tier else f"{c.effective_tier}?"
     return (str(f.severity), str(c.confidence), printable(f"{loc.path}:{loc.line}:{loc.column}"),
             printable(f.provider), tier, str(c.environment), str(c.verdict), ids[f.fingerprint])
 
@@ -287,10 +290,11 @@ def why_block(findings: Sequence[Finding], width: int, paint: Paint) -> list[str
             worst[key] = f.severity
     order = sorted(counts, key=lambda k: (-worst[k].rank, -counts[k], k))
     label = max(cell_len(v) for v, _ in order)
+    digits = len(str(max(counts.values())))
     lines = ["", "why"]
     for verdict, text in order:
-        head = f"  {_pad(verdict, label)}  "
-        body = textwrap.wrap(f"{text} ({counts[verdict, text]})", max(width - len(head), 20))
+        head = f"  {_pad(verdict, label)}  {counts[verdict, text]:>{digits}}  "
+        body = textwrap.wrap(text, max(width - len(head), 20))
         lines.append(paint(head, _SGR[worst[verdict, text]]) + body[0])
         lines += [" " * len(head) + rest for rest in body[1:]]
     lines.append(paint("each finding in full: --verbose; everything about one and how to fix "
