@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from scanner.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pathspec
 
 # What a hostile name, label or value could use to drive a terminal or forge output lines:
 # every C0 and C1 control and DEL (ESC starts escape sequences, CR and LF forge lines, BEL,
@@ -31,6 +33,8 @@ def _escape(m: re.Match[str]) -> str:
 
 @lru_cache(maxsize=256)
 def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    import pathspec  # noqa: PLC0415 - 20 ms a hook without patterns need not pay
+
     try:
         return pathspec.GitIgnoreSpec.from_lines(patterns)
     except (ValueError, TypeError) as err:  # GitWildMatchPatternError is a ValueError
