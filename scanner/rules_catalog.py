@@ -4,7 +4,6 @@ rule id a user names exists (with a did-you-mean)."""
 
 from __future__ import annotations
 
-import difflib
 import textwrap
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Literal
@@ -125,6 +124,8 @@ class UnknownRuleId(ConfigError):
     @classmethod
     def of(cls, rule_id: str, known: Collection[str], *, where: str,
            path: str | None = None) -> UnknownRuleId:
+        import difflib  # noqa: PLC0415 - only when an id is wrong (the hook imports this)
+
         close = difflib.get_close_matches(rule_id, list(known), n=3, cutoff=0.6)
         hint = ("; did you mean " + " or ".join(repr(c) for c in close) + "?") if close \
             else " (`credscope rules list` lists them)"
