@@ -38,7 +38,8 @@ from scanner.model import (
     Verdict,
 )
 from scanner.reporters import ReportContext
-from scanner.reporters.terminal import by_file, fit, render, short_ids, why
+from scanner.reporters.cells import cell_len, fit
+from scanner.reporters.terminal import by_file, render, short_ids, why
 
 GOLDEN = Path(__file__).parent / "terminal_golden"
 E, L, V, S, C = Environment, LocationClass, Verdict, Severity, Confidence
@@ -139,7 +140,6 @@ def test_golden_layout(width: int, verbose: bool) -> None:
 def test_lines_fit_the_width(width: int) -> None:
     text = render(synthetic(), ReportContext(width=width))
     findings_part = text.split("\nwhy\n")[0]
-    from scanner.reporters.terminal import cell_len
 
     locations = [f"{f.location.path}:{f.location.line}:{f.location.column}"
                  for f in synthetic().findings]

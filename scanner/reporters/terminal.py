@@ -20,9 +20,7 @@ through paths.printable, so it can neither drive the terminal nor forge a line.
 
 from __future__ import annotations
 
-import shutil
 import textwrap
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -30,6 +28,7 @@ from scanner.classify.policy import POLICY_RULES
 from scanner.model import Finding, ScanResult, Severity
 from scanner.paths import printable
 from scanner.reporters import ReportContext
+from scanner.reporters.cells import Paint, cell_len, fit, head, pad, terminal_width
 
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.NOTE)
 HEADER = ("severity", "conf", "location", "provider", "tier", "env", "verdict", "id")
@@ -40,29 +39,6 @@ ID_CHARS = 8
 _SGR = {Severity.ERROR: "1;31", Severity.WARNING: "33", Severity.NOTE: "36",
         Severity.NONE: "2"}
 _SIZE_SKIPS_SHOWN = 5
-
-
-def cell_len(text: str) -> int:
-    """Terminal cells `text` takes: East Asian wide characters two, combining marks none."""
-    if text.isascii():
-        return len(text)
-    return sum(0 if unicodedata.combining(ch) else
-               2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-class Paint:
-    """ANSI styles when colour is on, plain text otherwise."""
-
-    def __init__(self, color: bool) -> None:
-        self.color = color
-
-    def __call__(self, text: str, sgr: str) -> str:
-        return f"\x1b[{sgr}m{text}\x1b[0m" if self.color and text else text
-
-
-def terminal_width() -> int:
-    """COLUMNS, else the terminal's width, else 120 (a CI log has no width of its own)."""
-    return shutil.get_terminal_size((120, 24)).columns
 
 
 def render(result: ScanResult, ctx: ReportContext) -> str:
@@ -140,10 +116,6 @@ def _widths(rows: Sequence[tuple[str, ...]], width: int) -> tuple[list[int], boo
     return widths, True
 
 
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(width - cell_len(text), 0)
-
-
 def _row(cells: Sequence[str], widths: Sequence[int], two_lines: bool, width: int,
          paint: Paint, sgr: Sequence[str]) -> list[str]:
     """One finding's (or the header's) line or lines, padded into the columns. On two
@@ -151,7 +123,7 @@ def _row(cells: Sequence[str], widths: Sequence[int], two_lines: bool, width: in
     location, provider, tier, environment and verdict."""
     def join(index: Iterable[int], last_padded: bool = False) -> str:
         index = list(index)
-        return _GAP.join(paint(_pad(cells[i], widths[i]) if i != index[-1] or last_padded
+        return _GAP.join(paint(pad(cells[i], widths[i]) if i != index[-1] or last_padded
                                else cells[i], sgr[i]) for i in index)
 
     if two_lines:
@@ -205,37 +177,6 @@ def source_line(f: Finding, ctx: ReportContext, width: int, number_width: int,
     return paint(gutter, "2") + before + paint(secret, _SGR[f.severity]) + after
 
 
-def fit(before: str, middle: str, after: str, room: int) -> tuple[str, str, str]:
-    """Cut `before` on the left and `after` on the right (marking each cut with …) so the
-    three fit `room` cells, keeping `middle` whole where it fits."""
-    if cell_len(before) + cell_len(middle) + cell_len(after) <= room:
-        return before, middle, after
-    if cell_len(middle) >= room - 1:
-        return "", _head(middle, room - 1) + "…", ""
-    spare = room - cell_len(middle)
-    keep_before = min(cell_len(before), max(spare // 3, spare - cell_len(after)))
-    keep_after = spare - keep_before
-    if keep_before < cell_len(before):
-        before = "…" + _tail(before, keep_before - 1) if keep_before > 0 else ""
-    if keep_after < cell_len(after):
-        after = _head(after, keep_after - 1) + "…" if keep_after > 0 else ""
-    return before, middle, after
-
-
-def _head(text: str, cells: int) -> str:
-    out, used = [], 0
-    for ch in text:
-        used += cell_len(ch)
-        if used > cells:
-            break
-        out.append(ch)
-    return "".join(out)
-
-
-def _tail(text: str, cells: int) -> str:
-    return _head(text[::-1], cells)[::-1]
-
-
 def _details(f: Finding, width: int) -> str | None:
     """Where inside the file, the commit that brought it, and the other places it is in."""
     loc, parts = f.location, []
@@ -252,7 +193,7 @@ def _details(f: Finding, width: int) -> str | None:
     if not parts:
         return None
     text = "      ↳ " + printable(" · ".join(parts))
-    return text if cell_len(text) <= width else _head(text, width - 1) + "…"
+    return text if cell_len(text) <= width else head(text, width - 1) + "…"
 
 
 def _paragraph(f: Finding, width: int) -> list[str]:
@@ -293,7 +234,7 @@ def why_block(findings: Sequence[Finding], width: int, paint: Paint) -> list[str
     digits = len(str(max(counts.values())))
     lines = ["", "why"]
     for verdict, text in order:
-        head = f"  {_pad(verdict, label)}  {counts[verdict, text]:>{digits}}  "
+        head = f"  {pad(verdict, label)}  {counts[verdict, text]:>{digits}}  "
         body = textwrap.wrap(text, max(width - len(head), 20))
         lines.append(paint(head, _SGR[worst[verdict, text]]) + body[0])
         lines += [" " * len(head) + rest for rest in body[1:]]
