@@ -16,7 +16,7 @@ from scanner.config import Config
 from scanner.matching import engine
 from scanner.pipeline import scan
 from scanner.sources.worktree import WorktreeSource
-from tests.helpers import init_repo, stripe_key
+from tests.helpers import init_repo, needs_hyperscan, stripe_key
 
 KEY = stripe_key(seed="hook")
 SCREEN_LINES = 24
@@ -111,6 +111,7 @@ def test_credscope_hook_subcommand_is_the_same_entry(repo: Path) -> None:
     assert runner.invoke(app, ["hook", "--fail-on", "bogus", "app/clean.py"]).exit_code == 2
 
 
+@needs_hyperscan
 def test_second_run_loads_the_compiled_database_from_the_cache(
         repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert hook.main(["app/settings.py"]) == 1  # compiles (or finds) the database
