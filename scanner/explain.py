@@ -10,8 +10,6 @@ the scanned repository and must not drive the terminal or forge lines.
 
 from __future__ import annotations
 
-import string
-
 from scanner.config import Config
 from scanner.errors import ConfigError
 from scanner.matching.schema import Rule
@@ -33,10 +31,10 @@ def find(result: ScanResult, wanted: str) -> Finding:
     its `v1:` version); ConfigError (exit 2) when none or several do."""
     everything = (*result.findings, *result.suppressed)  # active first: it wins a tie
     bare = _bare(wanted.strip())
-    if len(bare) < MIN_PREFIX or not set(bare) <= set(string.hexdigits.lower()):
+    if len(bare) < MIN_PREFIX or not bare.isalnum():
         raise ConfigError(f"{printable(wanted)!r} is not a finding id: give a fingerprint or "
-                          f"a prefix of at least {MIN_PREFIX} hex characters, as `credscope "
-                          "scan` prints it")
+                          f"a prefix of at least {MIN_PREFIX} of its hex characters, as "
+                          "`credscope scan` prints it")
     hits: dict[str, Finding] = {}
     for f in everything:
         if _bare(f.fingerprint).startswith(bare):

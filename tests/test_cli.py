@@ -139,7 +139,7 @@ def test_explain_takes_any_unique_prefix_of_four_or_more(tree: Path) -> None:
         assert result.exit_code == 0, result.output
         assert "github.classic-pat" in result.stdout
     short = cli("explain", fp[:3], str(tree))
-    assert short.exit_code == 2 and "at least 4 hex characters" in short.stderr
+    assert short.exit_code == 2 and "at least 4 of its hex characters" in short.stderr
     assert cli("explain", "zzzzzz", str(tree)).exit_code == 2
 
 
