@@ -19,12 +19,17 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, get_args
 
 import typer
 
 from scanner import __version__
 from scanner.errors import ConfigError, ExitCode, error_handler
+
+if TYPE_CHECKING:  # imported where used: `credscope --help` stays fast
+    from scanner.config import Config
+    from scanner.model import Severity
+    from scanner.sources.select import SourceOptions
 
 # 128 + SIGPIPE: what a shell reports for a tool whose reader went away (`yes | head`).
 EXIT_BROKEN_PIPE = 141
@@ -102,7 +107,7 @@ def _stdout_gone() -> None:
         os.close(devnull)
 
 
-def _load(path: Path, config_file: Path | None, **overrides: Any) -> Any:
+def _load(path: Path, config_file: Path | None, **overrides: Any) -> Config:
     """The Config for PATH (its directory's config file, or --config) with `overrides`."""
     from scanner.config import load_config  # noqa: PLC0415 - keep `--help` fast
 
@@ -110,13 +115,13 @@ def _load(path: Path, config_file: Path | None, **overrides: Any) -> Any:
     return load_config(root, config_file).with_overrides(root=path, **overrides)
 
 
-def _fail_on(value: str | None) -> Any:
+def _fail_on(value: str | None) -> Severity | None:
     from scanner.config import parse_fail_on  # noqa: PLC0415
 
     return parse_fail_on(value) if value else None
 
 
-def _severities(values: list[str]) -> frozenset[Any]:
+def _severities(values: list[str]) -> frozenset[Severity]:
     """`--show error,warning` (repeatable) as a set of severities; empty means all."""
     from scanner.model import Severity  # noqa: PLC0415
 
@@ -287,7 +292,7 @@ _BASELINE_PATH = typer.Argument(metavar="PATH", help="Repository or directory to
 
 
 def _baseline_setup(path: Path, baseline: Path | None, history: bool, config_file: Path | None
-                    ) -> tuple[Any, Any, Path]:
+                    ) -> tuple[Config, SourceOptions, Path]:
     from scanner.baseline import BASELINE_NAME  # noqa: PLC0415
     from scanner.sources.select import SourceOptions  # noqa: PLC0415
 
