@@ -1,16 +1,39 @@
-"""The command line: options -> Config -> scan -> reporters -> exit code. Nothing else."""
+"""The command line: options -> Config -> scan -> reporters -> exit code. Nothing else.
+
+How it is laid out, so that adding an option is one small edit:
+- every option used by more than one command is declared once, below, as an `Annotated`
+  alias (`ConfigOpt`, `FailOnOpt`...); a new option is one alias (or an inline `typer.Option`)
+  plus one parameter, and one line where the command maps it onto the Config;
+- choices are `Literal` types, so `--help` lists them and typer rejects anything else (exit
+  2); flags have one name each (`--no-baseline`) or an explicit pair (`--progress/
+  --no-progress`), never a double negative;
+- every command body runs inside `handled()`: error_handler's exit codes, plus a reader that
+  went away (`credscope ... | head`) ending the command quietly as it ends any Unix tool.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, get_args
 
 import typer
 
 from scanner import __version__
-from scanner.errors import EXIT_USAGE, ConfigError, ExitCode, error_handler
+from scanner.errors import ConfigError, ExitCode, error_handler
+
+if TYPE_CHECKING:  # imported where used: `credscope --help` stays fast
+    from scanner.config import Config
+    from scanner.model import Severity
+    from scanner.sources.select import SourceOptions
+
+_STALE_LISTED = 50  # `baseline check` names this many stale entries and counts the rest
+# 128 + SIGPIPE: what a shell reports for a tool whose reader went away (`yes | head`).
+EXIT_BROKEN_PIPE = 141
 
 app = typer.Typer(
     name="credscope",
@@ -27,12 +50,34 @@ baseline_app = typer.Typer(help="Accept current findings: create, update, check 
                            "baseline (.credscope-baseline.json).", no_args_is_help=True)
 app.add_typer(baseline_app, name="baseline")
 
-FORMATS = ("terminal", "json", "sarif", "html")
-# The scanned repository's own config is untrusted (scanner/trust.py): this lets it load code
+# -- choices and shared options --------------------------------------------------------------
+
+Format = Literal["terminal", "json", "sarif", "html"]
+FORMATS: tuple[str, ...] = get_args(Format)
+FailOn = Literal["error", "warning", "note", "never"]
+EngineName = Literal["auto", "hyperscan", "re"]
+Tier = Literal["ADMIN", "WRITE", "READ", "LIMITED", "PUBLIC", "UNKNOWN"]
+
+PathArg = Annotated[Path, typer.Argument(metavar="PATH", help="Directory, file or repository "
+                                         "(default: the current directory).")]
+ConfigOpt = Annotated[Optional[Path], typer.Option(  # noqa: UP045 - typer reads Optional
+    "--config", metavar="FILE", help="Config file (default: .credscope.toml, else "
+    "pyproject.toml's [tool.credscope], at PATH).")]
+FailOnOpt = Annotated[Optional[FailOn], typer.Option(  # noqa: UP045
+    "--fail-on", help="Lowest severity that fails (exit 1) [default: the config's, else "
+    "error].")]
+HistoryOpt = Annotated[bool, typer.Option("--history", help="Also scan every blob in git "
+                                          "history.")]
+ShowSecretsOpt = Annotated[bool, typer.Option(
+    "--show-secrets", help="Print secrets in full (every output is redacted otherwise).")]
+BaselineFileOpt = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+    "--baseline", "-b", metavar="FILE",
+    help="Baseline file [default: .credscope-baseline.json at PATH].")]
+# The scanned repository's own config is untrusted (scanner/trust.py); this lets it load code
 # and rules, allowlist by pattern and lower the gate.
-_TRUST = typer.Option("--trust-repo-config", help="Let the scanned repository's own config "
-                      "load plugins and rules, allowlist by regex and lower the gate "
-                      "(refused otherwise, and reported).")
+TrustOpt = Annotated[bool, typer.Option(
+    "--trust-repo-config", help="Let the scanned repository's own config load plugins and "
+    "rules, allowlist by regex and lower the gate (refused otherwise, and reported).")]
 
 
 def _version(value: bool) -> None:
@@ -43,241 +88,333 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[Optional[bool], typer.Option("--version", callback=_version,  # noqa: UP045
-                                                    is_eager=True, help="Show the version.")]
-    = None,
+    version: Annotated[Optional[bool], typer.Option(  # noqa: UP045
+        "--version", callback=_version, is_eager=True, help="Show the version.")] = None,
 ) -> None:
     """credscope: static secrets and credential-scope scanner."""
+
+
+@contextlib.contextmanager
+def handled() -> Iterator[None]:
+    """error_handler()'s exit codes, and a closed stdout ending the command quietly."""
+    with error_handler():
+        try:
+            yield
+        except BrokenPipeError:
+            _stdout_gone()
+            raise ExitCode(EXIT_BROKEN_PIPE) from None
+
+
+def _stdout_gone() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _load(path: Path, config_file: Path | None, trust: bool = False, **overrides: Any
+          ) -> Config:
+    """The Config for PATH (the user's config, its directory's config file within the trust
+    boundary, or --config) with `overrides`."""
+    from scanner.config import load_config  # noqa: PLC0415 - keep `--help` fast
+
+    root = path if path.is_dir() else path.parent
+    return load_config(root, config_file, trust_repo_config=trust).with_overrides(
+        root=path, **overrides)
+
+
+def _fail_on(value: str | None) -> Severity | None:
+    from scanner.config import parse_fail_on  # noqa: PLC0415
+
+    return parse_fail_on(value) if value else None
+
+
+def _severities(values: list[str]) -> frozenset[Severity]:
+    """`--show error,warning` (repeatable) as a set of severities; empty means all."""
+    from scanner.model import Severity  # noqa: PLC0415
+
+    names = [v.strip().lower() for value in values for v in value.split(",") if v.strip()]
+    known = ("error", "warning", "note")
+    for name in names:
+        if name not in known:
+            raise ConfigError(f"--show takes {', '.join(known)} (comma-separated), "
+                              f"not {name!r}")
+    return frozenset(Severity(n) for n in names)
 
 
 def _parse_reports(fmt: str, output: Path | None, reports: list[str]
                    ) -> list[tuple[str, Path | None]]:
     """`--format F -o FILE` for one report; `--report F=FILE` (repeatable) for several."""
-    chosen: list[tuple[str, Path | None]] = []
+    chosen: list[tuple[str, Path | None]] = [(fmt, output)]
     for spec in reports:
         name, sep, target = spec.partition("=")
         if not sep or not target:
             raise ConfigError(f"--report takes FORMAT=FILE, not {spec!r}")
+        if name not in FORMATS:
+            raise ConfigError(f"--report: unknown format {name!r} (choose from "
+                              f"{', '.join(FORMATS)})")
         chosen.append((name, Path(target)))
-    chosen.insert(0, (fmt, output))  # the main report always prints (terminal by default)
-    from scanner.reporters import REPORTERS  # noqa: PLC0415
-
-    for name, _ in chosen:
-        if name not in REPORTERS:
-            raise ConfigError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})")
     return chosen
 
 
+# -- scan ------------------------------------------------------------------------------------
+
 @app.command()
 def scan(
-    path: Annotated[Path, typer.Argument(help="Directory, file or repository to scan.")] = Path(),
-    fmt: Annotated[str, typer.Option("--format", "-f", help="terminal, json, sarif or html.")]
-    = "terminal",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o",  # noqa: UP045
-                                                   help="Write the report here.")] = None,
+    path: PathArg = Path(),
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = "terminal",
+    output: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--output", "-o", metavar="FILE", help="Write the report here (the summary still "
+        "prints, on stderr).")] = None,
     report: Annotated[list[str], typer.Option(
-        "--report", help="Extra report as FORMAT=FILE; repeat for several.")] = [],  # noqa: B006
-    fail_on: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        help="error, warning, note or never: the lowest severity that fails (exit 1).")] = None,
-    config_file: Annotated[Optional[Path], typer.Option("--config", help="Config file.")]  # noqa: UP045
-    = None,
-    exclude: Annotated[list[str], typer.Option(help="Glob to skip; repeatable.")] = [],  # noqa: B006
-    history: Annotated[bool, typer.Option(help="Scan every blob in git history.")] = False,
-    since: Annotated[Optional[str], typer.Option(help="History: only commits after REV.")]  # noqa: UP045
-    = None,
-    rev_range: Annotated[Optional[str], typer.Option("--range", help="History: commits A..B.")]  # noqa: UP045
-    = None,
-    staged: Annotated[bool, typer.Option(help="Scan the staged (index) content.")] = False,
-    agent_surface: Annotated[bool, typer.Option(
-        help="Also scan what coding agents can read: MCP configs, CLI credentials, history.")]
+        "--report", metavar="FORMAT=FILE", help="Another report; repeatable.")] = [],  # noqa: B006
+    fail_on: FailOnOpt = None,
+    show: Annotated[list[str], typer.Option(
+        "--show", metavar="SEVERITY[,...]", help="Terminal: list only these severities "
+        "(error, warning, note); the summary and exit code still count every finding.")]
+    = [],  # noqa: B006
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Terminal: every finding's full reason and fix.")] = False,
+    config_file: ConfigOpt = None,
+    exclude: Annotated[list[str], typer.Option(
+        "--exclude", metavar="PATTERN", help="Gitignore-style pattern to skip; repeatable.")]
+    = [],  # noqa: B006
+    disable_rule: Annotated[list[str], typer.Option(
+        "--disable-rule", metavar="RULE-ID", help="Do not run this rule; repeatable.")]
+    = [],  # noqa: B006
+    history: HistoryOpt = False,
+    since: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        metavar="REV", help="History: only commits after REV.")] = None,
+    rev_range: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--range", metavar="A..B", help="History: only the commits in A..B.")] = None,
+    staged: Annotated[bool, typer.Option("--staged", help="Scan the staged (index) content.")]
     = False,
-    home: Annotated[Optional[Path], typer.Option(help="Home directory for --agent-surface.")]  # noqa: UP045
-    = None,
-    baseline: Annotated[Optional[Path], typer.Option(help="Baseline file to apply.")] = None,  # noqa: UP045
-    no_baseline: Annotated[bool, typer.Option(help="Do not apply any baseline.")] = False,
-    show_secrets: Annotated[bool, typer.Option(
-        help="Print secrets in full. Off by default: every output is redacted.")] = False,
-    max_file_size: Annotated[Optional[str], typer.Option(help="e.g. 25MiB.")] = None,  # noqa: UP045
-    jobs: Annotated[Optional[int], typer.Option(help="Worker processes (0 = cores).")] = None,  # noqa: UP045
-    engine: Annotated[str, typer.Option(help="auto, hyperscan or re.")] = "auto",
-    no_progress: Annotated[bool, typer.Option(help="Never show a progress bar.")] = False,
+    agent_surface: Annotated[bool, typer.Option(
+        "--agent-surface", help="Also scan what coding agents can read: MCP configs, CLI "
+        "credential stores, shell history.")] = False,
+    home: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        metavar="DIR", help="Home directory for --agent-surface [default: ~].")] = None,
+    baseline: BaselineFileOpt = None,
+    no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Apply no baseline.")]
+    = False,
+    show_secrets: ShowSecretsOpt = False,
+    max_file_size: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        metavar="SIZE", help="Skip larger files, e.g. 25MiB [default: the config's, else "
+        "25MiB].")] = None,
+    jobs: Annotated[Optional[int], typer.Option(  # noqa: UP045
+        metavar="N", help="Worker processes (0: one per core).")] = None,
+    engine: Annotated[EngineName, typer.Option(help="Matching engine.")] = "auto",
+    progress: Annotated[bool, typer.Option(
+        "--progress/--no-progress", help="A progress bar on a terminal, after a second.")]
+    = True,
     no_default_excludes: Annotated[bool, typer.Option(
-        help="Also read .venv, node_modules and tool caches.")] = False,
-    trust_repo_config: Annotated[bool, _TRUST] = False,
+        "--no-default-excludes", help="Also read .venv, node_modules and tool caches.")]
+    = False,
+    trust_repo_config: TrustOpt = False,
 ) -> None:
-    """Scan a working tree (default), its git history, its staged content or the agent surface."""
-    from scanner.config import load_config, parse_fail_on, parse_size  # noqa: PLC0415
+    """Scan a working tree (default), its git history, its staged content or the agent
+    surface, and report what is found (terminal by default) with a closing summary."""
+    from scanner.config import parse_size  # noqa: PLC0415
+    from scanner.reporters import ReportContext  # noqa: PLC0415
+    from scanner.rules_catalog import UnknownRuleId  # noqa: PLC0415
     from scanner.runner import run_scan  # noqa: PLC0415
     from scanner.sources.select import SourceOptions  # noqa: PLC0415
 
-    with error_handler():
+    with handled():
         reports = _parse_reports(fmt, output, report)
-        if engine not in ("auto", "hyperscan", "re"):
-            raise ConfigError(f"--engine must be auto, hyperscan or re, not {engine!r}")
-        root = path if path.is_dir() else path.parent
-        config = load_config(root, config_file, trust_repo_config=trust_repo_config
-                             ).with_overrides(
-            root=path,
-            fail_on=parse_fail_on(fail_on) if fail_on else None,
+        view = ReportContext(verbose=verbose, show=_severities(show))
+        config = _load(
+            path, config_file, trust_repo_config,
+            fail_on=_fail_on(fail_on),
             max_file_size=parse_size(max_file_size, source="--max-file-size")
             if max_file_size else None,
             jobs=jobs, show_secrets=show_secrets or None, engine=engine,
-            baseline=baseline, progress=not no_progress,
+            baseline=baseline, progress=progress,
             default_excludes=False if no_default_excludes else None,
             use_default_baseline=False if no_baseline else None,
         )
-        if exclude:
-            config = config.with_overrides(exclude=(*config.exclude, *exclude))
+        config = config.with_overrides(exclude=(*config.exclude, *exclude),
+                                       disable_rules=(*config.disable_rules, *disable_rule))
         opts = SourceOptions(history=history, since=since, range=rev_range, staged=staged,
                              agent_surface=agent_surface, home=home)
-        raise ExitCode(run_scan(config, opts, reports))
+        try:
+            code = run_scan(config, opts, reports, view)
+        except UnknownRuleId as err:
+            if err.rule_id in disable_rule:  # the command line's, not the config file's
+                raise err.moved("--disable-rule") from None
+            raise
+        raise ExitCode(code)
 
+
+# -- rules -----------------------------------------------------------------------------------
 
 @rules_app.command("list")
 def rules_list(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    provider: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        metavar="NAME", help="Only this provider's rules (case-insensitive).")] = None,
+    tier: Annotated[Optional[Tier], typer.Option(  # noqa: UP045
+        help="Only rules of this tier (stated or worst case).")] = None,
+    search: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        metavar="TEXT", help="Only rules whose id, provider, title or description holds "
+        "TEXT.")] = None,
+    sort: Annotated[Literal["id", "provider", "tier"], typer.Option(
+        help="Order (tier: most powerful first).")] = "id",
+    fmt: Annotated[Literal["table", "json"], typer.Option("--format", "-f")] = "table",
 ) -> None:
-    """List every rule with its provider, tier and environment."""
+    """List the rules: id, provider, tier (stated→worst case), environment and title."""
     from scanner.matching.loader import load_rules  # noqa: PLC0415
-    from scanner.rules_catalog import rule_dict  # noqa: PLC0415
+    from scanner.rules_catalog import rule_dict, select, table  # noqa: PLC0415
 
-    with error_handler():
-        rules = load_rules()
+    with handled():
+        every = load_rules()
+        chosen = select(every, provider=provider, tier=tier, search=search, sort=sort)
         if fmt == "json":
-            print(json.dumps([rule_dict(r) for r in rules], indent=2))
-        elif fmt == "table":
-            for r in rules:
-                tier = r.tier.value if r.tier == r.worst_case else f"{r.tier}→{r.worst_case}"
-                print(f"{r.id:<44} {r.provider:<22} {tier:<16} {r.environment}")
-            print(f"{len(rules)} rules")
+            print(json.dumps([rule_dict(r) for r in chosen], indent=2))
         else:
-            raise ConfigError(f"--format must be table or json, not {fmt!r}")
+            sys.stdout.write(table(chosen, len(every)))
 
 
 @rules_app.command("show")
-def rules_show(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. github.classic-pat")]
-               ) -> None:
-    """Show everything about one rule."""
+def rules_show(
+    rule_id: Annotated[str, typer.Argument(metavar="RULE-ID",
+                                           help="Rule id, e.g. github.classic-pat.")],
+    fmt: Annotated[Literal["text", "json"], typer.Option("--format", "-f")] = "text",
+) -> None:
+    """Everything about one rule: tier, scope, capabilities, remediation, references."""
     from scanner.matching.loader import load_rules  # noqa: PLC0415
-    from scanner.rules_catalog import rule_dict  # noqa: PLC0415
+    from scanner.rules_catalog import UnknownRuleId, describe, rule_dict  # noqa: PLC0415
 
-    with error_handler():
-        match = [r for r in load_rules() if r.id == rule_id]
-        if not match:
-            print(f"credscope: error: no rule {rule_id!r} (see `credscope rules list`)",
-                  file=sys.stderr)
-            raise ExitCode(EXIT_USAGE)
-        print(json.dumps(rule_dict(match[0]), indent=2))
+    with handled():
+        rules = {r.id: r for r in load_rules()}
+        if rule_id not in rules:
+            raise UnknownRuleId.of(rule_id, rules, where="rules show")
+        rule = rules[rule_id]
+        if fmt == "json":
+            print(json.dumps(rule_dict(rule), indent=2))
+        else:
+            sys.stdout.write(describe(rule))
 
 
-_BASELINE_PATH = typer.Argument(help="Repository or directory to scan.")
-_BASELINE_FILE = typer.Option("--baseline", "-b", help="Baseline file (default: "
-                              ".credscope-baseline.json at PATH).")
+# -- baseline --------------------------------------------------------------------------------
+
+_BASELINE_PATH = typer.Argument(metavar="PATH", help="Repository or directory to scan.")
 
 
 def _baseline_setup(path: Path, baseline: Path | None, history: bool, config_file: Path | None,
-                    trust_repo_config: bool = False) -> tuple[Any, Any, Path]:
+                    trust: bool = False) -> tuple[Config, SourceOptions, Path]:
     from scanner.baseline import BASELINE_NAME  # noqa: PLC0415
-    from scanner.config import load_config  # noqa: PLC0415
     from scanner.sources.select import SourceOptions  # noqa: PLC0415
 
-    config = load_config(path, config_file, trust_repo_config=trust_repo_config
-                         ).with_overrides(root=path)
+    config = _load(path, config_file, trust)
     return config, SourceOptions(history=history), baseline or path / BASELINE_NAME
+
+
+def _say(text: str) -> None:
+    """A status line naming files from the repository: never raw."""
+    from scanner.paths import printable  # noqa: PLC0415
+
+    print(printable(text))
 
 
 @baseline_app.command("create")
 def baseline_create(
     path: Annotated[Path, _BASELINE_PATH] = Path(),
-    baseline: Annotated[Optional[Path], _BASELINE_FILE] = None,  # noqa: UP045
-    reason: Annotated[Optional[str], typer.Option(help="Why these are accepted.")] = None,  # noqa: UP045
-    history: Annotated[bool, typer.Option(help="Also accept secrets in git history.")] = False,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing baseline.")] = False,
-    config_file: Annotated[Optional[Path], typer.Option("--config")] = None,  # noqa: UP045
-    trust_repo_config: Annotated[bool, _TRUST] = False,
+    baseline: BaselineFileOpt = None,
+    reason: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        metavar="TEXT", help="Why these are accepted.")] = None,
+    history: HistoryOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing baseline.")]
+    = False,
+    config_file: ConfigOpt = None,
+    trust_repo_config: TrustOpt = False,
 ) -> None:
     """Accept every current finding: write a new baseline of their fingerprints."""
     from scanner import baseline as ops  # noqa: PLC0415
 
-    with error_handler():
+    with handled():
         config, opts, target = _baseline_setup(path, baseline, history, config_file,
                                                trust_repo_config)
         done = ops.create(config, opts, target, reason=reason, force=force)
-        print(f"credscope: wrote {done.path} with {done.total} entries")
+        _say(f"credscope: wrote {done.path} with {done.total} entries")
 
 
 @baseline_app.command("update")
 def baseline_update(
     path: Annotated[Path, _BASELINE_PATH] = Path(),
-    baseline: Annotated[Optional[Path], _BASELINE_FILE] = None,  # noqa: UP045
-    reason: Annotated[Optional[str], typer.Option(help="Reason for new entries.")] = None,  # noqa: UP045
-    history: Annotated[bool, typer.Option(help="Also accept secrets in git history.")] = False,
-    keep_stale: Annotated[bool, typer.Option(help="Keep entries no finding matches.")] = False,
-    config_file: Annotated[Optional[Path], typer.Option("--config")] = None,  # noqa: UP045
-    trust_repo_config: Annotated[bool, _TRUST] = False,
+    baseline: BaselineFileOpt = None,
+    reason: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        metavar="TEXT", help="Reason for new entries.")] = None,
+    history: HistoryOpt = False,
+    keep_stale: Annotated[bool, typer.Option(
+        "--keep-stale", help="Keep entries no finding matches.")] = False,
+    config_file: ConfigOpt = None,
+    trust_repo_config: TrustOpt = False,
 ) -> None:
     """Add new findings, keep entries still seen, drop stale ones, and turn imported
     detect-secrets entries into fingerprints."""
     from scanner import baseline as ops  # noqa: PLC0415
 
-    with error_handler():
+    with handled():
         config, opts, target = _baseline_setup(path, baseline, history, config_file,
                                                trust_repo_config)
         done = ops.update(config, opts, target, reason=reason, keep_stale=keep_stale)
-        print(f"credscope: {done.path}: {done.added} added, {done.kept} kept, "
-              f"{done.converted} converted from detect-secrets, {len(done.removed)} stale "
-              f"removed ({done.total} entries)")
+        _say(f"credscope: {done.path}: {done.added} added, {done.kept} kept, "
+             f"{done.converted} converted from detect-secrets, {len(done.removed)} stale "
+             f"removed ({done.total} entries)")
 
 
 @baseline_app.command("check")
 def baseline_check(
     path: Annotated[Path, _BASELINE_PATH] = Path(),
-    baseline: Annotated[Optional[Path], _BASELINE_FILE] = None,  # noqa: UP045
-    fail_on: Annotated[Optional[str], typer.Option(help="error, warning, note or never.")]  # noqa: UP045
-    = None,
-    strict: Annotated[bool, typer.Option(help="Also fail (exit 1) on stale entries.")] = False,
-    history: Annotated[bool, typer.Option(help="Scan git history too.")] = False,
-    config_file: Annotated[Optional[Path], typer.Option("--config")] = None,  # noqa: UP045
-    trust_repo_config: Annotated[bool, _TRUST] = False,
+    baseline: BaselineFileOpt = None,
+    fail_on: FailOnOpt = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Also fail (exit 1) on stale "
+                                         "entries.")] = False,
+    history: HistoryOpt = False,
+    config_file: ConfigOpt = None,
+    trust_repo_config: TrustOpt = False,
 ) -> None:
     """Report findings the baseline does not cover and entries nothing matches (stale)."""
     from scanner import baseline as ops  # noqa: PLC0415
-    from scanner.config import parse_fail_on  # noqa: PLC0415
-    from scanner.paths import printable  # noqa: PLC0415
     from scanner.reporters import REPORTERS, ReportContext  # noqa: PLC0415
+    from scanner.runner import use_color  # noqa: PLC0415
 
-    with error_handler():
+    with handled():
         config, opts, target = _baseline_setup(path, baseline, history, config_file,
                                                trust_repo_config)
-        config = config.with_overrides(fail_on=parse_fail_on(fail_on) if fail_on else None)
+        config = config.with_overrides(fail_on=_fail_on(fail_on))
         done = ops.check(config, opts, target)
         assert done.result is not None
-        sys.stdout.write(REPORTERS["terminal"](done.result, ReportContext()))
-        print(f"credscope: baseline {done.path}: {done.kept} entries matched, "
-              f"{len(done.result.findings)} findings not in it, {len(done.removed)} stale")
-        for key in done.removed[:20]:
-            print(f"  stale: {printable(key)}")
-        if len(done.removed) > 20:
-            print(f"  … and {len(done.removed) - 20:,} more (`credscope baseline update` "
-                  "drops them)")
+        sys.stdout.write(REPORTERS["terminal"](done.result, ReportContext(color=use_color())))
+        _say(f"credscope: baseline {done.path}: {done.kept} entries matched, "
+             f"{len(done.result.findings)} findings not in it, {len(done.removed)} stale")
+        for key in done.removed[:_STALE_LISTED]:
+            _say(f"  stale: {key}")
+        if len(done.removed) > _STALE_LISTED:  # a baseline can hold 200,000 stale entries
+            _say(f"  … and {len(done.removed) - _STALE_LISTED:,} more (`credscope baseline "
+                 "update` drops them)")
         raise ExitCode(1 if done.result.failing or (strict and done.removed) else 0)
 
 
 @baseline_app.command("import")
 def baseline_import(
-    secrets_baseline: Annotated[Path, typer.Argument(help="detect-secrets .secrets.baseline")],
-    baseline: Annotated[Optional[Path], _BASELINE_FILE] = None,  # noqa: UP045
+    secrets_baseline: Annotated[Path, typer.Argument(
+        metavar="FILE", help="detect-secrets .secrets.baseline")],
+    baseline: BaselineFileOpt = None,
 ) -> None:
     """Migrate from detect-secrets: its accepted secrets become baseline entries."""
     from scanner import baseline as ops  # noqa: PLC0415
 
-    with error_handler():
+    with handled():
         target = baseline or secrets_baseline.parent / ops.BASELINE_NAME
         done = ops.import_detect_secrets(secrets_baseline, target)
-        print(f"credscope: imported {done.added} detect-secrets entries into {done.path} "
-              f"({done.total} entries); run `credscope baseline update` to turn them into "
-              "fingerprints")
+        _say(f"credscope: imported {done.added} detect-secrets entries into {done.path} "
+             f"({done.total} entries); run `credscope baseline update` to turn them into "
+             "fingerprints")
 
+
+# -- hook and explain ------------------------------------------------------------------------
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
                                "help_option_names": []})
@@ -291,33 +428,35 @@ def hook(ctx: typer.Context) -> None:
 
 @app.command()
 def explain(
-    fingerprint: Annotated[str, typer.Argument(help="Fingerprint (or a unique prefix) of a "
-                                               "finding, as scan --format json prints it.")],
-    path: Annotated[Path, typer.Argument(help="Directory or repository to re-scan.")] = Path(),
-    history: Annotated[bool, typer.Option(help="Re-scan git history too.")] = False,
-    show_secrets: Annotated[bool, typer.Option(help="Print the secret in full.")] = False,
-    config_file: Annotated[Optional[Path], typer.Option("--config")] = None,  # noqa: UP045
-    trust_repo_config: Annotated[bool, _TRUST] = False,
+    finding_id: Annotated[str, typer.Argument(
+        metavar="ID", help="A finding's id as `scan` prints it: its fingerprint or any "
+        "prefix of 4 or more hex characters that only it has.")],
+    path: PathArg = Path(),
+    history: HistoryOpt = False,
+    show_secrets: ShowSecretsOpt = False,
+    config_file: ConfigOpt = None,
+    trust_repo_config: TrustOpt = False,
 ) -> None:
     """Say everything credscope knows about one finding and why: decoded facts, evidence,
     the policy rule that decided, the remediation."""
-    from scanner.config import load_config
-    from scanner.explain import explain_finding
-    from scanner.sources.select import SourceOptions
+    from scanner.explain import explain_finding  # noqa: PLC0415
+    from scanner.sources.select import SourceOptions  # noqa: PLC0415
 
-    with error_handler():
-        root = path if path.is_dir() else path.parent
-        config = load_config(root, config_file, trust_repo_config=trust_repo_config
-                             ).with_overrides(root=path, progress=False,
-                                              show_secrets=show_secrets or None)
-        print(explain_finding(config, fingerprint, SourceOptions(history=history)))
+    with handled():
+        config = _load(path, config_file, trust_repo_config, progress=False,
+                       show_secrets=show_secrets or None)
+        print(explain_finding(config, finding_id, SourceOptions(history=history)))
 
 
 def main() -> None:
     from scanner.errors import handle_termination  # noqa: PLC0415
 
     handle_termination()
-    app(prog_name="credscope")
+    try:
+        app(prog_name="credscope")
+    except BrokenPipeError:  # `credscope --help | head`: typer's own output
+        _stdout_gone()
+        sys.exit(EXIT_BROKEN_PIPE)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -148,10 +148,12 @@ def _write_debug_log(exc: BaseException) -> Path | None:
 
 def report_internal_error(exc: BaseException) -> int:
     """Log the traceback and tell the user in one line; return the internal-error code."""
+    from scanner.paths import printable  # noqa: PLC0415 - paths imports this module
+
     log = _write_debug_log(exc)
     where = f" (traceback in {log})" if log else ""
     print(
-        f"credscope: internal error: {type(exc).__name__}: {exc}{where}. "
+        f"credscope: internal error: {type(exc).__name__}: {printable(str(exc))}{where}. "
         "This is a bug in credscope, not a finding.",
         file=sys.stderr,
     )
@@ -206,7 +208,9 @@ def error_handler() -> Iterator[None]:
         print(f"credscope: stopped by {name}", file=sys.stderr)
         raise SystemExit(128 + stop.signum) from None
     except ScannerError as err:
-        print(f"credscope: error: {err}", file=sys.stderr)
+        from scanner.paths import printable  # noqa: PLC0415 - paths imports this module
+
+        print(f"credscope: error: {printable(str(err))}", file=sys.stderr)  # names repo files
         raise SystemExit(err.exit_code) from None
     except SystemExit:
         raise

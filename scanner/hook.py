@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from scanner.config import Config
     from scanner.model import Finding, ScanResult
 
-MAX_SHOWN = 3  # findings shown in full; with the advice, it all fits one 24-line screen
+MAX_SHOWN = 3  # findings shown in full, as many as fit one screen with the advice
+SCREEN = 24
 _WIDTH = 100
 # Comment syntax for the pragma hint, by file suffix; "#" otherwise.
 _COMMENT = {".js": "//", ".ts": "//", ".jsx": "//", ".tsx": "//", ".go": "//", ".java": "//",
@@ -108,19 +109,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def failure_message(result: ScanResult, *, show_secrets: bool = False) -> str:
+    """One screen: each finding shown with where, what, how bad, why and the whole fix (a
+    fix is never cut; one already given for the same rule is not repeated); as many findings
+    as fit SCREEN lines, at most MAX_SHOWN, then how many more and how to allow them."""
     failing = result.failing
     noun = "credential" if len(failing) == 1 else "credentials"
-    lines = [f"credscope: commit blocked: {len(failing)} {noun} at or above "
-             f"fail-on={result.fail_on} in the staged files"]
-    for f in failing[:MAX_SHOWN]:
-        lines.extend(_finding_lines(f, show_secrets))
-    if len(failing) > MAX_SHOWN:
-        lines.append(f"  ... and {len(failing) - MAX_SHOWN} more: run `credscope scan` "
-                     "to see them all")
+    head = (f"credscope: commit blocked: {len(failing)} {noun} at or above "
+            f"fail-on={result.fail_on} in the staged files")
     first = failing[0]
     marker = _COMMENT.get(Path(first.location.path).suffix.lower(), "#")
     closing = " -->" if marker == "<!--" else ""
-    lines += [
+    advice = [
         "",
         "Fix: move the secret to an environment variable or secret manager; rotate it if it "
         "was pushed.",
@@ -129,10 +128,25 @@ def failure_message(result: ScanResult, *, show_secrets: bool = False) -> str:
         '  or accept all current findings: credscope baseline update --reason "why" '
         "(commit the file)",
     ]
-    return "\n".join(lines) + "\n"
+    shown: list[list[str]] = []
+    fixed: set[str] = set()
+    for f in failing[:MAX_SHOWN]:
+        block = _finding_lines(f, show_secrets, with_fix=f.rule_id not in fixed)
+        used = 1 + sum(map(len, shown)) + len(block) + len(advice) + 1
+        if shown and used > SCREEN:
+            break
+        shown.append(block)
+        fixed.add(f.rule_id)
+    lines = [head, *(line for block in shown for line in block)]
+    if len(failing) > len(shown):
+        lines.append(f"  ... and {len(failing) - len(shown)} more: run `credscope scan` "
+                     "to see them all")
+    return "\n".join([*lines, *advice]) + "\n"
 
 
-def _finding_lines(f: Finding, show_secrets: bool) -> list[str]:
+def _finding_lines(f: Finding, show_secrets: bool, *, with_fix: bool) -> list[str]:
+    from scanner.reporters.terminal import why  # noqa: PLC0415 - stdlib only, no rich
+
     c = f.classification
     tier = str(c.tier)
     if c.tier != c.effective_tier:
@@ -140,11 +154,14 @@ def _finding_lines(f: Finding, show_secrets: bool) -> list[str]:
     secret = f.secret if show_secrets else f.redacted
     head = f"  {f.location.path}:{f.location.line}  {f.provider}  {tier}  {c.verdict}  " \
            f"{c.severity}  {secret}"
-    why = textwrap.wrap(printable(c.reason), _WIDTH, initial_indent="    why: ",
-                        subsequent_indent="         ", max_lines=4, placeholder=" …")
-    fix = textwrap.shorten(f"fix ({f.rule_id}): {printable(c.remediation)}", _WIDTH - 4,
-                           placeholder=" …")
-    return [printable(head), *why, f"    {fix}"]
+    lines = [printable(head)]
+    lines += textwrap.wrap(printable(why(f)), _WIDTH, initial_indent="    why: ",
+                           subsequent_indent="         ")
+    if with_fix:
+        lines += textwrap.wrap(printable(c.remediation), _WIDTH,
+                               initial_indent=f"    fix ({f.rule_id}): ",
+                               subsequent_indent="         ")
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:

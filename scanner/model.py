@@ -160,6 +160,20 @@ class Commit:
 
 
 @dataclass(frozen=True, slots=True)
+class Window:
+    """Where one window of a file too large to hold whole sits in it (sources/windows.py):
+    matches starting in data[own_start:own_end] are this window's (the rest of its data is
+    overlap, read for context and for matches that run past own_end); `line` and `column`
+    are the position of data[0] in the file (column 1 unless the window starts mid-line)."""
+
+    index: int  # 0 for the first window of a file
+    line: int
+    column: int
+    own_start: int
+    own_end: int
+
+
+@dataclass(frozen=True, slots=True)
 class Blob:
     """Bytes plus where they were seen. `path` is POSIX and relative to the scan root."""
 
@@ -178,6 +192,15 @@ class Blob:
     # last; a match inside one takes its label (see label_at). Plain data, so a blob stays
     # self-contained when it is sent to another process.
     labels: tuple[tuple[int, int, str], ...] = ()
+    window: Window | None = None  # set when `data` is one window of a larger file
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(files, bytes) this blob adds to the scan's count: a windowed file counts once,
+        and only the bytes each window owns."""
+        if self.window is None:
+            return 1, len(self.data)
+        return int(self.window.index == 0), self.window.own_end - self.window.own_start
 
     def label_at(self, offset: int) -> str | None:
         """The label of the innermost value span holding `offset`, else the blob's label."""
@@ -260,6 +283,10 @@ class Finding:
     classification: Classification
     occurrences: tuple[Location, ...] = ()
     suppression: Suppression | None = None
+    # The secret's line, as the text before and after the secret (scanner/excerpt.py): cut
+    # to a bounded length, every other secret on it already redacted, and the secret itself
+    # never stored twice, so a reporter prints the line with the secret's redacted form.
+    excerpt: tuple[str, str] = ("", "")
 
     @property
     def severity(self) -> Severity:

@@ -102,7 +102,7 @@ def _analyse_all(items: Iterator[Blob | Skipped], analyse: Analyse) -> Iterator[
         if isinstance(item, Skipped):
             yield item
             continue
-        yield Progressed(1, len(item.data), item.path)
+        yield Progressed(*item.progress, item.path)  # a windowed file counts once
         findings = analyse(item)
         if findings:
             yield Found(findings)
@@ -188,7 +188,7 @@ def _run_work(work: Any) -> list[Event]:
     last = ""
     for event in _analyse_all(source.read_shard(work), analyse):
         if isinstance(event, Progressed):
-            files += 1
+            files += event.files
             size += event.size
             last = event.path
         else:

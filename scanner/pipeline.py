@@ -14,6 +14,7 @@ from scanner.classify.classifier import DefaultClassifier
 from scanner.classify.policy import Policy, severity_overrides
 from scanner.config import Config
 from scanner.errors import ConfigError
+from scanner.excerpt import excerpts
 from scanner.filters import Filter
 from scanner.filters.allowlist import AllowlistFilter
 from scanner.filters.baseline import (
@@ -32,7 +33,9 @@ from scanner.matching.loader import load_rules
 from scanner.matching.schema import Rule
 from scanner.model import Blob, Finding, Location, Match, ScanResult, ScanStats, Skipped
 from scanner.parallel import Found, Progressed, scan_events
+from scanner.rules_catalog import check_rule_ids
 from scanner.sources import Finalizing, Source
+from scanner.sources.windows import owned, placed
 from scanner.trust import with_counts
 
 # Progress callback: (blobs so far, bytes so far, current path).
@@ -52,8 +55,10 @@ class Stages:
 
 def build_stages(config: Config) -> Stages:
     custom = register_generic_plugins(config.detect_secrets_plugins)
-    rules = tuple(r for r in (*load_rules(config.rules_dirs), *custom)
-                  if r.id not in config.disable_rules)
+    every = (*load_rules(config.rules_dirs), *custom)
+    check_rule_ids(config.disable_rules, {r.id for r in every}, where="disable-rules",
+                   path=str(config.config_file) if config.config_file else None)
+    rules = tuple(r for r in every if r.id not in config.disable_rules)
     if not rules:
         raise ConfigError("disable-rules leaves no rule to run")
     source = str(config.config_file or "policy")
@@ -91,8 +96,9 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
     per_blob = [f for f in stages.filters if not isinstance(f, BaselineFilter)]
 
     def analyse(blob: Blob) -> list[Finding]:
-        matches = stages.engine.scan(blob.data)
-        return list(findings_in(blob, matches, stages, by_id, per_blob)) if matches else []
+        matches = owned(blob, stages.engine.scan(blob.data))  # a window reports its own
+        return placed(blob, findings_in(blob, matches, stages, by_id, per_blob)) \
+            if matches else []
 
     def before_fork() -> None:
         from scanner.matching.detect_secrets_bridge import warm_up  # noqa: PLC0415 - lazy
@@ -136,9 +142,10 @@ def baselined(finding: Finding, baselines: Sequence[BaselineFilter]) -> Finding:
     return finding
 
 
-def findings_in(blob: Blob, matches: Iterable[Match], stages: Stages,
+def findings_in(blob: Blob, matches: Sequence[Match], stages: Stages,
                 by_id: dict[str, Rule], filters: Sequence[Filter]) -> Iterable[Finding]:
-    for match in matches:
+    lines = excerpts(blob.data, matches)  # each secret's line, for the terminal report
+    for match, excerpt in zip(matches, lines, strict=True):
         rule = by_id[match.rule_id]
         classification = stages.classifier.classify(rule, match, blob)
         finding = Finding(
@@ -152,6 +159,7 @@ def findings_in(blob: Blob, matches: Iterable[Match], stages: Stages,
             redacted=stages.fingerprinter.redact(match.secret),
             fingerprint=stages.fingerprinter.fingerprint(rule.id, match.secret),
             classification=classification,
+            excerpt=excerpt,
         )
         for f in filters:
             suppression = f.check(finding, blob)

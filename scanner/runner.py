@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -15,26 +16,36 @@ from scanner.reporters import REPORTERS, ReportContext, write_report
 from scanner.sources.select import SourceOptions, select_source
 
 
-def run_scan(config: Config, opts: SourceOptions, reports: list[tuple[str, Path | None]]) -> int:
+def run_scan(config: Config, opts: SourceOptions, reports: list[tuple[str, Path | None]],
+             view: ReportContext | None = None) -> int:
+    """`view` carries the terminal report's display options (verbose, show, width)."""
     source = select_source(config, opts)
     stages = build_stages(config)
-    progress = LazyProgress(enabled=config.progress)
+    progress = LazyProgress(enabled=config.progress,
+                            total=getattr(source, "progress_total", None))
     try:
         result = scan(config, source, stages, progress=progress)
     finally:
         progress.close()
     result = with_provenance(result, config.root)
-    ctx = ReportContext(rules={r.id: r for r in stages.rules}, show_secrets=config.show_secrets)
+    ctx = replace(view or ReportContext(), rules={r.id: r for r in stages.rules},
+                  show_secrets=config.show_secrets)
+    summary_shown = False
     for fmt, output in reports:
-        if fmt == "terminal" and output is None:
-            import sys  # noqa: PLC0415
+        to_stdout = output is None or str(output) == "-"
+        color = to_stdout and fmt == "terminal" and use_color()
+        write_report(REPORTERS[fmt](result, replace(ctx, color=color)), output)
+        summary_shown |= to_stdout and fmt == "terminal"  # the terminal report ends with it
+    if not summary_shown:  # stdout holds another format, or nothing: the summary goes aside
+        from scanner.reporters.terminal import summary  # noqa: PLC0415
 
-            color_ctx = ReportContext(rules=ctx.rules, show_secrets=ctx.show_secrets,
-                                      color=sys.stdout.isatty())
-            write_report(REPORTERS[fmt](result, color_ctx), None)
-        else:
-            write_report(REPORTERS[fmt](result, ctx), output)
+        sys.stderr.write(summary(result, ctx))
     return result.exit_code
+
+
+def use_color() -> bool:
+    """Colour on a terminal, unless NO_COLOR is set (https://no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def with_provenance(result: ScanResult, root: Path) -> ScanResult:

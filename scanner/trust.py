@@ -37,9 +37,10 @@ from scanner.model import ConfigEffect, Severity
 from scanner.paths import matches_any
 
 TRUST_HINT = "only your own config, the command line or --trust-repo-config may set it"
-# Paths of every shape: a pattern matching all of them matches (nearly) every file.
-_PROBES = ("a", "README.md", ".env", "src/main.py", "deep/dir/tree/file.txt",
-           ".github/workflows/ci.yml", "x.min.js", "config/settings.json", "Makefile")
+# Files below directories of every shape: a pattern that excludes all of them (itself, or
+# by excluding a directory above them, as the walk prunes) excludes nearly every file.
+_PROBES = ("src/main.py", "deep/dir/tree/file.txt", ".github/workflows/ci.yml",
+           "config/settings.json", "tools/Makefile", "q7/.env")
 
 
 def inside(path: Path, root: Path) -> bool:
@@ -53,7 +54,13 @@ def inside(path: Path, root: Path) -> bool:
 
 
 def is_catch_all(pattern: str) -> bool:
-    return all(matches_any(probe, (pattern,)) for probe in _PROBES)
+    return all(_excludes(pattern, probe) for probe in _PROBES)
+
+
+def _excludes(pattern: str, path: str) -> bool:
+    parts = path.split("/")
+    dirs = ("/".join(parts[:i]) + "/" for i in range(1, len(parts)))
+    return any(matches_any(d, (pattern,)) for d in dirs) or matches_any(path, (pattern,))
 
 
 def stricter_or_equal(asked: Severity, current: Severity) -> bool:
@@ -218,8 +225,9 @@ class ExcludeTally:
         self.counts: dict[str, list[int]] = {}  # pattern -> [files, directories]
 
     def removed(self, rel: str, *, directory: bool = False) -> None:
+        shown = rel + "/" if directory else rel
         for pattern in self.patterns:
-            if matches_any(rel, (pattern,)):
+            if matches_any(shown, (pattern,)):
                 self.counts.setdefault(pattern, [0, 0])[directory] += 1
                 return
 
@@ -233,8 +241,8 @@ def with_counts(effects: tuple[ConfigEffect, ...], tally: ExcludeTally | None,
     for effect in effects:
         if effect.setting == "exclude" and effect.applied:
             files, dirs = tally.counts.get(effect.value, [0, 0])
-            parts = [f"{files:,} file{'s' * (files != 1)}"]
-            if dirs:
+            parts = [f"{files:,} file{'s' * (files != 1)}"] if files or not dirs else []
+            if dirs:  # pruned whole: what lies below them is not walked, so not counted
                 parts.append(f"{dirs:,} director{'ies' if dirs != 1 else 'y'}")
             effect = replace(effect, detail=f"excluded {' and '.join(parts)}")
         out.append(effect)

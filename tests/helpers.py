@@ -10,7 +10,20 @@ import string
 import subprocess
 from pathlib import Path
 
+import pytest
+
 BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+
+# hyperscan is optional by platform (no wheel for macOS arm64; `.ci/run` also runs the suite
+# with it hidden): tests that need it skip, saying why.
+try:
+    import hyperscan  # noqa: F401
+
+    HAVE_HYPERSCAN = True
+except ImportError:
+    HAVE_HYPERSCAN = False
+needs_hyperscan = pytest.mark.skipif(not HAVE_HYPERSCAN, reason="hyperscan is not installed "
+                                     "(optional by platform); the `re` engine is tested alone")
 
 
 def git(repo: Path, *args: str, date: str | None = None) -> str:

@@ -15,7 +15,7 @@ from scanner.matching import engine as engine_mod
 from scanner.matching.engine import HyperscanEngine, ReEngine, shannon_entropy
 from scanner.matching.loader import load_rule_file, parse_rule
 from scanner.matching.schema import Rule
-from tests.helpers import rand
+from tests.helpers import HAVE_HYPERSCAN, needs_hyperscan, rand
 
 BASE = {
     "provider": "Test", "title": "t", "description": "d", "remediation": "r",
@@ -27,7 +27,8 @@ def rule(**kw: object) -> Rule:
     return parse_rule({**BASE, **kw}, "inline.toml")
 
 
-ENGINES = [ReEngine, HyperscanEngine]
+ENGINES = [ReEngine, pytest.param(HyperscanEngine, marks=needs_hyperscan, id="HyperscanEngine")]
+AVAILABLE = [ReEngine, HyperscanEngine] if HAVE_HYPERSCAN else [ReEngine]
 
 
 @pytest.mark.parametrize("make", ENGINES)
@@ -80,11 +81,12 @@ def test_plugin_rules(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setitem(engine_mod.PLUGINS, "fake", finder)
     r = rule(id="t.plugin", pattern="unused", kind="plugin:fake", keywords=["secret:"])
-    for make in ENGINES:
+    for make in AVAILABLE:
         [m] = make([r]).scan(b"x secret:abcdef")
         assert m.secret == "abcdef"
 
 
+@needs_hyperscan
 def test_engines_agree_on_random_and_near_miss_input() -> None:
     from scanner.matching.loader import load_rules
 
@@ -120,6 +122,7 @@ def test_rule_loader_errors_name_file_rule_and_field(tmp_path: Path) -> None:
         load_rule_file(bad)
 
 
+@needs_hyperscan
 def test_hyperscan_database_is_cached_on_disk(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path))

@@ -16,6 +16,7 @@ from scanner.matching.loader import load_rules
 from scanner.matching.schema import Example, Rule
 from scanner.pipeline import build_stages, scan
 from scanner.sources.worktree import WorktreeSource
+from tests.helpers import needs_hyperscan
 
 RULES = load_rules()
 
@@ -116,6 +117,7 @@ def test_every_positive_found_and_no_negative(example_tree: tuple[Path, list[Cas
     assert not failures, f"{len(failures)} example failures:\n" + "\n".join(failures[:80])
 
 
+@needs_hyperscan
 def test_engines_agree_on_every_example(example_tree: tuple[Path, list[Case]]) -> None:
     root, cases = example_tree
     hs, plain = HyperscanEngine(RULES), ReEngine(RULES)

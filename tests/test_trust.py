@@ -104,13 +104,13 @@ def test_narrowing_is_applied_and_shown_in_every_format(hostile: Path, tmp_path:
     assert proc.returncode == 1, proc.stderr
     config = json.loads(out["json"].read_text())["configuration"]
     exclude = next(c for c in config if c["setting"] == "exclude")
-    assert exclude["applied"] and exclude["detail"] == "excluded 3 files"
+    assert exclude["applied"] and exclude["detail"] == "excluded 1 directory"
     assert any(c["setting"] == "disable-rules" and c["applied"] for c in config)
     notes = json.loads(out["sarif"].read_text())["runs"][0]["invocations"][0][
         "toolConfigurationNotifications"]
     assert any(n["descriptor"]["id"] == "config/applied" and "vendor/**" in n["message"]["text"]
                for n in notes)
-    assert "excluded 3 files" in out["html"].read_text()
+    assert "excluded 1 directory" in out["html"].read_text()
     assert "config: " in cli("scan", str(hostile), "--no-progress").stdout
 
 
@@ -147,9 +147,9 @@ def test_repository_baseline_must_stay_inside_it(hostile: Path, tmp_path: Path) 
 
 
 def test_catch_all_patterns() -> None:
-    for pattern in ("**", "*", "/**", "**/*", "?*", "**/"):
+    for pattern in ("**", "*", "/**", "**/*", "?*", "**/", "*/", "[a-z.]*"):
         assert is_catch_all(pattern), pattern
-    for pattern in ("vendor/**", "*.min.js", "tests/fixtures/", ".env", "*.*"):
+    for pattern in ("vendor/**", "*.min.js", "tests/fixtures/", ".env", "*.*", "src/"):
         assert not is_catch_all(pattern), pattern
 
 

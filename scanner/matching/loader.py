@@ -50,23 +50,23 @@ def rule_files(extra_dirs: Sequence[Path] = ()) -> list[Path]:
             raise RuleError("rules directory does not exist", path=str(directory))
         files.extend(sorted(directory.glob("*.toml")))
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        files.extend(_pack_files(entry))
+        files.extend(sorted(_pack_dir(entry).glob("*.toml")))
     return files
 
 
-def _pack_files(entry: metadata.EntryPoint) -> list[Path]:
-    """A rule pack's entry point names a directory of TOML files, or a callable returning
-    one. A pack that fails to load is a configuration error naming the pack (exit 2), not a
-    bug in credscope."""
+def _pack_dir(entry: metadata.EntryPoint) -> Path:
+    """A rule pack's entry point names a callable returning a directory of TOML files (or
+    the directory). A pack that fails to load is the pack's error, not credscope's: exit 2,
+    naming the pack, never exit 3."""
     where = f"rule pack {entry.name!r} ({entry.value})"
     try:
         target = entry.load()
         pack_dir = Path(target() if callable(target) else target)
-    except Exception as err:  # noqa: BLE001 - third-party code: any failure is the pack's
-        raise RuleError(f"failed to load: {type(err).__name__}: {err}", path=where) from None
+    except (Exception, SystemExit) as err:  # noqa: BLE001 - whatever a third-party pack raises
+        raise RuleError(f"{where} failed to load: {type(err).__name__}: {err}") from None
     if not pack_dir.is_dir():
-        raise RuleError(f"names {str(pack_dir)!r}, which is not a directory", path=where)
-    return sorted(pack_dir.glob("*.toml"))
+        raise RuleError(f"{where} names {str(pack_dir)!r}, which is not a directory")
+    return pack_dir
 
 
 def load_rules(extra_dirs: Sequence[Path] = ()) -> tuple[Rule, ...]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from scanner.errors import ReportError
 from scanner.matching.schema import Rule
-from scanner.model import Finding, ScanResult
+from scanner.model import Finding, ScanResult, Severity
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,9 @@ class ReportContext:
     rules: Mapping[str, Rule] = field(default_factory=dict)
     show_secrets: bool = False
     color: bool = False
-    width: int | None = None
+    width: int | None = None  # terminal: columns (None: the terminal's own width)
+    verbose: bool = False  # terminal: every finding's full reason and fix
+    show: frozenset[Severity] = frozenset()  # terminal: severities listed (empty: all)
 
     def secret_text(self, finding: Finding) -> str:
         return finding.secret if self.show_secrets else finding.redacted
@@ -33,7 +35,7 @@ Reporter = Callable[[ScanResult, ReportContext], str]
 
 
 def _terminal(result: ScanResult, ctx: ReportContext) -> str:
-    from scanner.reporters.terminal import render  # noqa: PLC0415 - rich is slow to import
+    from scanner.reporters.terminal import render  # noqa: PLC0415 - imported when used
 
     return render(result, ctx)
 

@@ -48,6 +48,7 @@ class HistorySource:
         self._head_blobs: frozenset[str] = frozenset()
         self.gitlinks = self.symlinks = 0
         self.excluded = ExcludeTally(config.repo_exclude)
+        self._planned: tuple[int, None] | None = None
 
     def _revisions(self, since: str | None, rev_range: str | None,
                    include_stash: bool) -> list[str]:
@@ -62,6 +63,10 @@ class HistorySource:
 
     def notes(self) -> list[str]:
         return self._notes
+
+    def progress_total(self) -> tuple[int, None] | None:
+        """(blobs, None) to read, once the walk has listed them all (progress.py)."""
+        return self._planned
 
     def items(self) -> Iterator[Blob | Skipped]:
         """Stream: one walk, one reader; held are the blob ids seen and the list of blobs to
@@ -131,6 +136,8 @@ class HistorySource:
         `cat-file` re-inflate delta chains: most of its time on a long history. Only the
         reading order changes: the first commit of each blob was settled by the walk."""
         held = list(itertools.islice(changes, _ORDER_MAX))
+        if len(held) < _ORDER_MAX:
+            self._planned = (len(held), None)  # the whole walk: progress shows a total
         if not _ORDER_MIN <= len(held) < _ORDER_MAX:
             yield from held
             yield from changes

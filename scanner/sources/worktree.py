@@ -22,12 +22,12 @@ from scanner.model import Blob, Flag, Skipped
 from scanner.parallel import Shard
 from scanner.paths import matches_any
 from scanner.sources import git
+from scanner.sources.windows import read_windows
 from scanner.trust import ExcludeTally
 
 BINARY_SNIFF = 8192
-# A file is held in memory whole (the engine, context and line numbers need all of it), so even
-# a raised max-file-size stops here: a bigger file is refused with a reason instead of letting
-# memory grow with it (docs/reliability.md).
+# The largest file held in memory whole; a larger one (allowed by a raised max-file-size) is
+# read in overlapping windows (sources/windows.py), so memory does not grow with it.
 MEMORY_CAP = 128 * 1024 * 1024
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 _IGNORED = frozenset({Flag.IGNORED_BUT_PRESENT})
@@ -66,6 +66,7 @@ class WorktreeSource:
         self._ignored_dirs: tuple[str, ...] = ()
         self._excluded_dirs = set(DEFAULT_EXCLUDED_DIRS) if config.default_excludes else {".git"}
         self.excluded = ExcludeTally(config.repo_exclude)
+        self._planned: tuple[int, int] | None = None
 
     def notes(self) -> list[str]:
         return self._notes
@@ -75,7 +76,7 @@ class WorktreeSource:
             if isinstance(task, Skipped):
                 yield task
             else:
-                yield self.read(task)
+                yield from self.read_all(task)
 
     def stream_shards(self, shard_bytes: int) -> Iterator[Shard | Skipped]:
         """Shards of about `shard_bytes` (each file weighs 4 KiB more: tiny files spread
@@ -97,11 +98,23 @@ class WorktreeSource:
 
     def read_shard(self, shard: list[FileTask]) -> Iterator[Blob | Skipped]:
         for task in shard:
-            yield self.read(task)
+            yield from self.read_all(task)
 
     # -- walking -------------------------------------------------------------------------
 
+    def progress_total(self) -> tuple[int, int] | None:
+        """(files, bytes) to read, once the walk has listed them all (progress.py)."""
+        return self._planned
+
     def _tasks(self) -> Iterator[FileTask | Skipped]:
+        files = size = 0
+        for task in self._listed():
+            if not isinstance(task, Skipped):
+                files, size = files + 1, size + task[3]
+            yield task
+        self._planned = (files, size)
+
+    def _listed(self) -> Iterator[FileTask | Skipped]:
         self._load_ignores()
         if self.base.is_file():
             yield from self._task(str(self.base), self.base.name)
@@ -150,7 +163,8 @@ class WorktreeSource:
             for name, kind in entries:
                 rel = rel_dir + name
                 path = f"{directory}/{name}"  # str, not Path: this loop runs per file
-                if exclude and matches_any(rel, exclude):
+                # A directory is matched as `dir/`, so `vendor/` prunes it whole (gitignore).
+                if exclude and matches_any(rel + "/" if kind == "dir" else rel, exclude):
                     self.excluded.removed(rel, directory=kind == "dir")
                     continue
                 if kind == "link":
@@ -183,9 +197,6 @@ class WorktreeSource:
         if st.st_size > self.config.max_file_size:
             yield Skipped(rel, f"larger than max-file-size ({st.st_size:,} bytes)", "too-large")
             return
-        if st.st_size > MEMORY_CAP:
-            yield Skipped(rel, memory_cap_reason(st.st_size), "too-large")
-            return
         yield (path, rel, self._is_ignored(rel), st.st_size)
 
     def _symlink(self, path: str, rel: str) -> Skipped:
@@ -201,6 +212,20 @@ class WorktreeSource:
         return Skipped(rel, "symlink (its target is scanned at its own path)", "symlink")
 
     # -- reading -------------------------------------------------------------------------
+
+    def read_all(self, task: FileTask) -> Iterator[Blob | Skipped]:
+        """One file: whole, or in windows when it is larger than MEMORY_CAP."""
+        if task[3] <= MEMORY_CAP:
+            yield self.read(task)
+            return
+        path, rel, ignored, _ = task
+        for item in read_windows(path, rel, self.config.max_file_size,
+                                 _IGNORED if ignored else _NO_FLAGS):
+            if isinstance(item, Blob) and item.window and item.window.index == 0 \
+                    and is_binary(item.data):
+                yield Skipped(rel, "binary file", "binary")
+                return
+            yield item
 
     def read(self, task: FileTask) -> Blob | Skipped:
         path, rel, ignored, _ = task
@@ -238,11 +263,6 @@ def read_regular(path: str | Path, shown: str, limit: int) -> bytes | Skipped:
     if len(data) > limit:
         return Skipped(shown, "grew past max-file-size while being read", "too-large")
     return data
-
-
-def memory_cap_reason(size: int) -> str:
-    return (f"larger than {MEMORY_CAP >> 20} MiB, the most credscope holds in memory for one "
-            f"file, even with a higher max-file-size ({size:,} bytes)")
 
 
 def _read_all(fd: int, size: int, limit: int) -> bytes:
