@@ -1,0 +1,181 @@
+"""What the guard keeps on disk so a hook call starts in tens of milliseconds, not hundreds.
+
+A hook is a new process per tool call. Loading 30 rule files, compiling the engine and
+importing the classifier costs a scan's start-up every time, so the guard keeps, per version
+of the rules (a signature of the rule files' names, sizes and times, and credscope's and
+Python's versions), one directory holding:
+
+- `prefilter.hs`: a hyperscan database of the rules the guard acts on; one pass over the
+  bytes a tool call names says which rules can match there (none, nearly always);
+- `rules.pickle`: those rules, pickled one by one, so only the candidates are loaded;
+- `index.json`: the expression -> rule map, each rule's keywords (the prefilter when
+  hyperscan is absent) and the command catalogue of rules/destructive/, already validated.
+
+Only when the prefilter names a candidate does the guard import the engine and the
+classifier. The guard acts on provider rules (their power is known from the format) and on
+credentials in connection URLs; generic keyed assignments are left to the scanner, where a
+person reviews them (a hook that blocks an agent must be sure it has a credential).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scanner import __version__
+from scanner.guard.cachedir import cache_root
+
+if TYPE_CHECKING:
+    from scanner.matching.schema import Rule
+
+FORMAT = "g3"  # bump when what is stored changes
+URL_RULE = "generic.url-credentials"
+# What hyperscan looks for in place of the URL-credentials plugin's keyword (`://`, in most
+# files): a URL with a password in its userinfo. Every URL the plugin reports has one.
+_URL_PREFILTER = r"(?i)[a-z][a-z0-9+.\-]{1,30}://[^\s/@:'\"]*:[^\s/@'\"]+@"
+
+
+def rules_dir() -> Path:
+    checkout = Path(__file__).resolve().parents[2] / "rules"
+    return checkout if checkout.is_dir() else Path(__file__).resolve().parents[1] / "_rules"
+
+
+def catalogue_dir() -> Path:
+    return rules_dir() / "destructive"
+
+
+def signature() -> str:
+    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{sys.version_info[:2]}".encode())
+    for directory in (rules_dir(), catalogue_dir()):
+        for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+            if entry.name.endswith(".toml"):
+                st = entry.stat()
+                digest.update(f"{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    # Which hyperscan (if any) keys the serialised database; found without importing it.
+    for folder in sys.path:
+        init = Path(folder or ".") / "hyperscan" / "__init__.py"
+        if init.is_file():
+            st = init.stat()
+            digest.update(f"{init}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+            break
+    return digest.hexdigest()[:20]
+
+
+def guarded(rule: Rule) -> bool:
+    """Provider rules, and credentials in connection URLs (a decoder reads their power)."""
+    return "generic" not in rule.tags or rule.id == URL_RULE
+
+
+@dataclass
+class Index:
+    directory: Path
+    catalogue: list[dict[str, Any]]
+    expr_rule: list[str]  # hyperscan expression id -> rule id
+    requires: dict[int, int]  # rule expression id -> the expression it also requires
+    keywords: dict[str, list[str]]
+    _db: Any = None
+    _pickles: dict[str, bytes] | None = None
+
+    def candidates(self, data: bytes) -> list[str]:
+        """Ids of the guarded rules that may match `data`."""
+        if not data:
+            return []
+        db = self._database()
+        if db is None:
+            lowered = data.lower()
+            return [rid for rid, kws in self.keywords.items()
+                    if any(k.encode() in lowered for k in kws)]
+        hits: set[int] = set()
+
+        def on_match(index: int, _s: int, _e: int, _f: int, _c: object) -> None:
+            hits.add(index)
+
+        db.scan(data, match_event_handler=on_match)
+        return [self.expr_rule[i] for i in sorted(hits) if i < len(self.expr_rule) and
+                (i not in self.requires or self.requires[i] in hits)]
+
+    def _database(self) -> Any:
+        if self._db is None:
+            path = self.directory / "prefilter.hs"
+            try:
+                import hyperscan  # noqa: PLC0415 - optional, and only when there are bytes
+
+                self._db = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
+                self._db.scratch = hyperscan.Scratch(self._db)
+            except (ImportError, OSError, ValueError, TypeError):
+                self._db = False
+            except Exception:  # noqa: BLE001 - hyperscan.error: a stale or foreign file
+                self._db = False
+        return self._db or None
+
+    def rules(self, ids: Iterable[str]) -> list[Rule]:
+        if self._pickles is None:
+            with (self.directory / "rules.pickle").open("rb") as f:
+                self._pickles = pickle.load(f)  # noqa: S301 - written by build() below
+        return [pickle.loads(self._pickles[i]) for i in ids]  # noqa: S301
+
+
+def load() -> Index:
+    """The index for the current rules, built (and cached) first when there is none."""
+    root = cache_root()
+    directory = root / f"guard-{signature()}"
+    try:
+        meta = json.loads((directory / "index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        build(directory)
+        meta = json.loads((directory / "index.json").read_text(encoding="utf-8"))
+    return Index(directory, meta["catalogue"], meta["expr_rule"],
+                 {int(k): v for k, v in meta["requires"].items()}, meta["keywords"])
+
+
+def build(directory: Path) -> None:
+    """Load and compile everything once; write it atomically (concurrent hooks may race to
+    build the same directory: the first rename wins, the others' copies are dropped)."""
+    from scanner.guard.catalogue import load_catalogue  # noqa: PLC0415
+    from scanner.matching.loader import load_rules  # noqa: PLC0415
+
+    rules = [r for r in load_rules() if guarded(r)]
+    catalogue = load_catalogue(catalogue_dir())
+    tmp = directory.with_name(f"{directory.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    expr_rule, requires = _compile_prefilter(rules, tmp)
+    with (tmp / "rules.pickle").open("wb") as f:
+        pickle.dump({r.id: pickle.dumps(r) for r in rules}, f)
+    (tmp / "index.json").write_text(json.dumps({
+        "catalogue": catalogue, "expr_rule": expr_rule,
+        "requires": {str(k): v for k, v in requires.items()},
+        "keywords": {r.id: [k.lower() for k in r.keywords] for r in rules},
+    }), encoding="utf-8")
+    try:
+        tmp.rename(directory)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)  # another hook built it first
+    for stale in directory.parent.glob("guard-*"):
+        if stale != directory and not stale.name.endswith(".tmp"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _compile_prefilter(rules: list[Rule], out: Path) -> tuple[list[str], dict[int, int]]:
+    from dataclasses import replace  # noqa: PLC0415
+
+    from scanner.matching.engine import compile_database, prefilter_expressions  # noqa: PLC0415
+
+    prefilter_rules = [replace(r, kind="regex", pattern=_URL_PREFILTER, context=())
+                       if r.id == URL_RULE else r for r in rules]
+    expr_rule = [r.id for r in prefilter_rules]
+    try:
+        import hyperscan  # noqa: PLC0415
+    except ImportError:
+        return expr_rule, {}
+    db, _ = compile_database(hyperscan, prefilter_rules, (), lines=())
+    (out / "prefilter.hs").write_bytes(hyperscan.dumpb(db))
+    return expr_rule, prefilter_expressions(prefilter_rules)[1]

@@ -1,0 +1,149 @@
+"""Bytes a tool call would show, carry or write -> the credentials in them, classified.
+
+The same stages as a scan: the engine's extraction for the rules the prefilter names, the
+default classifier (privilege, scope, environment, placement, policy) and the filters that
+say a value is not a live credential (placeholders, documented examples, bad checksums). The
+pipeline module itself is not imported: it brings the scan-wide machinery (worker pools,
+baselines) that a hook call never uses and that costs it 60 ms. Inline `credscope: allow`
+pragmas are not honoured here: they are text in the file or edit being judged, which an
+agent can write.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from scanner.guard.index import URL_RULE, Index
+
+if TYPE_CHECKING:
+    from scanner.model import Blob, Capability, Environment, LocationClass, Scope, Tier
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """One credential in what a tool call touches. `secret` never leaves the process."""
+
+    rule_id: str
+    title: str
+    provider: str
+    tier: Tier
+    effective_tier: Tier
+    scope: Scope
+    capabilities: tuple[Capability, ...]
+    environment: Environment
+    location: LocationClass
+    verdict: str
+    severity: str
+    inert: bool
+    generic: bool
+    redacted: str
+    where: str  # "notes.md:3", "$RAILWAY_API_TOKEN from .env", "the command"
+    variable: str  # the name it is assigned to, when the text says
+    remediation: str
+    secret: str = field(repr=False, default="")
+
+
+class Inspector:
+    """Lazily builds the classifier and filters once per process."""
+
+    def __init__(self, index: Index, policy: Mapping[str, Any] | None = None,
+                 policy_source: str = "guard config") -> None:
+        self.index = index
+        self._policy = dict(policy or {})
+        self._policy_source = policy_source
+        self._stages: tuple[Any, list[Any]] | None = None
+
+    def candidates(self, data: bytes) -> bool:
+        return _worth_scanning(data) and bool(self.index.candidates(data))
+
+    def sightings(self, data: bytes, *, path: str, where: str, committed: bool = False,
+                  location: LocationClass | None = None, display: str | None = None
+                  ) -> list[Sighting]:
+        """The live-or-not credentials in `data`, classified as if found at `path`: committed
+        (git tracks it, or an edit would put it there), else present on disk, not committed
+        (the policy's ignored-but-present: any agent here reads it)."""
+        ids = self.index.candidates(data) if _worth_scanning(data) else []
+        if not ids:
+            return []
+        from scanner.matching.engine import extract  # noqa: PLC0415 - only with candidates
+        from scanner.model import Blob, Flag  # noqa: PLC0415
+
+        flags = frozenset() if committed else frozenset({Flag.IGNORED_BUT_PRESENT})
+
+        rules = self.index.rules(ids)
+        if URL_RULE in ids:
+            _register_url_plugin()
+        blob = Blob(path=path, data=data, flags=flags, location_hint=location,
+                    display_path=display)
+        classifier, filters = self._classifier()
+        out: list[Sighting] = []
+        for match in extract(rules, range(len(rules)), data):
+            rule = next(r for r in rules if r.id == match.rule_id)
+            c = classifier.classify(rule, match, blob)
+            if _suppressed(rule, match, c, blob, filters):
+                continue
+            line = f":{match.line}" if not where.startswith(("$", "the ")) else ""
+            out.append(Sighting(
+                rule.id, rule.title, rule.provider, c.tier, c.effective_tier, c.scope,
+                c.capabilities, c.environment, c.location, str(c.verdict), str(c.severity),
+                bool(dict(c.details).get("inert")) or c.expired, "generic" in rule.tags,
+                _redact(match.secret), f"{where}{line}", dict(c.details).get("assigned-to", ""),
+                c.remediation, match.secret))
+        return out
+
+    def _classifier(self) -> tuple[Any, list[Any]]:
+        if self._stages is None:
+            from scanner.classify.classifier import DefaultClassifier  # noqa: PLC0415
+            from scanner.classify.policy import Policy, severity_overrides  # noqa: PLC0415
+            from scanner.filters.placeholder import PlaceholderFilter  # noqa: PLC0415
+            from scanner.filters.validity import ValidityFilter  # noqa: PLC0415
+
+            policy = Policy(severity_overrides(self._policy, self._policy_source))
+            self._stages = (DefaultClassifier(policy), [PlaceholderFilter(), ValidityFilter()])
+        return self._stages
+
+
+_TOKEN = re.compile(rb"[^\s'\"`]{16,}|://[^\s]*@|PRIVATE KEY|BEGIN [A-Z ]*KEY")
+
+
+def _worth_scanning(data: bytes) -> bool:
+    """Short text with no 16-character run and no credentials-in-URL holds no credential any
+    guarded rule reports: `git status` or `npm test` need no prefilter at all."""
+    return len(data) > 4096 or bool(_TOKEN.search(data))
+
+
+def _suppressed(rule: Any, match: Any, classification: Any, blob: Blob,
+                filters: list[Any]) -> bool:
+    from scanner.findings import fingerprint  # noqa: PLC0415
+    from scanner.model import Finding, Location  # noqa: PLC0415
+
+    finding = Finding(rule.id, rule.provider, rule.title,
+                      Location(blob.path, match.line, match.column, match.end_column,
+                               match.end_line), match.secret, "", fingerprint(rule.id,
+                                                                              match.secret),
+                      classification)
+    return any(f.check(finding, blob) is not None for f in filters)
+
+
+def _redact(secret: str) -> str:
+    from scanner.findings import redact  # noqa: PLC0415
+
+    return redact(secret)
+
+
+_REGISTERED = False
+
+
+def _register_url_plugin() -> None:
+    """The URL-credentials rule is a code detector: put it in the engine's registry."""
+    global _REGISTERED
+    if not _REGISTERED:
+        from scanner.matching.engine import ANCHORS, PLUGINS  # noqa: PLC0415
+        from scanner.matching.generic import GENERIC_ANCHORS, GENERIC_PLUGINS  # noqa: PLC0415
+
+        PLUGINS["url-credentials"] = GENERIC_PLUGINS["url-credentials"]
+        ANCHORS["url-credentials"] = GENERIC_ANCHORS["url-credentials"]
+        _REGISTERED = True

@@ -1,0 +1,129 @@
+"""Where things are: reading the files a tool call names (capped), the repository a path is
+in and whether git tracks or ignores it, the variable definitions behind `$NAME`, and the
+agent-surface class of a file under the home directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+from pathlib import Path
+
+from scanner.guard.shell import SimpleCommand
+
+ENV_FILES = (".env", ".env.local", ".env.development", ".env.development.local",
+             ".env.production", ".env.production.local", ".env.staging", ".envrc")
+_DEFINITION = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+_CREDENTIAL_NAME = re.compile(
+    r"(?i)(?:TOKEN|SECRET|PASSW(?:OR)?D|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|"
+    r"AUTH(?!_SOCK)|(?:^|_)PAT$|DATABASE_URL|DB_URL|(?:^|_)DSN$|CONNECTION_STRING|"
+    r"SERVICE_ROLE|(?:^|_)KEY$)")
+
+
+def read_capped(path: str, cap: int) -> bytes | None:
+    """The first `cap` bytes of a regular file; None for anything else (directories,
+    devices, FIFOs, missing or unreadable files, binary content)."""
+    try:
+        file = Path(path)
+        if not stat.S_ISREG(file.stat().st_mode):
+            return None
+        with file.open("rb") as f:
+            data = f.read(cap)
+    except OSError:
+        return None
+    return None if b"\0" in data[:8192] else data
+
+
+def repository(path: str) -> Path | None:
+    """The working tree holding `path` (nearest parent with .git), without running git."""
+    here = Path(path)
+    for candidate in (here, *here.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def git_status(path: str) -> str:
+    """"tracked", "ignored", "untracked" or "none" (no repository, or git unusable)."""
+    root = repository(str(Path(path).parent))
+    if root is None:
+        return "none"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["GIT_CONFIG_NOSYSTEM"] = "1"
+    rel = os.path.relpath(path, root)
+    try:
+        tracked = subprocess.run(["git", "-C", str(root), "ls-files", "--error-unmatch", "--",
+                                  rel], capture_output=True, timeout=3, env=env, check=False)
+        if tracked.returncode == 0:
+            return "tracked"
+        ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "--", rel],
+                                 capture_output=True, timeout=3, env=env, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "none"
+    return "ignored" if ignored.returncode == 0 else "untracked"
+
+
+def credential_name(name: str) -> bool:
+    return bool(_CREDENTIAL_NAME.search(name))
+
+
+def definition(name: str, files: list[str], cap: int) -> tuple[str, str] | None:
+    """(value, file) of the first `NAME=value` among `files`."""
+    for path in files:
+        data = read_capped(path, cap)
+        if data is None:
+            continue
+        for line in data.decode("utf-8", "replace").splitlines():
+            m = _DEFINITION.match(line)
+            if m and m.group(1) == name:
+                return _unquote(m.group(2)), path
+    return None
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value.split(" #", 1)[0]
+
+
+def env_file_candidates(cwd: str, explicit: list[str]) -> list[str]:
+    """The files sourced on the line first, then the usual env files of the working
+    directory and of every parent up to the repository root."""
+    found = list(explicit)
+    root = repository(cwd)
+    here = Path(cwd)
+    for directory in (here, *here.parents):
+        found += [str(directory / name) for name in ENV_FILES if (directory / name).is_file()]
+        if root is None or directory == root:
+            break
+    return found
+
+
+def home_location(path: str) -> object | None:
+    """The agent-surface class of a file under the home directory (`~/.aws/credentials` is
+    a CLI credential store, `~/.claude.json` agent config, `~/.bash_history` shell
+    history), or None."""
+    home = str(Path.home())
+    if not path.startswith(home + os.sep):
+        return None
+    from scanner.paths import matches_any  # noqa: PLC0415 - only for files under the home
+    from scanner.sources.agent_surface import HOME_SURFACE  # noqa: PLC0415
+
+    rel = os.path.relpath(path, home).replace(os.sep, "/")
+    return next((e.location for e in HOME_SURFACE if matches_any(rel, (e.pattern,))), None)
+
+
+def display(path: str, cwd: str) -> str:
+    """How to name a file in a message: relative to the working directory when inside it,
+    else with ~ for the home directory."""
+    rel = os.path.relpath(path, cwd)
+    if not rel.startswith(".."):
+        return rel
+    home = str(Path.home())
+    return "~" + path[len(home):] if path.startswith(home + os.sep) else path
+
+
+def injected_by(commands: list[SimpleCommand]) -> list[str]:
+    return sorted({c.injected for c in commands if c.injected})

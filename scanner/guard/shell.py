@@ -1,0 +1,289 @@
+"""Shell command lines -> the simple commands they run, as a shell would split them.
+
+Handles what agents write: pipes, `&&`, `||`, `;`, newlines, subshells and braces, leading
+`VAR=value` assignments, redirections, here-strings and here-documents, `$( )` and backtick
+substitutions (parsed as commands of their own whose output is captured), `bash -c '...'`,
+`eval`, and wrappers that run another command (`sudo`, `env`, `xargs`, `timeout`, `npx`,
+`railway run`...). It never executes anything and never raises: a line it cannot tokenize
+is split on whitespace, so a decision is still made on its words.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field, replace
+
+MAX_DEPTH = 8  # nested bash -c / substitutions followed; deeper text is still scanned whole
+
+_SEPARATORS = frozenset({";", "&&", "||", "&", ";;", "(", ")", "{", "}"})
+_PIPES = frozenset({"|", "|&"})
+_REDIRECTS = frozenset({"<", ">", ">>", "<<", "<<<", "&>", "&>>", ">&", "<&", ">|", "<>"})
+_KEYWORDS = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "while", "until",
+                       "!", "time", "esac", "in"})
+_HEREDOC = re.compile(r"<<(-?)[ \t]*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\2")
+_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\+?=(.*)$", re.DOTALL)
+_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
+_PLACEHOLDER = "__credscope_{kind}_{n}__"
+_SUBST_WORD = re.compile(r"__credscope_sub_(\d+)__")
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    op: str  # "<", ">", ">>", "<<" (here-document), "<<<" (here-string), "&>", ">&"...
+    target: str  # a file name, or the text of a here-string or here-document
+
+
+@dataclass(frozen=True, slots=True)
+class SimpleCommand:
+    """One command the line runs. `argv` has wrappers and assignments removed."""
+
+    argv: tuple[str, ...]
+    assignments: tuple[tuple[str, str], ...] = ()
+    redirects: tuple[Redirect, ...] = ()
+    captured: bool = False  # its output feeds another command ($( ), backticks, <( ))
+    piped: bool = False  # its stdout goes into a pipe
+    remote: bool = False  # runs on another machine or container (ssh, docker exec)
+    injected: str = ""  # a wrapper that hands it secrets (railway run, doppler run...)
+    text: str = ""  # the command's own words, for scanning
+
+    @property
+    def program(self) -> str:
+        return self.argv[0].rsplit("/", 1)[-1] if self.argv else ""
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        return self.argv[1:]
+
+
+@dataclass
+class Parsed:
+    """Everything a command line does, flattened."""
+
+    commands: list[SimpleCommand] = field(default_factory=list)
+    variables: set[str] = field(default_factory=set)  # $NAME expanded somewhere
+
+
+def parse(line: str) -> Parsed:
+    out = Parsed()
+    _parse_into(out, line, captured=False, depth=0)
+    return out
+
+
+def _parse_into(out: Parsed, line: str, *, captured: bool, depth: int,
+                remote: bool = False, injected: str = "") -> None:
+    if depth > MAX_DEPTH or not line.strip():
+        return
+    text, heredocs = _cut_heredocs(line)
+    text, substitutions, variables = _scan_quotes(text)
+    out.variables |= variables
+    for body in substitutions:
+        _parse_into(out, body, captured=True, depth=depth + 1, remote=remote)
+    for cmd in _split(_tokens(text), heredocs):
+        cmd = replace(cmd, captured=captured or cmd.captured, remote=remote or cmd.remote,
+                      injected=injected or cmd.injected)
+        _unwrap_into(out, cmd, depth)
+
+
+def _unwrap_into(out: Parsed, cmd: SimpleCommand, depth: int) -> None:
+    """Record the command, then whatever command it runs in turn (bash -c, wrappers)."""
+    from scanner.guard.wrappers import inner_command  # noqa: PLC0415 - keeps this file small
+
+    inner = inner_command(cmd)
+    if inner is None:
+        out.commands.append(cmd)
+        return
+    if inner.script is not None:
+        out.commands.append(cmd)
+        _parse_into(out, inner.script, captured=cmd.captured, depth=depth + 1,
+                    remote=cmd.remote or inner.remote, injected=cmd.injected or inner.injected)
+        return
+    if inner.argv:
+        nested = replace(cmd, argv=inner.argv, assignments=cmd.assignments + inner.assignments,
+                         remote=cmd.remote or inner.remote,
+                         injected=cmd.injected or inner.injected)
+        _unwrap_into(out, nested, depth + 1)
+
+
+def _cut_heredocs(line: str) -> tuple[str, dict[str, str]]:
+    """Replace each here-document's delimiter with a placeholder word and drop its body
+    lines from the text; return the bodies by placeholder."""
+    bodies: dict[str, str] = {}
+    lines = line.split("\n")
+    kept: list[str] = []
+    pending: list[tuple[str, str, bool]] = []  # (placeholder, delimiter, strip tabs)
+    i = 0
+    while i < len(lines):
+        current = lines[i]
+
+        def mark(m: re.Match[str]) -> str:
+            name = _PLACEHOLDER.format(kind="doc", n=len(bodies) + len(pending))
+            pending.append((name, m.group(3), m.group(1) == "-"))
+            return "<< " + name
+
+        kept.append(_HEREDOC.sub(mark, current))
+        i += 1
+        for name, delimiter, strip in pending:
+            body: list[str] = []
+            while i < len(lines):
+                candidate = lines[i].lstrip("\t") if strip else lines[i]
+                i += 1
+                if candidate == delimiter:
+                    break
+                body.append(lines[i - 1])
+            bodies[name] = "\n".join(body)
+        pending.clear()
+    return "\n".join(kept), bodies
+
+
+def _scan_quotes(text: str) -> tuple[str, list[str], set[str]]:
+    """One pass that knows the quoting: pull out $( ), <( ) and backtick bodies (replaced by
+    a placeholder word), note every $NAME outside single quotes, turn unquoted newlines into
+    `;` and drop comments."""
+    out: list[str] = []
+    bodies: list[str] = []
+    names: set[str] = set()
+    quote = ""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and quote != "'" and i + 1 < n:
+            out.append(text[i:i + 2])
+            i += 2
+            continue
+        if quote == "'":
+            out.append(c)
+            quote = "" if c == "'" else quote
+            i += 1
+            continue
+        if c in "'\"" and (not quote or quote == c):
+            quote = "" if quote else c
+            out.append(c)
+            i += 1
+            continue
+        opener = text[i:i + 2]
+        if (opener in ("$(", "<(", ">(") and text[i:i + 3] != "$((") or c == "`":
+            end = _closing(text, i + (0 if c == "`" else 1))
+            bodies.append(text[i + (1 if c == "`" else 2):end])
+            out.append(_PLACEHOLDER.format(kind="sub", n=len(bodies) - 1))
+            i = end + 1
+            continue
+        if c == "$":
+            m = _VAR.match(text, i)
+            if m:
+                names.add(m.group(1) or m.group(2))
+        if not quote and c == "\n":
+            out.append(" ; ")
+        elif not quote and c == "#" and (i == 0 or text[i - 1] in " \t\n;|&("):
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out), bodies, names
+
+
+def _closing(text: str, start: int) -> int:
+    """Index of the `)` (or backtick) closing the substitution that opens at `start`."""
+    if text[start] == "`":
+        end = text.find("`", start + 1)
+        return end if end >= 0 else len(text)
+    depth, quote, i = 0, "", start
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and quote != "'":
+            i += 2
+            continue
+        if quote:
+            quote = "" if c == quote else quote
+        elif c in "'\"":
+            quote = c
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return len(text)
+
+
+def _tokens(text: str) -> list[str]:
+    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()<>")
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        raw = list(lexer)
+    except ValueError:  # unbalanced quotes: the words are still worth judging
+        raw = text.replace(";", " ; ").split()
+    out: list[str] = []
+    for tok in raw:
+        out.extend(_operators(tok) if tok and set(tok) <= _PUNCTUATION else [tok])
+    return out
+
+
+_PUNCTUATION = frozenset(";&|()<>")
+_OPERATORS = sorted(_SEPARATORS | _PIPES | _REDIRECTS, key=len, reverse=True)
+
+
+def _operators(run: str) -> list[str]:
+    """shlex returns a run of punctuation as one token (`);`, `2>&1`'s `>&`): split it into
+    the operators a shell reads, longest first."""
+    ops: list[str] = []
+    while run:
+        op = next((o for o in _OPERATORS if run.startswith(o)), run[0])
+        ops.append(op)
+        run = run[len(op):]
+    return ops
+
+
+def _split(tokens: list[str], heredocs: dict[str, str]) -> list[SimpleCommand]:
+    commands: list[SimpleCommand] = []
+    words: list[str] = []
+    redirects: list[Redirect] = []
+    i = 0
+
+    def flush(piped: bool) -> None:
+        cmd = _command(words, redirects, piped)
+        if cmd.argv or cmd.redirects:
+            commands.append(cmd)
+        words.clear()
+        redirects.clear()
+
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok in _SEPARATORS or tok in _PIPES:
+            flush(piped=tok in _PIPES)
+        elif tok in _REDIRECTS:
+            target = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if words and words[-1].isdigit():  # `2>`: the number is a file descriptor
+                words.pop()
+            redirects.append(Redirect(tok, heredocs.get(target, target) if tok == "<<"
+                                      else target))
+            i += 1
+        else:
+            words.append(tok)
+        i += 1
+    flush(piped=False)
+    return commands
+
+
+def _command(words: list[str], redirects: list[Redirect], piped: bool) -> SimpleCommand:
+    assignments: list[tuple[str, str]] = []
+    rest = list(words)
+    while rest and rest[0] in _KEYWORDS:
+        rest.pop(0)
+    while rest and (m := _ASSIGNMENT.match(rest[0])):
+        assignments.append((m.group(1), m.group(2)))
+        rest.pop(0)
+    if rest and rest[0] in ("for", "case", "function", "select"):
+        rest = []  # the loop header itself runs nothing
+    return SimpleCommand(tuple(rest), tuple(assignments), tuple(redirects), piped=piped,
+                         text=" ".join(words))
+
+
+def substitution_index(word: str) -> int | None:
+    """The index of the substitution a placeholder word stands for, if it is one."""
+    m = _SUBST_WORD.search(word)
+    return int(m.group(1)) if m else None
