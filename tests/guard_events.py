@@ -41,7 +41,8 @@ def pem_key(seed: str) -> str:
 
 
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=Test", "-c",
+                    "user.email=test@example.invalid", *args], check=True, capture_output=True)
 
 
 def make_project(root: Path) -> tuple[Path, Path]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from scanner.guard.clients import Request, is_local
 from scanner.guard.shell import SimpleCommand
@@ -25,8 +24,7 @@ _FAMILIES = ("http", "sql", "mongo", "redis", "mcp")
 _INTERPRETERS = frozenset({"python", "python3", "node", "ruby", "php", "perl", "bundle"})
 
 
-@dataclass(frozen=True, slots=True)
-class Operation:
+class Operation(NamedTuple):
     """A catalogue entry that matched."""
 
     id: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from scanner.guard.shell import SimpleCommand
 
@@ -33,8 +33,7 @@ _LOCAL = re.compile(r"^(?:localhost|127(?:\.\d+){3}|0\.0\.0\.0|::1|host\.docker\
 ReadFile = Callable[[str], str]  # path as written -> its text ("" when unreadable)
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(NamedTuple):
     method: str
     urls: tuple[str, ...]
     body: str

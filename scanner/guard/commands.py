@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from scanner.guard.shell import Parsed, SimpleCommand, substitution_index
 
 
-@dataclass(frozen=True, slots=True)
-class Reader:
+class Reader(NamedTuple):
     values: frozenset[str] = frozenset()  # options followed by a separate value
     script_first: bool = False  # the first operand is a program or pattern, not a file
     search: bool = False  # grep family: prints the lines matching a pattern
@@ -72,8 +71,7 @@ _INTERPRETERS = frozenset({"python", "python3", "node", "ruby", "perl", "php", "
 _QUIET_TARGETS = ("/dev/stdout", "/dev/stderr", "/dev/tty", "1", "2")
 
 
-@dataclass(frozen=True, slots=True)
-class FileUse:
+class FileUse(NamedTuple):
     """A file (or directory, when searched) whose content a command reads."""
 
     path: str  # absolute
@@ -86,19 +84,21 @@ class FileUse:
     respects_ignores: bool = False  # rg/ag skip hidden and gitignored files
 
 
-@dataclass
 class LineFacts:
-    files: list[FileUse] = field(default_factory=list)
-    prints_env: bool = False
-    env_filter: str | None = None  # `env | grep X`: only matching lines are shown
-    printed_vars: set[str] = field(default_factory=set)
-    used_vars: set[str] = field(default_factory=set)
-    assigned: dict[str, str] = field(default_factory=dict)  # VAR=value set on the line
-    env_files: list[str] = field(default_factory=list)  # files sourced or passed as env files
+    """What a command line shows and uses, filled in by `interpret`."""
+
+    def __init__(self, used_vars: set[str]) -> None:
+        self.files: list[FileUse] = []
+        self.prints_env = False
+        self.env_filter: str | None = None  # `env | grep X`: only matching lines are shown
+        self.printed_vars: set[str] = set()
+        self.used_vars = used_vars  # every $NAME the line expands
+        self.assigned: dict[str, str] = {}  # VAR=value set on the line
+        self.env_files: list[str] = []  # files sourced or passed as env files
 
 
 def interpret(parsed: Parsed, cwd: str) -> LineFacts:
-    facts = LineFacts(used_vars=set(parsed.variables))
+    facts = LineFacts(set(parsed.variables))
     home = str(Path.home())
     commands = parsed.commands
     for i, cmd in enumerate(commands):
@@ -178,7 +178,7 @@ def _operands(cmd: SimpleCommand, reader: Reader) -> tuple[list[str], list[str]]
 def _reads(cmd: SimpleCommand, cwd: str, shown: bool, facts: LineFacts) -> None:
     program = cmd.program
     if program == "git" and cmd.args[:1] == ("grep",):  # tracked files, recursively
-        program, cmd = "rg", replace(cmd, argv=("rg", *cmd.args[1:]))
+        program, cmd = "rg", cmd._replace(argv=("rg", *cmd.args[1:]))
     reader = READERS.get(program)
     inputs = [r.target for r in cmd.redirects if r.op == "<"]
     if reader is None:

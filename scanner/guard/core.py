@@ -10,10 +10,11 @@ except in `redact`, which only the adapter's redaction of tool output reads.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
-from scanner.guard import lookup, reasons
+from scanner.guard import lookup, reasons, search
 from scanner.guard.actions import (
     Action,
     Fetch,
@@ -30,18 +31,19 @@ from scanner.guard.commands import FileUse, LineFacts, interpret
 from scanner.guard.index import Index, load
 from scanner.guard.inspect import Inspector, Sighting
 from scanner.guard.policy import Facts, GuardRule, Outcome, judge, rules
-from scanner.guard.search import printed
 from scanner.guard.settings import GuardConfig
 from scanner.guard.shell import SimpleCommand, parse
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     outcome: Outcome
     rule: str = ""
     reason: str = ""
-    redact: tuple[str, ...] = field(default=(), repr=False)  # secrets to mask in output
+    redact: tuple[str, ...] = ()  # secrets to mask in output (never printed: see __repr__)
     notes: tuple[str, ...] = ()  # what the guard could not look at
+
+    def __repr__(self) -> str:
+        return f"Decision({self.outcome.name}, {self.rule!r}, {self.reason!r})"
 
 
 NO_OBJECTION = Decision(Outcome.NONE)
@@ -132,15 +134,20 @@ class _Judge:
         if data:
             self.shown(path, data, "read")
 
-    def shown(self, path: str, data: bytes, action: str) -> None:
+    def shown(self, path: str, data: bytes, action: str,
+              shows: Callable[[bytes], bool] | None = None) -> None:
+        """The credentials in a file whose content (or, for a search, whose lines that
+        `shows`) the agent would see."""
         if not self.inspector.candidates(data):
             return
         where = lookup.display(path, self.cwd)
         status = lookup.git_status(path)
         location = lookup.home_location(path)
+        lines = data.split(b"\n") if shows is not None else []
         for s in self.sightings(data, path=where, where=where, committed=status == "tracked",
                                 location=location):
-            self.add(Facts(action, s, concern=self.config.concern))
+            if shows is None or shows(lines[s.line - 1] if s.line <= len(lines) else b""):
+                self.add(Facts(action, s, concern=self.config.concern))
 
     def search(self, action: Search) -> None:
         use = FileUse(self._abs(action.path or "."), printed=action.shows_content,
@@ -150,8 +157,11 @@ class _Judge:
             self.searched(use)
 
     def searched(self, use: FileUse) -> None:
-        for hit in printed(use, self.config.search_files, self.config.max_file_size):
-            self.shown(hit.path, hit.data, "read")
+        shows = search.line_filter(use)
+        for path in search.files(use, self.config.search_files):
+            data = lookup.read_capped(path, self.config.max_file_size)
+            if data:
+                self.shown(path, data, "read", shows)
 
     def write(self, path: str, text: str, replaced: str) -> None:
         data = text.encode()[:self.config.max_file_size]

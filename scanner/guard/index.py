@@ -22,11 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
-import shutil
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,15 +71,16 @@ def guarded(rule: Rule) -> bool:
     return "generic" not in rule.tags or rule.id == URL_RULE
 
 
-@dataclass
 class Index:
-    directory: Path
-    catalogue: list[dict[str, Any]]
-    expr_rule: list[str]  # hyperscan expression id -> rule id
-    requires: dict[int, int]  # rule expression id -> the expression it also requires
-    keywords: dict[str, list[str]]
-    _db: Any = None
-    _pickles: dict[str, bytes] | None = None
+    def __init__(self, directory: Path, catalogue: list[dict[str, Any]], expr_rule: list[str],
+                 requires: dict[int, int], keywords: dict[str, list[str]]) -> None:
+        self.directory = directory
+        self.catalogue = catalogue
+        self.expr_rule = expr_rule  # hyperscan expression id -> rule id
+        self.requires = requires  # rule expression id -> the expression it also requires
+        self.keywords = keywords
+        self._db: Any = None
+        self._pickles: dict[str, bytes] | None = None
 
     def candidates(self, data: bytes) -> list[str]:
         """Ids of the guarded rules that may match `data`."""
@@ -117,6 +115,8 @@ class Index:
         return self._db or None
 
     def rules(self, ids: Iterable[str]) -> list[Rule]:
+        import pickle  # noqa: PLC0415 - only when there are candidates
+
         if self._pickles is None:
             with (self.directory / "rules.pickle").open("rb") as f:
                 self._pickles = pickle.load(f)  # noqa: S301 - written by build() below
@@ -139,6 +139,9 @@ def load() -> Index:
 def build(directory: Path) -> None:
     """Load and compile everything once; write it atomically (concurrent hooks may race to
     build the same directory: the first rename wins, the others' copies are dropped)."""
+    import pickle  # noqa: PLC0415
+    import shutil  # noqa: PLC0415
+
     from scanner.guard.catalogue import load_catalogue  # noqa: PLC0415
     from scanner.matching.loader import load_rules  # noqa: PLC0415
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from scanner.guard.index import URL_RULE, Index
 
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
     from scanner.model import Blob, Capability, Environment, LocationClass, Scope, Tier
 
 
-@dataclass(frozen=True, slots=True)
-class Sighting:
+class Sighting(NamedTuple):
     """One credential in what a tool call touches. `secret` never leaves the process."""
 
     rule_id: str
@@ -41,9 +39,13 @@ class Sighting:
     generic: bool
     redacted: str
     where: str  # "notes.md:3", "$RAILWAY_API_TOKEN from .env", "the command"
+    line: int  # 1-based line of the value in the bytes inspected
     variable: str  # the name it is assigned to, when the text says
     remediation: str
-    secret: str = field(repr=False, default="")
+    secret: str = ""
+
+    def __repr__(self) -> str:  # the secret stays out of every repr, log and traceback
+        return f"Sighting({self.rule_id!r}, {self.redacted!r}, {self.where!r})"
 
 
 class Inspector:
@@ -90,7 +92,8 @@ class Inspector:
                 rule.id, rule.title, rule.provider, c.tier, c.effective_tier, c.scope,
                 c.capabilities, c.environment, c.location, str(c.verdict), str(c.severity),
                 bool(dict(c.details).get("inert")) or c.expired, "generic" in rule.tags,
-                _redact(match.secret), f"{where}{line}", dict(c.details).get("assigned-to", ""),
+                _redact(match.secret), f"{where}{line}", match.line,
+                dict(c.details).get("assigned-to", ""),
                 c.remediation, match.secret))
         return out
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import subprocess
 from pathlib import Path
 
 from scanner.guard.shell import SimpleCommand
@@ -50,6 +49,7 @@ def git_status(path: str) -> str:
     root = repository(str(Path(path).parent))
     if root is None:
         return "none"
+    import subprocess  # noqa: PLC0415 - only when a credential was found in a file
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env["GIT_CONFIG_NOSYSTEM"] = "1"
     rel = os.path.relpath(path, root)

@@ -16,9 +16,8 @@ credential reaches production whatever file it sits in.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from scanner.guard.catalogue import Operation
 from scanner.guard.inspect import Sighting
@@ -30,8 +29,7 @@ class Outcome(IntEnum):
     DENY = 2  # for prompts and tool output: block
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
+class Facts(NamedTuple):
     action: str  # read | print | carry | write | prompt | output
     sighting: Sighting | None = None
     operations: tuple[Operation, ...] = ()
@@ -55,8 +53,11 @@ class Facts:
 
     @property
     def concerning(self) -> bool:
-        return self.evident and self.sighting is not None and \
-            self.sighting.verdict in self.concern
+        """Evident, and the scan policy's verdict is one of concern (a committed live
+        production credential, "exposed" to the scan, concerns the guard too)."""
+        s = self.sighting
+        return self.evident and s is not None and (s.verdict in self.concern or (
+            s.verdict == "exposed" and str(s.environment) == "production"))
 
     @property
     def proven_powerful(self) -> bool:
@@ -83,8 +84,7 @@ class Facts:
         return self.live or bool(self.named)
 
 
-@dataclass(frozen=True, slots=True)
-class GuardRule:
+class GuardRule(NamedTuple):
     name: str
     outcome: Outcome
     why: str
@@ -163,7 +163,7 @@ def rules(overrides: Mapping[str, Any]) -> tuple[GuardRule, ...]:
         if decision == "off":
             continue
         why = value.get("why", rule.why) if isinstance(value, dict) else rule.why
-        out.append(replace(rule, outcome=_DECISIONS[decision], why=why))
+        out.append(rule._replace(outcome=_DECISIONS[decision], why=why))
     return tuple(out)
 
 

@@ -1,20 +1,24 @@
-"""What a content search would print: the lines of the named files (or of every file under a
-named directory) that match its pattern. Bounded: a recursive search opens at most
-`max_files` files of at most `max_size` bytes each, skipping dependency and tool caches,
-binary files and, for ripgrep-style tools, hidden files; what it could not open it counts.
+"""What a content search (grep, rg, Claude Code's Grep) would print: the lines matching its
+pattern in the files it names or finds under the directories it names. The guard looks only
+where a credential could be: it finds the credentials in each file first (the prefilter
+makes that nearly free), then asks whether their lines match the pattern.
+
+The pattern is the agent's text, hostile input: a line longer than `MAX_LINE` or a pattern
+with a quantified group (the shape of catastrophic backtracking, `(a+)+$`) is taken to match,
+the cautious reading, and is never run. The walk opens at most `max_files` files, skipping
+dependency and tool caches, binary files and, for ripgrep-style tools, hidden files.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from scanner.guard.commands import FileUse
-from scanner.guard.lookup import read_capped
 
+MAX_LINE = 2000
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox",
                         ".nox", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache",
                         "dist", "build", ".next", "target", ".terraform"})
@@ -23,48 +27,34 @@ _BRE = (("\\|", "|"), ("\\(", "("), ("\\)", ")"), ("\\+", "+"), ("\\?", "?"),
         ("\\<", r"\b"), ("\\>", r"\b"), ("[[:alnum:]]", "[A-Za-z0-9]"),
         ("[[:alpha:]]", "[A-Za-z]"), ("[[:digit:]]", "[0-9]"), ("[[:space:]]", r"\s"),
         ("[[:upper:]]", "[A-Z]"), ("[[:lower:]]", "[a-z]"))
+_QUANTIFIED_GROUP = re.compile(r"\)(?:[*+]|\{\d*,)")
 
 
-@dataclass
-class Printed:
-    path: str
-    data: bytes  # the lines the search shows, each ending in a newline
-
-
-def matcher(use: FileUse) -> re.Pattern[bytes] | None:
-    """The search's pattern as a Python regex; None means every line (no pattern, or one
-    Python cannot read: the guard then judges the whole file, the cautious reading)."""
+def line_filter(use: FileUse) -> Callable[[bytes], bool]:
+    """Whether the search prints a given line."""
     if use.pattern is None:
-        return None
+        return lambda line: True
     text = re.escape(use.pattern) if use.fixed else use.pattern
     if not use.fixed:
         for grep, python in _BRE:
             text = text.replace(grep, python)
     try:
-        return re.compile(text.encode("utf-8", "replace"), re.IGNORECASE if use.ignore_case
-                          else 0)
+        rx = None if _QUANTIFIED_GROUP.search(text) else re.compile(
+            text.encode("utf-8", "replace"), re.IGNORECASE if use.ignore_case else 0)
     except re.error:
-        return None
+        rx = None
+    if rx is None:
+        return lambda line: True
+
+    def shows(line: bytes) -> bool:
+        if len(line) > MAX_LINE:
+            return True
+        return bool(rx.search(line)) != use.invert
+
+    return shows
 
 
-def printed(use: FileUse, max_files: int, max_size: int) -> Iterator[Printed]:
-    rx = matcher(use)
-    for path in _files(use, max_files):
-        data = read_capped(path, max_size)
-        if data is None:
-            continue
-        if rx is None:
-            yield Printed(path, data)
-            continue
-        if not use.invert and not rx.search(data):
-            continue
-        lines = [line for line in data.splitlines(keepends=True)
-                 if bool(rx.search(line)) != use.invert]
-        if lines:
-            yield Printed(path, b"".join(lines))
-
-
-def _files(use: FileUse, max_files: int) -> Iterator[str]:
+def files(use: FileUse, max_files: int) -> Iterator[str]:
     if not Path(use.path).is_dir():
         yield use.path
         return

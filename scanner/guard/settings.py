@@ -20,10 +20,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 DEFAULT_CONCERN = frozenset({"overprivileged", "misplaced", "agent-reachable"})
 _VERDICTS = frozenset({"overprivileged", "misplaced", "agent-reachable", "exposed",
@@ -32,14 +31,16 @@ _KEYS = frozenset({"fail-closed", "max-file-size", "concern", "search-files", "d
                    "policy"})
 
 
-@dataclass(frozen=True)
-class GuardConfig:
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class GuardConfig(NamedTuple):
     fail_closed: bool = False
     max_file_size: int = 1024 * 1024
     concern: frozenset[str] = DEFAULT_CONCERN
     search_files: int = 2000
-    decisions: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    policy: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    decisions: Mapping[str, Any] = _EMPTY
+    policy: Mapping[str, Any] = _EMPTY
     source: str = "defaults"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 MAX_DEPTH = 8  # nested bash -c / substitutions followed; deeper text is still scanned whole
 
@@ -28,14 +28,12 @@ _PLACEHOLDER = "__credscope_{kind}_{n}__"
 _SUBST_WORD = re.compile(r"__credscope_sub_(\d+)__")
 
 
-@dataclass(frozen=True, slots=True)
-class Redirect:
+class Redirect(NamedTuple):
     op: str  # "<", ">", ">>", "<<" (here-document), "<<<" (here-string), "&>", ">&"...
     target: str  # a file name, or the text of a here-string or here-document
 
 
-@dataclass(frozen=True, slots=True)
-class SimpleCommand:
+class SimpleCommand(NamedTuple):
     """One command the line runs. `argv` has wrappers and assignments removed."""
 
     argv: tuple[str, ...]
@@ -56,12 +54,12 @@ class SimpleCommand:
         return self.argv[1:]
 
 
-@dataclass
 class Parsed:
     """Everything a command line does, flattened."""
 
-    commands: list[SimpleCommand] = field(default_factory=list)
-    variables: set[str] = field(default_factory=set)  # $NAME expanded somewhere
+    def __init__(self) -> None:
+        self.commands: list[SimpleCommand] = []
+        self.variables: set[str] = set()  # $NAME expanded somewhere
 
 
 def parse(line: str) -> Parsed:
@@ -80,8 +78,8 @@ def _parse_into(out: Parsed, line: str, *, captured: bool, depth: int,
     for body in substitutions:
         _parse_into(out, body, captured=True, depth=depth + 1, remote=remote)
     for cmd in _split(_tokens(text), heredocs):
-        cmd = replace(cmd, captured=captured or cmd.captured, remote=remote or cmd.remote,
-                      injected=injected or cmd.injected)
+        cmd = cmd._replace(captured=captured or cmd.captured, remote=remote or cmd.remote,
+                           injected=injected or cmd.injected)
         _unwrap_into(out, cmd, depth)
 
 
@@ -99,9 +97,10 @@ def _unwrap_into(out: Parsed, cmd: SimpleCommand, depth: int) -> None:
                     remote=cmd.remote or inner.remote, injected=cmd.injected or inner.injected)
         return
     if inner.argv:
-        nested = replace(cmd, argv=inner.argv, assignments=cmd.assignments + inner.assignments,
-                         remote=cmd.remote or inner.remote,
-                         injected=cmd.injected or inner.injected)
+        nested = cmd._replace(argv=inner.argv,
+                              assignments=cmd.assignments + inner.assignments,
+                              remote=cmd.remote or inner.remote,
+                              injected=cmd.injected or inner.injected)
         _unwrap_into(out, nested, depth + 1)
 
 

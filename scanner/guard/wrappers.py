@@ -9,15 +9,14 @@ after them), and what kind of wrapper it is.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from scanner.guard.shell import SimpleCommand
 
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 
 
-@dataclass(frozen=True, slots=True)
-class Inner:
+class Inner(NamedTuple):
     argv: tuple[str, ...] = ()
     script: str | None = None  # shell text to parse again
     assignments: tuple[tuple[str, str], ...] = ()
@@ -25,8 +24,7 @@ class Inner:
     injected: str = ""  # the wrapper that puts secrets into the inner command's environment
 
 
-@dataclass(frozen=True, slots=True)
-class Wrapper:
+class Wrapper(NamedTuple):
     takes_value: frozenset[str] = frozenset()  # options followed by a separate value
     positional: int = 0  # leading operands that are not the command (timeout's duration)
     kind: str = "plain"  # plain | env | shell | remote | injects | runner
