@@ -119,7 +119,7 @@ def test_tool_output_holding_a_secret_is_redacted(project: tuple[Path, Path]) ->
 
 @pytest.mark.parametrize("stdin", ["not json", "[1, 2]", '{"tool_input": 5}'])
 def test_a_bad_event_fails_open_with_a_note(project: tuple[Path, Path], stdin: str) -> None:
-    proj, home = project
+    _, home = project
     proc = subprocess.run(guard_command(), input=stdin, capture_output=True, text=True,
                           env={**os.environ, "HOME": str(home)}, timeout=60)
     assert proc.returncode == 0 and proc.stdout == ""
@@ -160,3 +160,19 @@ def test_the_repositorys_own_config_cannot_loosen_the_guard(tmp_path: Path) -> N
     (proj / "pyproject.toml").write_text('[tool.credscope]\nallowlist-paths = ["**"]\n')
     assert outcome(run(ge.pre("Read", file_path=str(proj / "notes/infra.md")), proj,
                        home)) == "deny"
+
+
+def test_an_mcp_servers_own_credentials(tmp_path: Path) -> None:
+    """A destructive MCP call wields what its server was started with: an ADMIN token in
+    .mcp.json makes it a deny; a credential of unproven power leaves it an ask."""
+    proj, home = ge.make_project(tmp_path)
+    (proj / ".mcp.json").write_text(json.dumps({"mcpServers": {
+        "railway": {"command": "npx", "args": ["-y", "@railway/mcp"],
+                    "env": {"RAILWAY_API_TOKEN": ge.RAILWAY}},
+        "github": {"command": "github-mcp", "env": {"GITHUB_TOKEN": ge.GITHUB}}}}))
+    delete = ge.pre("mcp__railway__volume_delete", volumeId="vol_9f2")
+    denied = run(delete, proj, home)
+    assert outcome(denied) == "deny" and ".mcp.json" in reason(denied)
+    assert outcome(run(ge.pre("mcp__github__delete_file", path="x"), proj, home)) == "ask"
+    assert outcome(run(ge.pre("mcp__railway__list_services"), proj, home)) == "none"
+    assert_no_secret(denied)

@@ -50,7 +50,7 @@ def test_heredoc_body_is_the_commands_input_not_commands() -> None:
 
 
 def test_wrappers_mark_remote_and_injected_commands() -> None:
-    (ssh, rm) = parse("ssh prod 'rm -rf /var/lib/postgresql'").commands
+    (_ssh, rm) = parse("ssh prod 'rm -rf /var/lib/postgresql'").commands
     assert rm.remote and rm.argv == ("rm", "-rf", "/var/lib/postgresql")
     (psql,) = parse("railway run psql -c 'TRUNCATE x'").commands
     assert psql.injected == "railway run"

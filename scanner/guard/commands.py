@@ -44,7 +44,7 @@ _VALUES = {
     "diff": "-U -C -D -I -L -x -X --label", "bat batcat": "-l --language -r --line-range "
     "--style --theme -H -m", "paste": "-d", "join": "-1 -2 -t -o -e -j", "tac": "-s",
     "expand unexpand": "-t", "cat more less most view rev comm ccat highlight pygmentize "
-    "type": "",
+    "type Get-Content gc": "-Path -Encoding -TotalCount -Tail",
 }
 READERS: dict[str, Reader] = {
     **{name: _r(values) for names, values in _VALUES.items() for name in names.split()},

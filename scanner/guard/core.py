@@ -301,6 +301,29 @@ class _Judge:
         self.carry_literals(call.arguments.encode(), f"the {call.server} MCP call", destructive)
         if destructive:
             self.add(Facts("carry", operations=destructive), **_op_fields(destructive))
+            self.mcp_server(call, destructive)
+
+    def mcp_server(self, call: McpCall, destructive: tuple[Operation, ...]) -> None:
+        """The credentials the server is started with (its configuration's literals and the
+        variables it expands). Every server holds some: only one known to be ADMIN or able
+        to delete makes a destructive call a deny; the rest leave it an ask."""
+        import re  # noqa: PLC0415
+
+        server = lookup.mcp_server_config(call.server, self.cwd, 8 * self.config.max_file_size)
+        if server is None:
+            return
+        text, source = server
+        where = f"the {call.server} MCP server's configuration ({source})"
+        found = self.sightings(text.encode(), path=source, where=where)
+        for name in sorted(set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", text))):
+            value = os.environ.get(name)
+            if value is not None and lookup.credential_name(name):
+                found += self.sightings(f"{name}={value}".encode(), path="environment",
+                                        where=f"${name} ({where})")
+        for s in found:
+            facts = Facts("carry", s, destructive, self.config.concern, literal=False)
+            if facts.proven_powerful:
+                self.add(facts, **_op_fields(destructive))
 
 
 def _op_fields(operations: tuple[Operation, ...]) -> dict[str, str]:

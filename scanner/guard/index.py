@@ -19,10 +19,10 @@ person reviews them (a hook that blocks an agent must be sure it has a credentia
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,20 +50,24 @@ def catalogue_dir() -> Path:
 
 
 def signature() -> str:
-    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0{sys.version_info[:2]}".encode())
+    """Names, sizes and times of the rule and catalogue files, credscope's and Python's
+    versions, and the hyperscan in use (found without importing it). Two checksums of that
+    text name the cache directory: it only has to change when any of it does (hashlib would
+    cost every hook call its OpenSSL start-up)."""
+    parts = [FORMAT, __version__, f"{sys.version_info[:2]}"]
     for directory in (rules_dir(), catalogue_dir()):
         for entry in sorted(os.scandir(directory), key=lambda e: e.name):
             if entry.name.endswith(".toml"):
                 st = entry.stat()
-                digest.update(f"{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    # Which hyperscan (if any) keys the serialised database; found without importing it.
+                parts.append(f"{entry.name}:{st.st_size}:{st.st_mtime_ns}")
     for folder in sys.path:
         init = Path(folder or ".") / "hyperscan" / "__init__.py"
         if init.is_file():
             st = init.stat()
-            digest.update(f"{init}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+            parts.append(f"{init}:{st.st_size}:{st.st_mtime_ns}")
             break
-    return digest.hexdigest()[:20]
+    text = "\0".join(parts).encode()
+    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}"
 
 
 def guarded(rule: Rule) -> bool:

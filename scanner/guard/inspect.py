@@ -70,6 +70,8 @@ class Inspector:
         ids = self.index.candidates(data) if _worth_scanning(data) else []
         if not ids:
             return []
+        _defer("importlib.metadata")  # the engine's rule loader imports it; the guard's
+        # rules come from its index, so it is loaded only if something really uses it
         from scanner.matching.engine import extract  # noqa: PLC0415 - only with candidates
         from scanner.model import Blob, Flag  # noqa: PLC0415
 
@@ -120,14 +122,12 @@ def _worth_scanning(data: bytes) -> bool:
 
 def _suppressed(rule: Any, match: Any, classification: Any, blob: Blob,
                 filters: list[Any]) -> bool:
-    from scanner.findings import fingerprint  # noqa: PLC0415
     from scanner.model import Finding, Location  # noqa: PLC0415
 
+    # No fingerprint: it keys baselines, which the guard does not apply.
     finding = Finding(rule.id, rule.provider, rule.title,
                       Location(blob.path, match.line, match.column, match.end_column,
-                               match.end_line), match.secret, "", fingerprint(rule.id,
-                                                                              match.secret),
-                      classification)
+                               match.end_line), match.secret, "", "", classification)
     return any(f.check(finding, blob) is not None for f in filters)
 
 
@@ -135,6 +135,24 @@ def _redact(secret: str) -> str:
     from scanner.findings import redact  # noqa: PLC0415
 
     return redact(secret)
+
+
+def _defer(name: str) -> None:
+    """Import a standard module lazily (importlib.util.LazyLoader): it executes on first
+    attribute access, not when it is imported. A third of the engine's import time went to
+    importlib.metadata, which a hook call never touches."""
+    import importlib.util  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        return
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
 
 
 _REGISTERED = False

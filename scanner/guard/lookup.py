@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from functools import lru_cache
 from pathlib import Path
 
 from scanner.guard.shell import SimpleCommand
@@ -72,14 +73,22 @@ def credential_name(name: str) -> bool:
 def definition(name: str, files: list[str], cap: int) -> tuple[str, str] | None:
     """(value, file) of the first `NAME=value` among `files`."""
     for path in files:
-        data = read_capped(path, cap)
-        if data is None:
-            continue
-        for line in data.decode("utf-8", "replace").splitlines():
-            m = _DEFINITION.match(line)
-            if m and m.group(1) == name:
-                return _unquote(m.group(2)), path
+        value = _definitions(path, cap).get(name)
+        if value is not None:
+            return value, path
     return None
+
+
+@lru_cache(maxsize=64)
+def _definitions(path: str, cap: int) -> dict[str, str]:
+    """Every `NAME=value` of an env file, read once per process."""
+    data = read_capped(path, cap)
+    found: dict[str, str] = {}
+    for line in (data or b"").decode("utf-8", "replace").splitlines():
+        m = _DEFINITION.match(line)
+        if m and m.group(1) not in found:
+            found[m.group(1)] = _unquote(m.group(2))
+    return found
 
 
 def _unquote(value: str) -> str:
@@ -127,3 +136,30 @@ def display(path: str, cwd: str) -> str:
 
 def injected_by(commands: list[SimpleCommand]) -> list[str]:
     return sorted({c.injected for c in commands if c.injected})
+
+
+def mcp_server_config(server: str, cwd: str, cap: int) -> tuple[str, str] | None:
+    """(JSON text, file) of the named MCP server's configuration, from the project's
+    .mcp.json or .cursor/mcp.json, or the user's ~/.claude.json or ~/.cursor/mcp.json: the
+    credentials a server is started with are what its tools wield."""
+    import json  # noqa: PLC0415
+
+    home = Path.home()
+    root = repository(cwd) or Path(cwd)
+    for path in (root / ".mcp.json", root / ".cursor/mcp.json", home / ".claude.json",
+                 home / ".cursor/mcp.json"):
+        data = read_capped(str(path), cap)
+        try:
+            config = json.loads(data) if data else None
+        except ValueError:
+            continue
+        if not isinstance(config, dict):
+            continue
+        tables = [config.get("mcpServers")]
+        projects = config.get("projects")
+        if isinstance(projects, dict) and isinstance(projects.get(str(root)), dict):
+            tables.append(projects[str(root)].get("mcpServers"))
+        for table in tables:
+            if isinstance(table, dict) and isinstance(table.get(server), dict):
+                return json.dumps(table[server], indent=1), display(str(path), cwd)
+    return None
