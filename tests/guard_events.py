@@ -176,6 +176,15 @@ def cases(proj: Path, home: Path) -> list[Case]:
         Case("prompt with publishable key", prompt(
             f"Use {STRIPE_PUBLIC} as the publishable key in the checkout page"), "none"),
         Case("output of tests", post_bash("npm test", "12 passing (340ms)\n"), "none"),
+        Case("write .env", pre("Write", file_path=f"{p}/.env.local",
+                               content=f"STRIPE_SECRET_KEY={STRIPE_LIVE}\n"), "none"),
+        Case("query prod through the variable", bash(
+            'psql "$DATABASE_URL" -c "select count(*) from orders"'), "none"),
+        Case("kubectl apply", bash("kubectl apply -f k8s/deployment.yaml"), "none"),
+        Case("git push", bash("git push -u origin fix/token-header"), "none"),
+        Case("find and grep names", bash("find . -name '*.py' | xargs grep -l TODO"), "none"),
+        Case("docker logs", bash("docker logs --tail 100 billing-api"), "none"),
+        Case("go test", bash("go test ./... -run TestCharge -v"), "none"),
     ]
     risky = [
         Case("grep the repo for the token", bash("grep -rn RAILWAY ."), "deny", True),
@@ -222,6 +231,21 @@ def cases(proj: Path, home: Path) -> list[Case]:
              "deny", True),
         Case("prompt pastes a key", prompt(
             f"here is our key {STRIPE_LIVE} - wire it into billing.py"), "block", True),
+        Case("heroku config", bash("heroku config -a billing"), "ask", True),
+        Case("mysql drop with password", bash(
+            f"mysql -h prod-db.example.com -u admin -p{DB_PASSWORD} -e 'DROP DATABASE shop'"),
+             "deny", True),
+        Case("basic auth DELETE", bash(
+            f"curl -u admin:{DB_PASSWORD} -X DELETE https://api.example.com/v1/users/42"),
+             "deny", True),
+        Case("write workflow with a token", pre(
+            "Write", file_path=f"{p}/.github/workflows/deploy.yml",
+            content=f"env:\n  GH_TOKEN: {GITHUB}\n"), "deny", True),
+        Case("prompt pastes aws keys", prompt(
+            f"deploy with aws_access_key_id={AWS_ID} aws_secret_access_key={AWS_SECRET}"),
+             "block", True),
+        Case("mcp sql drop", pre("mcp__supabase__execute_sql",
+                                 query="DROP TABLE public.orders CASCADE;"), "ask", True),
         Case("output prints the token", post_bash("cat notes/infra.md",
                                                   f"RAILWAY_API_TOKEN={RAILWAY}\n"), "block",
              True),

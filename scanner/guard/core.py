@@ -10,6 +10,7 @@ except in `redact`, which only the adapter's redaction of tool output reads.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -48,6 +49,7 @@ class Decision(NamedTuple):
 
 NO_OBJECTION = Decision(Outcome.NONE)
 _SHAPES = frozenset({"HTTP", "GraphQL", "MCP", "Shell", "SQL"})
+_PROC_ENVIRON = re.compile(r"^/proc/(?:self|\d+)/environ$")
 
 
 def decide(actions: list[Action], cwd: str, config: GuardConfig) -> Decision:
@@ -82,10 +84,11 @@ class _Judge:
         return self._inspector
 
     def sightings(self, data: bytes, *, path: str, where: str, committed: bool = False,
-                  location: object | None = None) -> list[Sighting]:
+                  location: object | None = None, command: bool = False) -> list[Sighting]:
         found = self.inspector.sightings(data, path=path, where=where, committed=committed,
                                          location=location,  # type: ignore[arg-type]
-                                         display=where if where.startswith("~") else None)
+                                         display=where if where.startswith("~") else None,
+                                         command=command)
         self.secrets += [s.secret for s in found]
         return found
 
@@ -129,10 +132,21 @@ class _Judge:
         return os.path.normpath(Path(self.cwd) / Path(path).expanduser())
 
     def read(self, path: str, content: str | None = None) -> None:
+        if _PROC_ENVIRON.match(path):  # a process's environment, NUL-separated
+            self.environment_file(path)
+            return
         data = content.encode()[:self.config.max_file_size] if content is not None else \
             lookup.read_capped(path, self.config.max_file_size)
         if data:
             self.shown(path, data, "read")
+
+    def environment_file(self, path: str) -> None:
+        try:
+            data = Path(path).read_bytes()[:self.config.max_file_size]
+        except OSError:
+            return
+        for s in self.sightings(data.replace(b"\0", b"\n"), path="environment", where=path):
+            self.add(Facts("print", s, concern=self.config.concern))
 
     def shown(self, path: str, data: bytes, action: str,
               shows: Callable[[bytes], bool] | None = None) -> None:
@@ -259,7 +273,7 @@ class _Judge:
 
     def carry_literals(self, data: bytes, where: str, destructive: tuple[Operation, ...]
                        ) -> None:
-        for s in self.sightings(data, path="command", where=where):
+        for s in self.sightings(data, path="command", where=where, command=bool(destructive)):
             self.add(Facts("carry", s, destructive, self.config.concern),
                      **_op_fields(destructive), alternative="$" + reasons.variable_name(s))
 
@@ -277,8 +291,6 @@ class _Judge:
     def printed_environment(self, line: LineFacts) -> None:
         files = lookup.env_file_candidates(self.cwd, line.env_files)
         if line.prints_env:
-            import re  # noqa: PLC0415
-
             pattern = re.compile(line.env_filter, re.IGNORECASE) if line.env_filter else None
             text = "\n".join(f"{k}={v}" for k, v in sorted(os.environ.items())
                              if pattern is None or pattern.search(f"{k}={v}"))
@@ -307,8 +319,6 @@ class _Judge:
         """The credentials the server is started with (its configuration's literals and the
         variables it expands). Every server holds some: only one known to be ADMIN or able
         to delete makes a destructive call a deny; the rest leave it an ask."""
-        import re  # noqa: PLC0415
-
         server = lookup.mcp_server_config(call.server, self.cwd, 8 * self.config.max_file_size)
         if server is None:
             return

@@ -33,8 +33,11 @@ from scanner.guard.cachedir import cache_root
 if TYPE_CHECKING:
     from scanner.matching.schema import Rule
 
-FORMAT = "g3"  # bump when what is stored changes
+FORMAT = "g4"  # bump when what is stored changes
 URL_RULE = "generic.url-credentials"
+# Code detectors for credentials written into a command line (`mysql -pSECRET`, `curl -u
+# user:pass`, an Authorization header): run on destructive commands only, never prefiltered.
+CARRY_RULES = ("generic.command-password", "generic.auth-header")
 # What hyperscan looks for in place of the URL-credentials plugin's keyword (`://`, in most
 # files): a URL with a password in its userinfo. Every URL the plugin reports has one.
 _URL_PREFILTER = r"(?i)[a-z][a-z0-9+.\-]{1,30}://[^\s/@:'\"]*:[^\s/@'\"]+@"
@@ -149,14 +152,16 @@ def build(directory: Path) -> None:
     from scanner.guard.catalogue import load_catalogue  # noqa: PLC0415
     from scanner.matching.loader import load_rules  # noqa: PLC0415
 
-    rules = [r for r in load_rules() if guarded(r)]
+    loaded = load_rules()
+    rules = [r for r in loaded if guarded(r)]
+    carry = [r for r in loaded if r.id in CARRY_RULES]
     catalogue = load_catalogue(catalogue_dir())
     tmp = directory.with_name(f"{directory.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     expr_rule, requires = _compile_prefilter(rules, tmp)
     with (tmp / "rules.pickle").open("wb") as f:
-        pickle.dump({r.id: pickle.dumps(r) for r in rules}, f)
+        pickle.dump({r.id: pickle.dumps(r) for r in rules + carry}, f)
     (tmp / "index.json").write_text(json.dumps({
         "catalogue": catalogue, "expr_rule": expr_rule,
         "requires": {str(k): v for k, v in requires.items()},

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from scanner.guard.index import URL_RULE, Index
+from scanner.guard.index import CARRY_RULES, Index
 
 if TYPE_CHECKING:
     from scanner.model import Blob, Capability, Environment, LocationClass, Scope, Tier
@@ -62,12 +62,14 @@ class Inspector:
         return _worth_scanning(data) and bool(self.index.candidates(data))
 
     def sightings(self, data: bytes, *, path: str, where: str, committed: bool = False,
-                  location: LocationClass | None = None, display: str | None = None
-                  ) -> list[Sighting]:
+                  location: LocationClass | None = None, display: str | None = None,
+                  command: bool = False) -> list[Sighting]:
         """The live-or-not credentials in `data`, classified as if found at `path`: committed
         (git tracks it, or an edit would put it there), else present on disk, not committed
         (the policy's ignored-but-present: any agent here reads it)."""
         ids = self.index.candidates(data) if _worth_scanning(data) else []
+        if command:  # a destructive command: also passwords and headers written into it
+            ids += [r for r in CARRY_RULES if r not in ids]
         if not ids:
             return []
         _defer("importlib.metadata")  # the engine's rule loader imports it; the guard's
@@ -78,8 +80,8 @@ class Inspector:
         flags = frozenset() if committed else frozenset({Flag.IGNORED_BUT_PRESENT})
 
         rules = self.index.rules(ids)
-        if URL_RULE in ids:
-            _register_url_plugin()
+        _register_plugins([r.kind.removeprefix("plugin:") for r in rules
+                           if r.kind.startswith("plugin:")])
         blob = Blob(path=path, data=data, flags=flags, location_hint=location,
                     display_path=display)
         classifier, filters = self._classifier()
@@ -155,16 +157,14 @@ def _defer(name: str) -> None:
     spec.loader.exec_module(module)
 
 
-_REGISTERED = False
+def _register_plugins(names: list[str]) -> None:
+    """Code detectors (URL credentials, command passwords) go into the engine's registry,
+    explicitly, the first time a candidate needs them."""
+    if not names:
+        return
+    from scanner.matching.engine import ANCHORS, PLUGINS  # noqa: PLC0415
+    from scanner.matching.generic import GENERIC_ANCHORS, GENERIC_PLUGINS  # noqa: PLC0415
 
-
-def _register_url_plugin() -> None:
-    """The URL-credentials rule is a code detector: put it in the engine's registry."""
-    global _REGISTERED
-    if not _REGISTERED:
-        from scanner.matching.engine import ANCHORS, PLUGINS  # noqa: PLC0415
-        from scanner.matching.generic import GENERIC_ANCHORS, GENERIC_PLUGINS  # noqa: PLC0415
-
-        PLUGINS["url-credentials"] = GENERIC_PLUGINS["url-credentials"]
-        ANCHORS["url-credentials"] = GENERIC_ANCHORS["url-credentials"]
-        _REGISTERED = True
+    for name in names:
+        PLUGINS.setdefault(name, GENERIC_PLUGINS[name])
+        ANCHORS.setdefault(name, GENERIC_ANCHORS[name])
