@@ -240,13 +240,17 @@ class _Judge:
     def carry(self, command: str, line: LineFacts, destructive: tuple[Operation, ...],
               injected: list[str]) -> None:
         """The credentials a command line carries, literally, through variables, through
-        files read into it, or handed to it by a secret-injecting wrapper."""
+        files read into it, or handed to it by a secret-injecting wrapper. Passing a
+        credential through a variable is the right way to use it: that matters only to a
+        destructive call, so only there are variables and files followed."""
         self.carry_literals(command.encode(), "the command", destructive)
+        if not destructive:
+            return
         files = lookup.env_file_candidates(self.cwd, line.env_files)
         for name in sorted(line.used_vars):
             value, source = self.resolve(name, line, files)
             if value is None:
-                if destructive and lookup.credential_name(name):
+                if lookup.credential_name(name):
                     self.add(Facts("carry", operations=destructive, named=f"${name}"),
                              **_op_fields(destructive), credential=f"${name} (a variable "
                              "named for a credential, not set where the guard can see it)")
@@ -256,20 +260,18 @@ class _Judge:
                 self.add(Facts("carry", s, destructive, self.config.concern, literal=False),
                          **_op_fields(destructive))
         for use in line.files:
-            data = lookup.read_capped(use.path, self.config.max_file_size) \
-                if not use.printed and destructive else None
+            data = None if use.printed else lookup.read_capped(use.path,
+                                                                self.config.max_file_size)
             if data:
                 where = lookup.display(use.path, self.cwd)
                 for s in self.sightings(data, path=where, where=where):
                     self.add(Facts("carry", s, destructive, self.config.concern, literal=False),
                              **_op_fields(destructive))
         for wrapper in injected:
-            if destructive:
-                self.add(Facts("carry", operations=destructive, named=wrapper),
-                         **_op_fields(destructive),
-                         credential=f"the secrets `{wrapper}` puts in its environment")
-        if destructive:
-            self.add(Facts("carry", operations=destructive), **_op_fields(destructive))
+            self.add(Facts("carry", operations=destructive, named=wrapper),
+                     **_op_fields(destructive),
+                     credential=f"the secrets `{wrapper}` puts in its environment")
+        self.add(Facts("carry", operations=destructive), **_op_fields(destructive))
 
     def carry_literals(self, data: bytes, where: str, destructive: tuple[Operation, ...]
                        ) -> None:

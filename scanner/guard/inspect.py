@@ -155,6 +155,9 @@ def _defer(name: str) -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    if parent:  # `from parent import child` then finds it without touching it
+        setattr(sys.modules[parent], child, module)
 
 
 def _register_plugins(names: list[str]) -> None:
