@@ -14,50 +14,9 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from scanner.guard.readers import NO_CONTENT, READERS, Reader, has_file_option, split_operands
 from scanner.guard.shell import Parsed, SimpleCommand, substitution_index
 
-
-class Reader(NamedTuple):
-    values: frozenset[str] = frozenset()  # options followed by a separate value
-    script_first: bool = False  # the first operand is a program or pattern, not a file
-    search: bool = False  # grep family: prints the lines matching a pattern
-    recursive: bool = False  # searches directories by default (rg, ag, ack)
-
-
-def _r(values: str = "", *, script_first: bool = False, search: bool = False,
-       recursive: bool = False) -> Reader:
-    return Reader(frozenset(values.split()), script_first, search, recursive)
-
-
-_GREP = "-e -f -m -A -B -C -d -D -g -t -T -M -j -E --include --exclude --exclude-dir " \
-        "--max-count --context --after-context --before-context --glob --iglob --type " \
-        "--type-not --max-columns --threads --ignore-file --sort --pre --encoding " \
-        "--replace --max-depth --label --regexp --file"
-# Options that take a separate value, per program (so `head -n 5 .env` reads .env, and
-# `cat -n .env` does too).
-_VALUES = {
-    "head tail": "-n -c --lines --bytes", "cut": "-d -f -c -b --delimiter --fields",
-    "sort": "-k -t -o -S -T --key --field-separator --output", "uniq": "-f -s -w",
-    "fold fmt base64 base32": "-w", "column": "-s -c -o -N -R -H -W", "pr": "-w -l -h -o",
-    "iconv": "-f -t -o", "nl": "-b -n -w -s -v -i -d", "od": "-A -t -j -N -w",
-    "xxd": "-l -s -c -g -o", "hexdump": "-n -s -e -f", "strings": "-n -t -e",
-    "diff": "-U -C -D -I -L -x -X --label", "bat batcat": "-l --language -r --line-range "
-    "--style --theme -H -m", "paste": "-d", "join": "-1 -2 -t -o -e -j", "tac": "-s",
-    "expand unexpand": "-t", "cat more less most view rev comm ccat highlight pygmentize "
-    "type Get-Content gc": "-Path -Encoding -TotalCount -Tail",
-}
-READERS: dict[str, Reader] = {
-    **{name: _r(values) for names, values in _VALUES.items() for name in names.split()},
-    "sed": _r("-e -f -l --expression --file", script_first=True),
-    **dict.fromkeys(["awk", "gawk", "mawk", "nawk"], _r("-F -v -f", script_first=True)),
-    **dict.fromkeys(["jq", "gojq", "yq"], _r("-f --from-file --indent -o -p -I",
-                                                script_first=True)),
-    **dict.fromkeys(["grep", "egrep", "fgrep", "zgrep"], _r(_GREP, search=True)),
-    **dict.fromkeys(["rg", "ag", "ack"], _r(_GREP, search=True, recursive=True)),
-}
-_TWO_VALUES = frozenset({"--arg", "--argjson", "--slurpfile", "--rawfile"})  # jq
-_NO_CONTENT = frozenset({"-l", "-L", "-c", "-q", "--quiet", "--silent", "--files-with-matches",
-                         "--files-without-match", "--count", "--files", "--files-with-match"})
 _SUMMARIZERS = frozenset({"wc", "md5sum", "sha1sum", "sha224sum", "sha256sum", "sha384sum",
                           "sha512sum", "shasum", "cksum", "b2sum", "true", "false"})
 _ENV_PRINTERS = {"env": 0, "printenv": 0, "set": 0, "export": 0, "declare": 0, "typeset": 0}
@@ -130,7 +89,7 @@ def _pipeline_shows(commands: list[SimpleCommand], i: int) -> bool:
                 return False
         if j > i and (cmd.program in _SUMMARIZERS or
                       (cmd.program in READERS and READERS[cmd.program].search and
-                       _NO_CONTENT & set(cmd.args))):
+                       NO_CONTENT & set(cmd.args))):
             return False
         if not cmd.piped or j + 1 >= len(commands):
             return True
@@ -150,31 +109,6 @@ def _resolve(word: str, cwd: str) -> str | None:
     return os.path.normpath(Path(cwd) / Path(word).expanduser())
 
 
-def _operands(cmd: SimpleCommand, reader: Reader) -> tuple[list[str], list[str]]:
-    """(patterns given with -e, remaining operands) after skipping options and values."""
-    patterns: list[str] = []
-    operands: list[str] = []
-    args = list(cmd.args)
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg == "--":
-            operands.extend(args[i + 1:])
-            break
-        if arg in _TWO_VALUES:
-            i += 3
-            continue
-        if arg in reader.values:
-            if arg in ("-e", "--regexp") and i + 1 < len(args):
-                patterns.append(args[i + 1])
-            i += 2
-            continue
-        if not arg.startswith("-") or arg == "-":
-            operands.append(arg)
-        i += 1
-    return patterns, operands
-
-
 def _reads(cmd: SimpleCommand, cwd: str, shown: bool, facts: LineFacts) -> None:
     program = cmd.program
     if program == "git" and cmd.args[:1] == ("grep",):  # tracked files, recursively
@@ -187,8 +121,8 @@ def _reads(cmd: SimpleCommand, cwd: str, shown: bool, facts: LineFacts) -> None:
         return
     if program == "sed" and any(a.startswith(("-i", "--in-place")) for a in cmd.args):
         shown = False  # edits in place; prints nothing
-    patterns, operands = _operands(cmd, reader)
-    if reader.script_first and not patterns and operands and not _has_file_option(cmd):
+    patterns, operands = split_operands(cmd, reader)
+    if reader.script_first and not patterns and operands and not has_file_option(cmd):
         operands = operands[1:]
     if reader.search:
         _search(cmd, reader, patterns, operands + inputs, cwd, shown, facts)
@@ -199,19 +133,15 @@ def _reads(cmd: SimpleCommand, cwd: str, shown: bool, facts: LineFacts) -> None:
             facts.files.append(FileUse(path, printed=shown))
 
 
-def _has_file_option(cmd: SimpleCommand) -> bool:
-    return any(a in ("-f", "--file", "--from-file") for a in cmd.args)
-
-
 def _search(cmd: SimpleCommand, reader: Reader, patterns: list[str], operands: list[str],
             cwd: str, shown: bool, facts: LineFacts) -> None:
     args = set(cmd.args)
     flags = "".join(a[1:] for a in cmd.args if a.startswith("-") and not a.startswith("--"))
-    if not patterns and not _has_file_option(cmd):
+    if not patterns and not has_file_option(cmd):
         if not operands:
             return
         patterns, operands = [operands[0]], operands[1:]
-    if args & _NO_CONTENT or any(c in flags for c in "lLcq"):
+    if args & NO_CONTENT or any(c in flags for c in "lLcq"):
         shown = False
     recursive = reader.recursive or bool(args & {"--recursive", "--dereference-recursive"}) \
         or "r" in flags or "R" in flags
@@ -275,7 +205,7 @@ def _next_grep_pattern(commands: list[SimpleCommand], i: int) -> str | None:
     nxt = commands[i + 1]
     if nxt.program not in ("grep", "egrep", "rg") or "-v" in nxt.args:
         return None
-    patterns, operands = _operands(nxt, READERS[nxt.program])
+    patterns, operands = split_operands(nxt, READERS[nxt.program])
     chosen = patterns or operands[:1]
     return chosen[0] if chosen else None
 
