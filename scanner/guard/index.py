@@ -37,7 +37,8 @@ FORMAT = "g4"  # bump when what is stored changes
 URL_RULE = "generic.url-credentials"
 # Code detectors for credentials written into a command line (`mysql -pSECRET`, `curl -u
 # user:pass`, an Authorization header): run on destructive commands only, never prefiltered.
-CARRY_RULES = ("generic.command-password", "generic.auth-header")
+CARRY_RULES = ("generic.auth-header",
+               "generic.command-password")
 # What hyperscan looks for in place of the URL-credentials plugin's keyword (`://`, in most
 # files): a URL with a password in its userinfo. Every URL the plugin reports has one.
 _URL_PREFILTER = r"(?i)[a-z][a-z0-9+.\-]{1,30}://[^\s/@:'\"]*:[^\s/@'\"]+@"
