@@ -185,6 +185,8 @@ def cases(proj: Path, home: Path) -> list[Case]:
         Case("find and grep names", bash("find . -name '*.py' | xargs grep -l TODO"), "none"),
         Case("docker logs", bash("docker logs --tail 100 billing-api"), "none"),
         Case("go test", bash("go test ./... -run TestCharge -v"), "none"),
+        Case("heredoc writes code", bash("cat > src/retry.py <<'EOF'\nimport time\n\n\n"
+                                         "def retry(fn):\n    return fn()\nEOF"), "none"),
     ]
     risky = [
         Case("grep the repo for the token", bash("grep -rn RAILWAY ."), "deny", True),
@@ -232,6 +234,8 @@ def cases(proj: Path, home: Path) -> list[Case]:
         Case("prompt pastes a key", prompt(
             f"here is our key {STRIPE_LIVE} - wire it into billing.py"), "block", True),
         Case("heroku config", bash("heroku config -a billing"), "ask", True),
+        Case("heredoc writes a key into source", bash(
+            f"cat > src/settings.py <<'EOF'\nSTRIPE_KEY = '{STRIPE_LIVE}'\nEOF"), "deny", True),
         Case("mysql drop with password", bash(
             f"mysql -h prod-db.example.com -u admin -p{DB_PASSWORD} -e 'DROP DATABASE shop'"),
              "deny", True),

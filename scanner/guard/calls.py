@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from scanner.guard.core import Judge
 
 _SHAPES = frozenset({"HTTP", "GraphQL", "MCP", "Shell", "SQL"})
+_WRITERS = frozenset({"cat", "echo", "printf", "tee"})
 
 
 def shell(judge: Judge, command: str) -> None:
@@ -35,6 +36,8 @@ def shell(judge: Judge, command: str) -> None:
             judge.add(Facts("print", operations=(op,)), operation=op.title, effect=op.effect)
     carry(judge, command, line, destructive,
           [c.injected for c in parsed.commands if c.injected])
+    for path, text in written(parsed.commands, judge.cwd):
+        judge.write(path, text, "")
     for use in line.files:
         if not use.printed:
             continue
@@ -43,6 +46,24 @@ def shell(judge: Judge, command: str) -> None:
         else:
             judge.read(use.path)
     printed_environment(judge, line)
+
+
+def written(commands: list[SimpleCommand], cwd: str) -> list[tuple[str, str]]:
+    """Files a command line writes text into, and the text: `cat > f <<EOF`, `echo ... >>
+    f`, `tee f <<< ...` (agents write files this way as often as with their Write tool)."""
+    out = []
+    for cmd in commands:
+        if cmd.remote or cmd.program not in _WRITERS:
+            continue
+        text = "\n".join([r.target for r in cmd.redirects if r.op in ("<<", "<<<")]
+                         + (list(cmd.args) if cmd.program in ("echo", "printf") else []))
+        targets = [r.target for r in cmd.redirects if r.op in (">", ">>", ">|")]
+        if cmd.program == "tee":
+            targets += [a for a in cmd.args if not a.startswith("-")]
+        for target in targets:
+            if text and not target.startswith("/dev/") and "$" not in target:
+                out.append((os.path.normpath(Path(cwd) / Path(target).expanduser()), text))
+    return out
 
 
 def catalogued(judge: Judge, commands: list[SimpleCommand], catalogue: Catalogue

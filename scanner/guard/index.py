@@ -138,7 +138,15 @@ def load() -> Index:
     try:
         meta = json.loads((directory / "index.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        build(directory)
+        try:
+            build(directory)
+        except OSError:  # a read-only cache directory: the system's temporary one instead
+            import tempfile  # noqa: PLC0415
+
+            uid = os.getuid() if hasattr(os, "getuid") else 0
+            directory = Path(tempfile.gettempdir()) / f"credscope-guard-{uid}" / directory.name
+            if not (directory / "index.json").is_file():
+                build(directory)
         meta = json.loads((directory / "index.json").read_text(encoding="utf-8"))
     return Index(directory, meta["catalogue"], meta["expr_rule"],
                  {int(k): v for k, v in meta["requires"].items()}, meta["keywords"])
