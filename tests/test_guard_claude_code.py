@@ -176,3 +176,20 @@ def test_an_mcp_servers_own_credentials(tmp_path: Path) -> None:
     assert outcome(run(ge.pre("mcp__github__delete_file", path="x"), proj, home)) == "ask"
     assert outcome(run(ge.pre("mcp__railway__list_services"), proj, home)) == "none"
     assert_no_secret(denied)
+
+
+def test_the_same_decisions_without_hyperscan(project: tuple[Path, Path],
+                                             tmp_path: Path) -> None:
+    """Where hyperscan is absent the prefilter is each rule's keywords: slower, same answers."""
+    proj, home = project
+    fake = tmp_path / "nohs" / "hyperscan"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('hyperscan is not installed')\n")
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(fake.parent),
+                                                      os.environ.get("PYTHONPATH")])),
+           "CREDSCOPE_CACHE_DIR": str(tmp_path / "cache")}
+    for case in ge.cases(proj, home)[::3]:
+        proc = run(case.event, proj, home, env=env)
+        assert outcome(proc) == case.expect, case.name
+        assert_no_secret(proc)
+    assert not list((tmp_path / "cache").glob("guard/guard-*/prefilter.hs"))
