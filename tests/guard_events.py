@@ -234,6 +234,16 @@ def cases(proj: Path, home: Path) -> list[Case]:
         Case("prompt pastes a key", prompt(
             f"here is our key {STRIPE_LIVE} - wire it into billing.py"), "block", True),
         Case("heroku config", bash("heroku config -a billing"), "ask", True),
+        Case("PGPASSWORD drop", bash(f"PGPASSWORD={DB_PASSWORD} psql -h prod-db.example.com "
+                                     "-U admin -c 'DROP DATABASE app'"), "deny", True),
+        Case("redis -a flushall", bash(f"redis-cli -h prod-cache.example.com -a {DB_PASSWORD} "
+                                       "FLUSHALL"), "deny", True),
+        Case("cloudflare delete with variable", bash(
+            "curl -X DELETE \"https://api.cloudflare.com/client/v4/zones/$ZONE_ID\" "
+            "-H \"Authorization: Bearer $CF_API_TOKEN\""), "deny", True),
+        Case("docker volume rm", bash("docker volume rm billing_pgdata"), "ask", True),
+        Case("local drop table", bash("PGPASSWORD=postgres psql -h localhost -U postgres -c "
+                                      "'DROP TABLE IF EXISTS test_runs'"), "ask", True),
         Case("heredoc writes a key into source", bash(
             f"cat > src/settings.py <<'EOF'\nSTRIPE_KEY = '{STRIPE_LIVE}'\nEOF"), "deny", True),
         Case("mysql drop with password", bash(

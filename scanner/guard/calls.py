@@ -22,6 +22,16 @@ if TYPE_CHECKING:
 
 _SHAPES = frozenset({"HTTP", "GraphQL", "MCP", "Shell", "SQL"})
 _WRITERS = frozenset({"cat", "echo", "printf", "tee"})
+_SECRET_OPTIONS = frozenset({"--password", "--pass", "--token", "--api-key", "--apikey",
+                             "--auth-token", "--access-token", "--secret", "--client-secret"})
+_PROGRAM_SECRET_OPTIONS = {"redis-cli": frozenset({"-a", "--user"}),
+                           "valkey-cli": frozenset({"-a"}), "mongosh": frozenset({"-p"}),
+                           "curl": frozenset({"-u", "--user", "--oauth2-bearer"})}
+_LOCAL_TARGET = re.compile(r"(?:^|[/@=:])(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])\b")
+_DEV_DEFAULTS = frozenset({"postgres", "password", "changeme", "secret", "example",
+                           "mysecretpassword", "admin123", "testing", "development"})
+_SECRET_HEADER = re.compile(r"(?i)\s*(?:authorization|[\w-]*(?:token|api-?key|secret|"
+                            r"password|auth)[\w-]*)\s*:\s*\S")
 
 
 def shell(judge: Judge, command: str) -> None:
@@ -35,7 +45,7 @@ def shell(judge: Judge, command: str) -> None:
         if not op.destructive:
             judge.add(Facts("print", operations=(op,)), operation=op.title, effect=op.effect)
     carry(judge, command, line, destructive,
-          [c.injected for c in parsed.commands if c.injected])
+          [c.injected for c in parsed.commands if c.injected], parsed.commands)
     for path, text in written(parsed.commands, judge.cwd):
         judge.write(path, text, "")
     for use in line.files:
@@ -66,6 +76,30 @@ def written(commands: list[SimpleCommand], cwd: str) -> list[tuple[str, str]]:
     return out
 
 
+def secrets_given(line: LineFacts, commands: list[SimpleCommand]) -> list[str]:
+    """Credentials a command line hands over by name, whatever their value looks like: a
+    variable named for one set on the line (`PGPASSWORD=... psql`), an option that takes one
+    (`redis-cli -a ...`, `--token ...`), a header that carries one (`X-Auth-Token: ...`)."""
+    if any(_LOCAL_TARGET.search(w) for cmd in commands for w in cmd.args):
+        return []  # a local development server: its passwords are not what the guard is for
+    found = [f"the {name} set on the command line" for name, value in line.assigned.items()
+             if lookup.credential_name(name) and _secret_like(value)]
+    for cmd in commands:
+        options = _SECRET_OPTIONS | _PROGRAM_SECRET_OPTIONS.get(cmd.program, frozenset())
+        for option, value in zip(cmd.args, cmd.args[1:], strict=False):
+            if option in options and _secret_like(value):
+                found.append(f"the credential given with {option}")
+            elif option in ("-H", "--header") and _SECRET_HEADER.match(value):
+                found.append(f"the {value.split(':', 1)[0]} header")
+    return found
+
+
+def _secret_like(value: str) -> bool:
+    """A literal, not a variable, a flag or a development default (postgres, changeme)."""
+    return len(value) >= 6 and not value.startswith(("-", "$", "__credscope_")) and \
+        value.lower() not in _DEV_DEFAULTS
+
+
 def catalogued(judge: Judge, commands: list[SimpleCommand], catalogue: Catalogue
                ) -> list[Operation]:
     found: list[Operation] = []
@@ -91,7 +125,7 @@ def _read_text(judge: Judge, word: str) -> str:
 
 
 def carry(judge: Judge, command: str, line: LineFacts, destructive: tuple[Operation, ...],
-          injected: list[str]) -> None:
+          injected: list[str], commands: list[SimpleCommand]) -> None:
     """The credentials a command line carries, literally, through variables, through
     files read into it, or handed to it by a secret-injecting wrapper. Passing a
     credential through a variable is the right way to use it: that matters only to a
@@ -99,6 +133,9 @@ def carry(judge: Judge, command: str, line: LineFacts, destructive: tuple[Operat
     carry_literals(judge, command.encode(), "the command", destructive)
     if not destructive:
         return
+    for named in secrets_given(line, commands):
+        judge.add(Facts("carry", operations=destructive, named=named), **_op_fields(destructive),
+                  credential=named)
     files = lookup.env_file_candidates(judge.cwd, line.env_files)
     for name in sorted(line.used_vars):
         value, source = resolve(judge, name, line, files)

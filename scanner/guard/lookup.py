@@ -21,7 +21,7 @@ _DEFINITION = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?
 _CREDENTIAL_NAME = re.compile(
     r"(?i)(?:TOKEN|SECRET|PASSW(?:OR)?D|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|"
     r"AUTH(?!_SOCK)|(?:^|_)PAT$|DATABASE_URL|DB_URL|(?:^|_)DSN$|CONNECTION_STRING|"
-    r"SERVICE_ROLE|(?:^|_)KEY$)")
+    r"SERVICE_ROLE|(?:^|_)KEY$|_PWD$)")
 
 
 def read_capped(path: str, cap: int) -> bytes | None:
