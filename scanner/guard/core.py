@@ -134,9 +134,11 @@ class Judge:
         if _PROC_ENVIRON.match(path):  # a process's environment, NUL-separated
             self.environment_file(path)
             return
-        data = content.encode()[:self.config.max_file_size] if content is not None else \
-            lookup.read_capped(path, self.config.max_file_size)
+        cap = self.config.max_file_size
+        data = content.encode()[:cap] if content is not None else lookup.read_capped(path, cap)
         if data:
+            if len(data) == cap:
+                self.notes.append(f"judged the first {cap} bytes of {path} only")
             self.shown(path, data, "read")
 
     def environment_file(self, path: str) -> None:
@@ -171,10 +173,15 @@ class Judge:
 
     def searched(self, use: FileUse) -> None:
         shows = search.line_filter(use)
+        opened = 0
         for path in search.files(use, self.config.search_files):
+            opened += 1
             data = lookup.read_capped(path, self.config.max_file_size)
             if data:
                 self.shown(path, data, "read", shows)
+        if opened >= self.config.search_files:
+            self.notes.append(f"a search under {use.path} opened the first "
+                              f"{self.config.search_files} files only (search-files)")
 
     def write(self, path: str, text: str, replaced: str) -> None:
         data = text.encode()[:self.config.max_file_size]
@@ -191,6 +198,7 @@ class Judge:
                 continue  # already in the file: this edit does not add it
             self.add(Facts("write", s, concern=self.config.concern, committed=committed),
                      alternative=reasons.alternative(s, where))
+
 
 def _render(rule: GuardRule, facts: Facts, fields: dict[str, str]) -> str:
     s = facts.sighting
