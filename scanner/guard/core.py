@@ -82,12 +82,14 @@ class Judge:
             self._inspector = Inspector(self.index, self.config.policy, self.config.source)
         return self._inspector
 
-    def sightings(self, data: bytes, *, path: str, where: str, committed: bool = False,
-                  location: object | None = None, command: bool = False) -> list[Sighting]:
+    def sightings(self, data: bytes, *, path: str, where: str,
+                  committed: bool | Callable[[], bool] = False,
+                  location: object | None = None, command: bool = False,
+                  keep: Callable[[int], bool] | None = None) -> list[Sighting]:
         found = self.inspector.sightings(data, path=path, where=where, committed=committed,
                                          location=location,  # type: ignore[arg-type]
                                          display=where if where.startswith("~") else None,
-                                         command=command)
+                                         command=command, keep=keep)
         self.secrets += [s.secret for s in found]
         return found
 
@@ -96,6 +98,9 @@ class Judge:
         rule = judge(facts, self.table)
         if rule is not None and rule.outcome > Outcome.NONE:
             self.found.append((rule, facts, fields))
+
+    def strictest(self) -> Outcome:
+        return max((rule.outcome for rule, _, _ in self.found), default=Outcome.NONE)
 
     def decision(self) -> Decision:
         if not self.found:
@@ -156,13 +161,14 @@ class Judge:
         if not self.inspector.candidates(data):
             return
         where = lookup.display(path, self.cwd)
-        status = lookup.git_status(path)
         location = lookup.home_location(path)
-        lines = data.split(b"\n") if shows is not None else []
-        for s in self.sightings(data, path=where, where=where, committed=status == "tracked",
-                                location=location):
-            if shows is None or shows(lines[s.line - 1] if s.line <= len(lines) else b""):
-                self.add(Facts(action, s, concern=self.config.concern))
+        keep = None
+        if shows is not None:
+            lines = data.split(b"\n")
+            keep = lambda n: shows(lines[n - 1] if n <= len(lines) else b"")  # noqa: E731
+        for s in self.sightings(data, path=where, where=where, location=location, keep=keep,
+                                committed=lambda: lookup.git_status(path) == "tracked"):
+            self.add(Facts(action, s, concern=self.config.concern))
 
     def search(self, action: Search) -> None:
         use = FileUse(self.abs_path(action.path or "."), printed=action.shows_content,
@@ -175,6 +181,8 @@ class Judge:
         shows = search.line_filter(use)
         opened = 0
         for path in search.files(use, self.config.search_files):
+            if self.strictest() is Outcome.DENY:
+                return  # nothing the rest of the walk finds can change the decision
             opened += 1
             data = lookup.read_capped(path, self.config.max_file_size)
             if data:

@@ -12,7 +12,7 @@ agent can write.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from scanner.guard.index import CARRY_RULES, Index
@@ -61,12 +61,15 @@ class Inspector:
     def candidates(self, data: bytes) -> bool:
         return _worth_scanning(data) and bool(self.index.candidates(data))
 
-    def sightings(self, data: bytes, *, path: str, where: str, committed: bool = False,
+    def sightings(self, data: bytes, *, path: str, where: str,
+                  committed: bool | Callable[[], bool] = False,
                   location: LocationClass | None = None, display: str | None = None,
-                  command: bool = False) -> list[Sighting]:
-        """The live-or-not credentials in `data`, classified as if found at `path`: committed
-        (git tracks it, or an edit would put it there), else present on disk, not committed
-        (the policy's ignored-but-present: any agent here reads it)."""
+                  command: bool = False, keep: Callable[[int], bool] | None = None
+                  ) -> list[Sighting]:
+        """The credentials in `data` (on the lines `keep` keeps), classified as if found at
+        `path`: committed (git tracks it, or an edit would put it there), else present on
+        disk, not committed (the policy's ignored-but-present: any agent here reads it).
+        `committed` may be a function, asked only when there is something to classify."""
         ids = self.index.candidates(data) if _worth_scanning(data) else []
         if command:  # a destructive command: also passwords and headers written into it
             ids += [r for r in CARRY_RULES if r not in ids]
@@ -77,16 +80,20 @@ class Inspector:
         from scanner.matching.engine import extract  # noqa: PLC0415 - only with candidates
         from scanner.model import Blob, Flag  # noqa: PLC0415
 
-        flags = frozenset() if committed else frozenset({Flag.IGNORED_BUT_PRESENT})
-
         rules = self.index.rules(ids)
         _register_plugins([r.kind.removeprefix("plugin:") for r in rules
                            if r.kind.startswith("plugin:")])
+        matches = [m for m in extract(rules, range(len(rules)), data)
+                   if keep is None or keep(m.line)]  # (a search prints matching lines only)
+        if not matches:
+            return []
+        tracked = committed() if callable(committed) else committed
+        flags = frozenset() if tracked else frozenset({Flag.IGNORED_BUT_PRESENT})
         blob = Blob(path=path, data=data, flags=flags, location_hint=location,
                     display_path=display)
         classifier, filters = self._classifier()
         out: list[Sighting] = []
-        for match in extract(rules, range(len(rules)), data):
+        for match in matches:
             rule = next(r for r in rules if r.id == match.rule_id)
             c = classifier.classify(rule, match, blob)
             if _suppressed(rule, match, c, blob, filters):
