@@ -133,9 +133,6 @@ def carry(judge: Judge, command: str, line: LineFacts, destructive: tuple[Operat
     carry_literals(judge, command.encode(), "the command", destructive)
     if not destructive:
         return
-    for named in secrets_given(line, commands):
-        judge.add(Facts("carry", operations=destructive, named=named), **_op_fields(destructive),
-                  credential=named)
     files = lookup.env_file_candidates(judge.cwd, line.env_files)
     for name in sorted(line.used_vars):
         value, source = resolve(judge, name, line, files)
@@ -157,6 +154,9 @@ def carry(judge: Judge, command: str, line: LineFacts, destructive: tuple[Operat
             for s in judge.sightings(data, path=where, where=where):
                 judge.add(Facts("carry", s, destructive, judge.config.concern,
                                 literal=False), **_op_fields(destructive))
+    for named in secrets_given(line, commands):  # after the variables, which name more
+        judge.add(Facts("carry", operations=destructive, named=named), **_op_fields(destructive),
+                  credential=named)
     for wrapper in injected:
         judge.add(Facts("carry", operations=destructive, named=wrapper),
                   **_op_fields(destructive),
