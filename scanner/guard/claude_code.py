@@ -57,6 +57,8 @@ def tool_actions(tool: str, args: dict[str, Any]) -> list[Action]:
         return [Shell(_s(args.get("command")))]
     if tool == "Read":
         return [ReadFile(_s(args.get("file_path")))]
+    if tool == "NotebookRead":
+        return [ReadFile(_s(args.get("notebook_path")))]
     if tool == "Write":
         return [WriteFile(_s(args.get("file_path")), _s(args.get("content")))]
     if tool == "Edit":
