@@ -33,7 +33,7 @@ from scanner.guard.cachedir import cache_root
 if TYPE_CHECKING:
     from scanner.matching.schema import Rule
 
-FORMAT = "g4"  # bump when what is stored changes
+FORMAT = "g5"  # bump when what is stored changes
 URL_RULE = "generic.url-credentials"
 # Code detectors for credentials written into a command line (`mysql -pSECRET`, `curl -u
 # user:pass`, an Authorization header): run on destructive commands only, never prefiltered.
@@ -81,12 +81,14 @@ def guarded(rule: Rule) -> bool:
 
 class Index:
     def __init__(self, directory: Path, catalogue: list[dict[str, Any]], expr_rule: list[str],
-                 requires: dict[int, int], keywords: dict[str, list[str]]) -> None:
+                 requires: dict[int, int], keywords: dict[str, list[str]],
+                 carry_keywords: dict[str, list[str]]) -> None:
         self.directory = directory
         self.catalogue = catalogue
         self.expr_rule = expr_rule  # hyperscan expression id -> rule id
         self.requires = requires  # rule expression id -> the expression it also requires
         self.keywords = keywords
+        self.carry_keywords = carry_keywords  # CARRY_RULES' keywords: their only prefilter
         self._db: Any = None
         self._pickles: dict[str, bytes] | None = None
 
@@ -149,7 +151,8 @@ def load() -> Index:
                 build(directory)
         meta = json.loads((directory / "index.json").read_text(encoding="utf-8"))
     return Index(directory, meta["catalogue"], meta["expr_rule"],
-                 {int(k): v for k, v in meta["requires"].items()}, meta["keywords"])
+                 {int(k): v for k, v in meta["requires"].items()}, meta["keywords"],
+                 meta["carry_keywords"])
 
 
 def build(directory: Path) -> None:
@@ -175,6 +178,7 @@ def build(directory: Path) -> None:
         "catalogue": catalogue, "expr_rule": expr_rule,
         "requires": {str(k): v for k, v in requires.items()},
         "keywords": {r.id: [k.lower() for k in r.keywords] for r in rules},
+        "carry_keywords": {r.id: [k.lower() for k in r.keywords] for r in carry},
     }), encoding="utf-8")
     try:
         tmp.rename(directory)

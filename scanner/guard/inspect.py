@@ -72,7 +72,9 @@ class Inspector:
         `committed` may be a function, asked only when there is something to classify."""
         ids = self.index.candidates(data) if _worth_scanning(data) else []
         if command:  # a destructive command: also passwords and headers written into it
-            ids += [r for r in CARRY_RULES if r not in ids]
+            lowered = data.lower()
+            ids += [r for r in CARRY_RULES if r not in ids and any(
+                k.encode() in lowered for k in self.index.carry_keywords.get(r, ()))]
         if not ids:
             return []
         _defer("importlib.metadata")  # the engine's rule loader imports it; the guard's
