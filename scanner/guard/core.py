@@ -9,13 +9,14 @@ except in `redact`, which only the adapter's redaction of tool output reads.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from scanner.guard import calls, lookup, reasons, search
+from scanner.guard import calls, lookup, reasons, search, seen
 from scanner.guard.actions import (
     Action,
     Fetch,
@@ -31,6 +32,7 @@ from scanner.guard.commands import FileUse
 from scanner.guard.index import Index, load
 from scanner.guard.inspect import Inspector, Sighting
 from scanner.guard.policy import Facts, GuardRule, Outcome, judge, rules
+from scanner.guard.seen import Seen
 from scanner.guard.settings import GuardConfig
 
 
@@ -75,6 +77,10 @@ class Judge:
         if self._index is None:
             self._index = load()
         return self._index
+
+    @property
+    def seen(self) -> Seen:
+        return Seen(self.index.directory / "seen")
 
     @property
     def inspector(self) -> Inspector:
@@ -140,11 +146,20 @@ class Judge:
             self.environment_file(path)
             return
         cap = self.config.max_file_size
+        key = seen.context(path, json.dumps(dict(self.config.policy), sort_keys=True)) \
+            if content is None else None
+        cached = self.seen.get(key) if key is not None else None
+        if cached is not None:
+            for s in cached:
+                self.add(Facts("read", s, concern=self.config.concern))
+            return
         data = content.encode()[:cap] if content is not None else lookup.read_capped(path, cap)
         if data:
             if len(data) == cap:
                 self.notes.append(f"judged the first {cap} bytes of {path} only")
-            self.shown(path, data, "read")
+            found = self.shown(path, data, "read")
+            if key is not None:
+                self.seen.put(key, found)
 
     def environment_file(self, path: str) -> None:
         try:
@@ -155,20 +170,23 @@ class Judge:
             self.add(Facts("print", s, concern=self.config.concern))
 
     def shown(self, path: str, data: bytes, action: str,
-              shows: Callable[[bytes], bool] | None = None) -> None:
+              shows: Callable[[bytes], bool] | None = None) -> list[Sighting]:
         """The credentials in a file whose content (or, for a search, whose lines that
         `shows`) the agent would see."""
         if not self.inspector.candidates(data):
-            return
+            return []
         where = lookup.display(path, self.cwd)
         location = lookup.home_location(path)
+        scanned = lookup.scan_path(path, self.cwd)
         keep = None
         if shows is not None:
             lines = data.split(b"\n")
             keep = lambda n: shows(lines[n - 1] if n <= len(lines) else b"")  # noqa: E731
-        for s in self.sightings(data, path=where, where=where, location=location, keep=keep,
-                                committed=lambda: lookup.git_status(path) == "tracked"):
+        found = self.sightings(data, path=scanned, where=where, location=location, keep=keep,
+                               committed=lambda: lookup.git_status(path) == "tracked")
+        for s in found:
             self.add(Facts(action, s, concern=self.config.concern))
+        return found
 
     def search(self, action: Search) -> None:
         use = FileUse(self.abs_path(action.path or "."), printed=action.shows_content,
@@ -201,7 +219,8 @@ class Judge:
         committed = inside and status != "ignored" and not (
             status == "none" and Path(path).name.startswith(".env"))
         where = lookup.display(path, self.cwd)
-        for s in self.sightings(data, path=where, where=where, committed=committed):
+        for s in self.sightings(data, path=lookup.scan_path(path, self.cwd), where=where,
+                                committed=committed):
             if s.secret and s.secret in replaced:
                 continue  # already in the file: this edit does not add it
             self.add(Facts("write", s, concern=self.config.concern, committed=committed),

@@ -18,21 +18,23 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from scanner.guard.index import CARRY_RULES, Index
 
 if TYPE_CHECKING:
-    from scanner.model import Blob, Capability, Environment, LocationClass, Scope, Tier
+    from scanner.model import Blob, LocationClass
 
 
 class Sighting(NamedTuple):
-    """One credential in what a tool call touches. `secret` never leaves the process."""
+    """One credential in what a tool call touches, its classification as plain strings (so
+    a sighting is cached as JSON and judged without the scanner's model loaded). `secret`
+    never leaves the process."""
 
     rule_id: str
     title: str
     provider: str
-    tier: Tier
-    effective_tier: Tier
-    scope: Scope
-    capabilities: tuple[Capability, ...]
-    environment: Environment
-    location: LocationClass
+    tier: str
+    effective_tier: str
+    scope: str
+    capabilities: tuple[str, ...]
+    environment: str
+    location: str
     verdict: str
     severity: str
     inert: bool
@@ -102,8 +104,9 @@ class Inspector:
                 continue
             line = f":{match.line}" if not where.startswith(("$", "the ")) else ""
             out.append(Sighting(
-                rule.id, rule.title, rule.provider, c.tier, c.effective_tier, c.scope,
-                c.capabilities, c.environment, c.location, str(c.verdict), str(c.severity),
+                rule.id, rule.title, rule.provider, str(c.tier), str(c.effective_tier),
+                str(c.scope), tuple(str(cap) for cap in c.capabilities), str(c.environment),
+                str(c.location), str(c.verdict), str(c.severity),
                 bool(dict(c.details).get("inert")) or c.expired, "generic" in rule.tags,
                 _redact(match.secret), f"{where}{line}", match.line,
                 dict(c.details).get("assigned-to", ""),

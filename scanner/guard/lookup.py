@@ -162,6 +162,19 @@ def display(path: str, cwd: str) -> str:
     return "~" + path[len(home):] if path.startswith(home + os.sep) else path
 
 
+def scan_path(path: str, cwd: str) -> str:
+    """The path a scan would report the file under, which is what the classifier reads the
+    location class and environment from: relative to the working directory when inside it,
+    else to its own repository, else `~/...` under the home directory, else absolute."""
+    rel = os.path.relpath(path, cwd)
+    if not rel.startswith(".."):
+        return rel
+    root = repository(str(Path(path).parent))
+    if root is not None:
+        return os.path.relpath(path, root)
+    return display(path, cwd)
+
+
 def injected_by(commands: list[SimpleCommand]) -> list[str]:
     return sorted({c.injected for c in commands if c.injected})
 
