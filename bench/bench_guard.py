@@ -5,7 +5,8 @@
 Builds the guard's test project (tests/guard_events.py: an ordinary app, a gitignored .env,
 the incident's notes file with an account-wide Railway token, fixtures with test keys, CLI
 credential stores in a home directory), then replays `--events` Claude Code hook events
-drawn from its benign and risky cases in a seeded random order, each as a fresh
+drawn from its benign and risky cases in a seeded random order (after one pass over every
+case, the "first sight" numbers: no file judged before), each as a fresh
 `credscope-guard claude-code` process (what `credscope guard install` writes; `--entry cli`
 times `credscope guard claude-code`, the typer command, instead). Every answer is checked
 against the case's expected outcome, so a fast wrong guard cannot pass. Reports p50, p95,
@@ -95,26 +96,37 @@ def main() -> None:
         load_before = os.getloadavg()
         cold, _, _ = one(cmd, {**base, **cases[0].event}, env)
         bare = [one([sys.executable, "-c", "pass"], {}, env)[0] for _ in range(30)]
+        wrong: list[str] = []
+
+        def replay(chosen: list[ge.Case]) -> tuple[dict[str, list[float]], list[float]]:
+            walls: dict[str, list[float]] = {"all": [], "benign": [], "risky": []}
+            cpus: list[float] = []
+            for case in chosen:
+                wall, cpu, got = one(cmd, {**base, **case.event}, env)
+                walls["all"].append(wall)
+                walls["risky" if case.risky else "benign"].append(wall)
+                cpus.append(cpu)
+                if got != case.expect:
+                    wrong.append(f"{case.name}: expected {case.expect}, got {got}")
+            return walls, cpus
+
+        # First sight: every case once, nothing judged before (what a suite of distinct
+        # events sees). Then the mixed session: files the guard judged before are answered
+        # from its cache, as in an agent's session.
+        first, first_cpu = replay(cases)
         rng = random.Random(args.seed)
-        chosen = [rng.choice(cases) for _ in range(args.events)]
-        walls: dict[str, list[float]] = {"all": [], "benign": [], "risky": []}
-        cpus: list[float] = []
-        wrong = []
-        for case in chosen:
-            wall, cpu, got = one(cmd, {**base, **case.event}, env)
-            walls["all"].append(wall)
-            walls["risky" if case.risky else "benign"].append(wall)
-            cpus.append(cpu)
-            if got != case.expect:
-                wrong.append(f"{case.name}: expected {case.expect}, got {got}")
+        mixed, mixed_cpu = replay([rng.choice(cases) for _ in range(args.events)])
         load_after = os.getloadavg()
         shutil.rmtree(cache, ignore_errors=True)
     print(f"credscope guard latency, entry {' '.join(Path(c).name for c in cmd[:2])}, "
           f"Python {sys.version.split()[0]}, {os.cpu_count()} cores")
     print(f"load average before {load_before[0]:.1f}, after {load_after[0]:.1f}")
-    for label, xs in walls.items():
-        print(f"  {label:7} wall {quantiles(xs)}")
-    print(f"  all     cpu  {quantiles(cpus)}")
+    for title, walls, cpus in (("first sight (each case once)", first, first_cpu),
+                               (f"mixed session ({args.events} events)", mixed, mixed_cpu)):
+        print(title)
+        for label, xs in walls.items():
+            print(f"  {label:7} wall {quantiles(xs)}")
+        print(f"  all     cpu  {quantiles(cpus)}")
     print(f"  python -c pass: p50 {statistics.median(bare) * 1000:.1f} ms")
     print(f"  first call after a rules change (builds the index): {cold * 1000:.0f} ms")
     print(f"  wrong answers: {len(wrong)}")

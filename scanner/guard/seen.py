@@ -19,6 +19,8 @@ from pathlib import Path
 from scanner.guard import lookup
 from scanner.guard.inspect import Sighting
 
+MAX_ENTRIES = 20000  # judged files kept per version of the rules (a few MiB at most)
+
 
 def context(path: str, policy: str) -> str | None:
     """The key of a file's judgement, or None when it cannot be told (no such file, or a
@@ -68,6 +70,9 @@ class Seen:
         target = self._file(key)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            if sum(1 for _ in os.scandir(self.directory)) > MAX_ENTRIES:
+                for old in self.directory.iterdir():  # start over rather than grow forever
+                    old.unlink(missing_ok=True)
             tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
             tmp.write_text(json.dumps({"key": key, "sightings": rows}), encoding="utf-8")
             tmp.replace(target)
