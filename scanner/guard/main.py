@@ -56,7 +56,7 @@ def run(argv: list[str], stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> in
         for note in decision.notes:
             print(f"credscope guard: note: {note}", file=stderr)
     except Exception as err:  # noqa: BLE001 - a hook must answer whatever went wrong
-        message = f"credscope guard could not judge this call ({type(err).__name__}: {err})"
+        message = f"credscope guard could not judge this call ({_describe(err)})"
         if not fail_closed:
             print(f"{message}; failing open (set fail-closed to block instead)", file=stderr)
             return 0
@@ -64,6 +64,27 @@ def run(argv: list[str], stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> in
     if answer is not None:
         stdout.write(json.dumps(answer) + "\n")
     return 0
+
+
+def _describe(err: Exception) -> str:
+    """A configuration or rule error says what is wrong (its message is the guard's own
+    words); anything else is named by its type only, its traceback going to the debug log:
+    an unexpected exception's text could hold what the tool call handed over."""
+    from scanner.errors import ScannerError, debug_log_path  # noqa: PLC0415
+
+    if isinstance(err, ScannerError):
+        return str(err)
+    if isinstance(err, ValueError) and type(err).__name__ == "JSONDecodeError":
+        return "the event is not JSON"
+    import traceback  # noqa: PLC0415
+
+    log = debug_log_path()
+    try:
+        with log.open("a", encoding="utf-8") as f:
+            f.write("".join(traceback.format_exception(err)))
+    except OSError:
+        return f"{type(err).__name__}; a bug in credscope"
+    return f"{type(err).__name__}; a bug in credscope, traceback in {log}"
 
 
 def console_main() -> None:
