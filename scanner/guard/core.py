@@ -90,10 +90,10 @@ class Judge:
 
     def sightings(self, data: bytes, *, path: str, where: str,
                   committed: bool | Callable[[], bool] = False,
-                  location: object | None = None, command: bool = False,
+                  location: str | None = None, command: bool = False,
                   keep: Callable[[int], bool] | None = None) -> list[Sighting]:
         found = self.inspector.sightings(data, path=path, where=where, committed=committed,
-                                         location=location,  # type: ignore[arg-type]
+                                         location=location,
                                          display=where if where.startswith("~") else None,
                                          command=command, keep=keep)
         self.secrets += [s.secret for s in found]
@@ -176,7 +176,7 @@ class Judge:
         if not self.inspector.candidates(data):
             return []
         where = lookup.display(path, self.cwd)
-        location = lookup.home_location(path)
+        location = lookup.home_location(path, self.index.home_surface)
         scanned = lookup.scan_path(path, self.cwd)
         keep = None
         if shows is not None:

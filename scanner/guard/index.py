@@ -12,9 +12,9 @@ Python's versions), one directory holding:
   hyperscan is absent) and the command catalogue of rules/destructive/, already validated.
 
 Only when the prefilter names a candidate does the guard import the engine and the
-classifier. The guard acts on provider rules (their power is known from the format) and on
-credentials in connection URLs; generic keyed assignments are left to the scanner, where a
-person reviews them (a hook that blocks an agent must be sure it has a credential).
+classifier. The guard acts on provider rules (their power is known from the format);
+generic keyed assignments are left to the scanner, where a person reviews them (a hook that
+blocks an agent must be sure it has a credential), except on destructive command lines.
 """
 
 from __future__ import annotations
@@ -33,15 +33,14 @@ from scanner.guard.cachedir import cache_root
 if TYPE_CHECKING:
     from scanner.matching.schema import Rule
 
-FORMAT = "g5"  # bump when what is stored changes
-URL_RULE = "generic.url-credentials"
+FORMAT = "g7"  # bump when what is stored changes
 # Code detectors for credentials written into a command line (`mysql -pSECRET`, `curl -u
-# user:pass`, an Authorization header): run on destructive commands only, never prefiltered.
+# user:pass`, an Authorization header, a URL with a password): run on destructive commands
+# only, when their keywords are there. On their own they tell no power, so nothing else
+# needs them (a provider's URL rule, postgres:// or redis://, finds database URLs).
 CARRY_RULES = ("generic.auth-header",
-               "generic.command-password")
-# What hyperscan looks for in place of the URL-credentials plugin's keyword (`://`, in most
-# files): a URL with a password in its userinfo. Every URL the plugin reports has one.
-_URL_PREFILTER = r"(?i)[a-z][a-z0-9+.\-]{1,30}://[^\s/@:'\"]*:[^\s/@'\"]+@"
+               "generic.command-password",
+               "generic.url-credentials")
 
 
 def rules_dir() -> Path:
@@ -75,20 +74,22 @@ def signature() -> str:
 
 
 def guarded(rule: Rule) -> bool:
-    """Provider rules, and credentials in connection URLs (a decoder reads their power)."""
-    return "generic" not in rule.tags or rule.id == URL_RULE
+    """Provider rules: their formats (and decoders) say what a credential can do."""
+    return "generic" not in rule.tags
 
 
 class Index:
     def __init__(self, directory: Path, catalogue: list[dict[str, Any]], expr_rule: list[str],
                  requires: dict[int, int], keywords: dict[str, list[str]],
-                 carry_keywords: dict[str, list[str]]) -> None:
+                 carry_keywords: dict[str, list[str]],
+                 home_surface: list[list[str]]) -> None:
         self.directory = directory
         self.catalogue = catalogue
         self.expr_rule = expr_rule  # hyperscan expression id -> rule id
         self.requires = requires  # rule expression id -> the expression it also requires
         self.keywords = keywords
         self.carry_keywords = carry_keywords  # CARRY_RULES' keywords: their only prefilter
+        self.home_surface = home_surface  # [glob under the home, location class]
         self._db: Any = None
         self._pickles: dict[str, bytes] | None = None
 
@@ -152,7 +153,7 @@ def load() -> Index:
         meta = json.loads((directory / "index.json").read_text(encoding="utf-8"))
     return Index(directory, meta["catalogue"], meta["expr_rule"],
                  {int(k): v for k, v in meta["requires"].items()}, meta["keywords"],
-                 meta["carry_keywords"])
+                 meta["carry_keywords"], meta["home_surface"])
 
 
 def build(directory: Path) -> None:
@@ -179,6 +180,7 @@ def build(directory: Path) -> None:
         "requires": {str(k): v for k, v in requires.items()},
         "keywords": {r.id: [k.lower() for k in r.keywords] for r in rules},
         "carry_keywords": {r.id: [k.lower() for k in r.keywords] for r in carry},
+        "home_surface": _home_surface(),
     }), encoding="utf-8")
     try:
         tmp.rename(directory)
@@ -189,18 +191,22 @@ def build(directory: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def _compile_prefilter(rules: list[Rule], out: Path) -> tuple[list[str], dict[int, int]]:
-    from dataclasses import replace  # noqa: PLC0415
+def _home_surface() -> list[list[str]]:
+    """The agent surface's places under the home directory with their location class
+    (sources/agent_surface.py), so a hook call need not import the scan sources."""
+    from scanner.sources.agent_surface import HOME_SURFACE  # noqa: PLC0415
 
+    return [[e.pattern, str(e.location)] for e in HOME_SURFACE if e.location is not None]
+
+
+def _compile_prefilter(rules: list[Rule], out: Path) -> tuple[list[str], dict[int, int]]:
     from scanner.matching.engine import compile_database, prefilter_expressions  # noqa: PLC0415
 
-    prefilter_rules = [replace(r, kind="regex", pattern=_URL_PREFILTER, context=())
-                       if r.id == URL_RULE else r for r in rules]
-    expr_rule = [r.id for r in prefilter_rules]
+    expr_rule = [r.id for r in rules]
     try:
         import hyperscan  # noqa: PLC0415
     except ImportError:
         return expr_rule, {}
-    db, _ = compile_database(hyperscan, prefilter_rules, (), lines=())
+    db, _ = compile_database(hyperscan, rules, (), lines=())
     (out / "prefilter.hs").write_bytes(hyperscan.dumpb(db))
-    return expr_rule, prefilter_expressions(prefilter_rules)[1]
+    return expr_rule, prefilter_expressions(rules)[1]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from scanner.guard.index import CARRY_RULES, Index
 
 if TYPE_CHECKING:
-    from scanner.model import Blob, LocationClass
+    from scanner.model import Blob
 
 
 class Sighting(NamedTuple):
@@ -65,7 +65,7 @@ class Inspector:
 
     def sightings(self, data: bytes, *, path: str, where: str,
                   committed: bool | Callable[[], bool] = False,
-                  location: LocationClass | None = None, display: str | None = None,
+                  location: str | None = None, display: str | None = None,
                   command: bool = False, keep: Callable[[int], bool] | None = None
                   ) -> list[Sighting]:
         """The credentials in `data` (on the lines `keep` keeps), classified as if found at
@@ -82,7 +82,7 @@ class Inspector:
         _defer("importlib.metadata")  # the engine's rule loader imports it; the guard's
         # rules come from its index, so it is loaded only if something really uses it
         from scanner.matching.engine import extract  # noqa: PLC0415 - only with candidates
-        from scanner.model import Blob, Flag  # noqa: PLC0415
+        from scanner.model import Blob, Flag, LocationClass  # noqa: PLC0415
 
         rules = self.index.rules(ids)
         _register_plugins([r.kind.removeprefix("plugin:") for r in rules
@@ -93,8 +93,8 @@ class Inspector:
             return []
         tracked = committed() if callable(committed) else committed
         flags = frozenset() if tracked else frozenset({Flag.IGNORED_BUT_PRESENT})
-        blob = Blob(path=path, data=data, flags=flags, location_hint=location,
-                    display_path=display)
+        blob = Blob(path=path, data=data, flags=flags, display_path=display,
+                    location_hint=LocationClass(location) if location else None)
         classifier, filters = self._classifier()
         out: list[Sighting] = []
         for match in matches:

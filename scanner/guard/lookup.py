@@ -138,18 +138,17 @@ def env_file_candidates(cwd: str, explicit: list[str]) -> list[str]:
     return found
 
 
-def home_location(path: str) -> object | None:
+def home_location(path: str, surface: list[list[str]]) -> str | None:
     """The agent-surface class of a file under the home directory (`~/.aws/credentials` is
     a CLI credential store, `~/.claude.json` agent config, `~/.bash_history` shell
-    history), or None."""
+    history), or None; `surface` is the index's [glob, class] list."""
     home = str(Path.home())
     if not path.startswith(home + os.sep):
         return None
     from scanner.paths import matches_any  # noqa: PLC0415 - only for files under the home
-    from scanner.sources.agent_surface import HOME_SURFACE  # noqa: PLC0415
 
     rel = os.path.relpath(path, home).replace(os.sep, "/")
-    return next((e.location for e in HOME_SURFACE if matches_any(rel, (e.pattern,))), None)
+    return next((cls for glob, cls in surface if matches_any(rel, (glob,))), None)
 
 
 def display(path: str, cwd: str) -> str:
