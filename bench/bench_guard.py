@@ -1,14 +1,14 @@
 """Latency of `credscope guard`: one hook process per event, interpreter start included.
 
-    python bench/bench_guard.py [--events 500] [--entry lean|cli] [--seed 7]
+    python bench/bench_guard.py [--events 500] [--entry credscope|credscope-guard] [--seed 7]
 
 Builds the guard's test project (tests/guard_events.py: an ordinary app, a gitignored .env,
 the incident's notes file with an account-wide Railway token, fixtures with test keys, CLI
 credential stores in a home directory), then replays `--events` Claude Code hook events
 drawn from its benign and risky cases in a seeded random order (after one pass over every
 case, the "first sight" numbers: no file judged before), each as a fresh
-`credscope-guard claude-code` process (what `credscope guard install` writes; `--entry cli`
-times `credscope guard claude-code`, the typer command, instead). Every answer is checked
+`credscope guard claude-code` process (what `credscope guard install` writes; `--entry
+credscope-guard` times the same entry under its own name). Every answer is checked
 against the case's expected outcome, so a fast wrong guard cannot pass. Reports p50, p95,
 p99 and max wall time, overall and for benign and risky events, the CPU time of the hook
 processes, the first call after a rules change (the index build), a bare `python -c pass`
@@ -49,11 +49,9 @@ def quantiles(xs: list[float]) -> str:
 
 
 def command(entry: str) -> list[str]:
-    if entry == "cli":
-        return [str(BIN / "credscope"), "guard", "claude-code"]
-    lean = BIN / "credscope-guard"
-    return [str(lean), "claude-code"] if lean.is_file() else [
-        sys.executable, "-m", "scanner.guard", "claude-code"]
+    if entry == "credscope-guard":
+        return [str(BIN / "credscope-guard"), "claude-code"]
+    return [str(BIN / "credscope"), "guard", "claude-code"]
 
 
 def answer(stdout: str) -> str:
@@ -81,7 +79,7 @@ def one(cmd: list[str], event: dict[str, object], env: dict[str, str]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=500)
-    parser.add_argument("--entry", choices=("lean", "cli"), default="lean")
+    parser.add_argument("--entry", choices=("credscope", "credscope-guard"), default="credscope")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="credscope-guard-bench-") as tmp:

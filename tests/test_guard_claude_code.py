@@ -19,20 +19,19 @@ BIN = Path(sys.executable).parent
 NAMES = [c.name for c in ge.cases(Path("/p"), Path("/h"))]
 
 
-def guard_command(agent: str = "claude-code", *, cli: bool = False) -> list[str]:
-    if cli:
-        return [str(BIN / "credscope"), "guard", agent]
-    lean = BIN / "credscope-guard"
-    return [str(lean), agent] if lean.is_file() else [sys.executable, "-m", "scanner.guard",
-                                                      agent]
+def guard_command(agent: str = "claude-code", *, lean: bool = False) -> list[str]:
+    """`credscope guard AGENT`, the command install writes (or `credscope-guard AGENT`)."""
+    if lean:
+        return [str(BIN / "credscope-guard"), agent]
+    return [str(BIN / "credscope"), "guard", agent]
 
 
-def run(event: dict[str, Any], proj: Path, home: Path, *args: str, cli: bool = False,
+def run(event: dict[str, Any], proj: Path, home: Path, *args: str, lean: bool = False,
         env: dict[str, str] | None = None, agent: str = "claude-code"
         ) -> subprocess.CompletedProcess[str]:
     full = {"session_id": "5f1c", "transcript_path": str(home / "t.jsonl"), "cwd": str(proj),
             "permission_mode": "default", **event}
-    return subprocess.run([*guard_command(agent, cli=cli), *args], input=json.dumps(full),
+    return subprocess.run([*guard_command(agent, lean=lean), *args], input=json.dumps(full),
                           capture_output=True, text=True, timeout=60,
                           env={**os.environ, "HOME": str(home), **(env or {})})
 
@@ -70,18 +69,19 @@ def test_replay(project: tuple[Path, Path], name: str) -> None:
     assert_no_secret(proc)
 
 
-def test_the_incident_is_stopped_through_the_cli(project: tuple[Path, Path]) -> None:
+@pytest.mark.parametrize("lean", [False, True], ids=["credscope guard", "credscope-guard"])
+def test_the_incident_is_stopped(project: tuple[Path, Path], lean: bool) -> None:
     """The agent searches for a token, reads the unrelated notes file holding the account
     token, then sends volumeDelete with it: the search and the read are denied (the token
     is ADMIN and account-wide), and so is the mutation."""
     proj, home = project
     grep = run(ge.pre("Grep", pattern="RAILWAY_API_TOKEN", path=str(proj),
-                      output_mode="content"), proj, home, cli=True)
-    read = run(ge.pre("Read", file_path=str(proj / "notes/infra.md")), proj, home, cli=True)
+                      output_mode="content"), proj, home, lean=lean)
+    read = run(ge.pre("Read", file_path=str(proj / "notes/infra.md")), proj, home, lean=lean)
     mutation = run(ge.bash(
         "curl -X POST https://backboard.railway.com/graphql/v2 -H \"Authorization: Bearer "
         f"{ge.RAILWAY}\" -d '{{\"query\":\"mutation {{ volumeDelete(volumeId: \\\"v\\\") }}\"}}'"),
-        proj, home, cli=True)
+        proj, home, lean=lean)
     assert [outcome(p) for p in (grep, read, mutation)] == ["deny", "deny", "deny"]
     assert "Railway account API token" in reason(read) and "notes/infra.md" in reason(read)
     assert "volumeDelete" in reason(mutation)
@@ -193,3 +193,17 @@ def test_the_same_decisions_without_hyperscan(project: tuple[Path, Path],
         assert outcome(proc) == case.expect, case.name
         assert_no_secret(proc)
     assert not list((tmp_path / "cache").glob("guard/guard-*/prefilter.hs"))
+
+
+def test_the_credscope_command_runs_the_hook_without_the_command_line(
+        project: tuple[Path, Path]) -> None:
+    """`credscope guard claude-code` is run for every tool call: it must not load typer."""
+    proj, home = project
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", str(BIN / "credscope"), "guard", "claude-code"],
+        input=json.dumps({**ge.bash("terraform destroy"), "cwd": str(proj)}),
+        capture_output=True, text=True, timeout=60, env={**os.environ, "HOME": str(home)})
+    assert json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecision"] == "ask"
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines()}
+    assert "scanner.guard.main" in imported
+    assert not imported & {"typer", "rich", "scanner.cli", "scanner.pipeline"}

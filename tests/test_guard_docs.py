@@ -32,16 +32,16 @@ def test_the_config_example_loads(tmp_path: Path) -> None:
 def test_the_settings_shown_are_what_install_writes(tmp_path: Path) -> None:
     claude, cursor = (json.loads(b) for b in blocks("json"))
     path = tmp_path / "settings.json"
-    install.install("claude-code", path, "credscope-guard claude-code")
+    install.install("claude-code", path, "credscope guard claude-code")
     assert json.loads(path.read_text()) == claude
     path = tmp_path / "hooks.json"
-    install.install("cursor", path, "credscope-guard cursor")
+    install.install("cursor", path, "credscope guard cursor")
     assert json.loads(path.read_text()) == cursor
 
 
 def test_the_try_it_command(tmp_path: Path) -> None:
-    snippet = next(b for b in blocks("sh") if "credscope-guard claude-code" in b)
-    command = snippet.replace("credscope-guard claude-code", " ".join(guard_command()))
+    snippet = next(b for b in blocks("sh") if "credscope guard claude-code" in b)
+    command = snippet.replace("credscope guard claude-code", " ".join(guard_command()))
     proc = subprocess.run(["sh", "-c", command], capture_output=True, text=True, cwd=tmp_path,
                           env=os.environ, timeout=60)
     answer = json.loads(proc.stdout)["hookSpecificOutput"]

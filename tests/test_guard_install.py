@@ -81,14 +81,14 @@ def test_round_trip_keeps_everything_else(tmp_path: Path, agent: str,
 def test_a_file_the_guard_created_is_removed_again(tmp_path: Path, agent: str) -> None:
     path = ops.settings_path(agent, True, tmp_path, tmp_path / "home")
     assert ops.install(agent, path, ops.hook_command(agent, project=True)).action == "created"
-    assert "credscope-guard " + agent in path.read_text()
+    assert "credscope guard " + agent in path.read_text()
     assert ops.uninstall(agent, path).action == "removed" and not path.exists()
     assert ops.uninstall(agent, path).action == "absent"
 
 
 def test_a_shared_group_keeps_the_users_handler(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
-    ours = {"type": "command", "command": "credscope-guard claude-code"}
+    ours = {"type": "command", "command": "credscope guard claude-code"}
     mine = {"type": "command", "command": "./audit.sh"}
     original = {"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [mine, ours]}]}}
     write(path, original)
@@ -99,11 +99,11 @@ def test_a_shared_group_keeps_the_users_handler(tmp_path: Path) -> None:
 
 def test_reinstalling_with_another_command_replaces_the_old_one(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
-    ops.install("claude-code", path, "/old/venv/bin/credscope-guard claude-code")
-    ops.install("claude-code", path, "credscope-guard claude-code --fail-closed")
+    ops.install("claude-code", path, "/old/venv/bin/credscope guard claude-code")
+    ops.install("claude-code", path, "credscope guard claude-code --fail-closed")
     commands = [h["command"] for groups in json.loads(path.read_text())["hooks"].values()
                 for g in groups for h in g["hooks"]]
-    assert commands == ["credscope-guard claude-code --fail-closed"] * 3
+    assert commands == ["credscope guard claude-code --fail-closed"] * 3
 
 
 def test_cursor_fail_closed(tmp_path: Path) -> None:
@@ -111,7 +111,7 @@ def test_cursor_fail_closed(tmp_path: Path) -> None:
     ops.install("cursor", path, ops.hook_command("cursor", True, fail_closed=True),
                 fail_closed=True)
     entries = json.loads(path.read_text())["hooks"]["beforeReadFile"]
-    assert entries == [{"command": "credscope-guard cursor --fail-closed", "timeout": 30,
+    assert entries == [{"command": "credscope guard cursor --fail-closed", "timeout": 30,
                         "failClosed": True}]
 
 
@@ -120,7 +120,7 @@ def test_a_settings_file_it_cannot_merge_is_left_alone(tmp_path: Path, content: 
     path = tmp_path / "settings.json"
     path.write_text(content)
     with pytest.raises(ConfigError, match="nothing was changed"):
-        ops.install("claude-code", path, "credscope-guard claude-code")
+        ops.install("claude-code", path, "credscope guard claude-code")
     assert path.read_text() == content
 
 

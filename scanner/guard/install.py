@@ -53,11 +53,11 @@ def settings_path(agent: str, project: bool, cwd: Path, home: Path) -> Path:
 
 def hook_command(agent: str, project: bool, fail_closed: bool = False,
                  config: Path | None = None) -> str:
-    """A project's settings are shared, so they name `credscope-guard` on the PATH; a user's
-    name the one beside this interpreter (hooks run with the agent's PATH, not the venv's)."""
-    local = Path(sys.executable).parent / "credscope-guard"
-    words = ["credscope-guard"] if project or not local.is_file() else [str(local)]
-    words.append(agent)
+    """A project's settings are shared, so they name `credscope` on the PATH; a user's name
+    the one beside this interpreter (hooks run with the agent's PATH, not the venv's)."""
+    local = Path(sys.executable).parent / "credscope"
+    words = ["credscope"] if project or not local.is_file() else [str(local)]
+    words += ["guard", agent]
     if config is not None:
         words += ["--config", str(config)]
     if fail_closed:

@@ -87,8 +87,14 @@ def _describe(err: Exception) -> str:
     return f"{type(err).__name__}; a bug in credscope, traceback in {log}"
 
 
-def console_main() -> None:
+def console(argv: list[str]) -> None:
+    """Run as a process: bytecode kept (cachedir.keep_bytecode), then exit with the code."""
     from scanner.guard.cachedir import keep_bytecode  # noqa: PLC0415
 
     keep_bytecode()
-    sys.exit(run(sys.argv[1:], sys.stdin, sys.stdout, sys.stderr))
+    sys.exit(run(argv, sys.stdin, sys.stdout, sys.stderr))
+
+
+def console_main() -> None:
+    """`credscope-guard AGENT ...`"""
+    console(sys.argv[1:])
