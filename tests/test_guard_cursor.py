@@ -39,8 +39,10 @@ def test_shell(project: tuple[Path, Path], command: str, permission: str) -> Non
     proj, home = project
     answer = cursor({"hook_event_name": "beforeShellExecution", "command": command,
                      "cwd": str(proj)}, proj, home)
-    assert answer["permission"] == permission
-    if permission != "allow":
+    assert answer.get("permission", "allow") == permission
+    if permission == "allow":
+        assert answer == {}  # no decision: Cursor's own approval settings still apply
+    else:
         assert answer["user_message"].startswith("credscope guard: ")
         assert answer["agent_message"] == answer["user_message"]
 
@@ -56,7 +58,7 @@ def test_read_file_uses_the_content_cursor_hands_over(project: tuple[Path, Path]
     path = proj / rel
     answer = cursor({"hook_event_name": "beforeReadFile", "file_path": str(path),
                      "content": path.read_text(), "attachments": []}, proj, home)
-    assert answer["permission"] == permission
+    assert answer.get("permission", "allow") == permission
 
 
 def test_a_read_the_policy_would_ask_about_is_denied(project: tuple[Path, Path]) -> None:
@@ -79,7 +81,8 @@ def test_mcp(project: tuple[Path, Path], tool: str, arguments: object,
     proj, home = project
     answer = cursor({"hook_event_name": "beforeMCPExecution", "tool_name": tool,
                      "tool_input": arguments, "url": "https://mcp.example.invalid"}, proj, home)
-    assert answer["permission"] == permission
+    assert answer.get("permission", "allow") == permission
+    assert answer or permission == "allow"
 
 
 def test_prompt(project: tuple[Path, Path]) -> None:

@@ -6,8 +6,10 @@ per event `command` + `cwd` (beforeShellExecution), `file_path` + `content`
 beforeMCPExecution), `prompt` (beforeSubmitPrompt). Output, exit 0: `{"permission": "allow" |
 "ask" | "deny", "user_message", "agent_message"}` for shell and MCP calls; beforeReadFile
 knows only allow and deny, so a read the policy would ask about is denied with the reason;
-`{"continue": false, "user_message"}` blocks a prompt. The guard always answers (a hook with
-`failClosed` that prints nothing is treated as failed).
+`{"continue": false, "user_message"}` blocks a prompt. With no objection it answers `{}`
+(valid JSON, no decision: Cursor's own approval settings decide, which an explicit "allow"
+might bypass) and `{"continue": true}` for a prompt; it always answers something, since a
+hook with `failClosed` that prints nothing counts as failed.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def render(decision: Decision, event: dict[str, Any]) -> dict[str, Any] | None:
     if name not in EVENTS:
         return None
     if decision.outcome is Outcome.NONE:
-        return {"permission": "allow"}
+        return {}  # no decision: Cursor's own permission flow applies ("allow" could skip it)
     permission = "deny" if decision.outcome is Outcome.DENY or name == "beforeReadFile" \
         else "ask"
     return {"permission": permission, "user_message": decision.reason,
