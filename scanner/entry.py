@@ -16,6 +16,9 @@ def main() -> None:
     args = sys.argv[1:]
     if args[:1] == ["guard"] and args[1:2] and args[1] in _HOOKS and not (
             {"--help", "-h"} & set(args)):
+        from scanner.guard.cachedir import keep_bytecode  # noqa: PLC0415
+
+        keep_bytecode()  # before the guard's modules are imported (see cachedir.py)
         from scanner.guard.main import console  # noqa: PLC0415
 
         console(args[1:])
