@@ -47,7 +47,6 @@ class Decision(NamedTuple):
         return f"Decision({self.outcome.name}, {self.rule!r}, {self.reason!r})"
 
 
-NO_OBJECTION = Decision(Outcome.NONE)
 _PROC_ENVIRON = re.compile(r"^/proc/(?:self|\d+)/environ$")
 
 

@@ -13,8 +13,6 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from scanner.guard.shell import SimpleCommand
-
 ENV_FILES = (".env", ".env.local", ".env.development", ".env.development.local",
              ".env.production", ".env.production.local", ".env.staging", ".envrc")
 _DEFINITION = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
@@ -172,10 +170,6 @@ def scan_path(path: str, cwd: str) -> str:
     if root is not None:
         return os.path.relpath(path, root)
     return display(path, cwd)
-
-
-def injected_by(commands: list[SimpleCommand]) -> list[str]:
-    return sorted({c.injected for c in commands if c.injected})
 
 
 def mcp_server_config(server: str, cwd: str, cap: int) -> tuple[str, str] | None:
