@@ -134,13 +134,21 @@ class Index:
         return [pickle.loads(self._pickles[i]) for i in ids]  # noqa: S301
 
 
-def load() -> Index:
-    """The index for the current rules, built (and cached) first when there is none."""
+def load(rebuild: bool = False) -> Index:
+    """The index for the current rules, built (and cached) first when there is none, or
+    when asked (`credscope guard install`: rule packs installed through entry points are
+    not part of the signature)."""
     root = cache_root()
     directory = root / f"guard-{signature()}"
     try:
+        if rebuild:
+            raise OSError("rebuild")
         meta = json.loads((directory / "index.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        if rebuild:
+            import shutil  # noqa: PLC0415
+
+            shutil.rmtree(directory, ignore_errors=True)
         try:
             build(directory)
         except OSError:  # a read-only cache directory: the system's temporary one instead

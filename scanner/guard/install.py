@@ -178,12 +178,13 @@ def _write(path: Path, data: dict[str, Any], indent: int) -> None:
 
 
 def warm() -> None:
-    """Build the rules index and the bytecode now, so the agent's first call is fast."""
+    """Build the rules index (again: it picks up rule packs) and the bytecode now, so the
+    agent's first call is fast."""
     import compileall  # noqa: PLC0415
 
     from scanner.guard import index  # noqa: PLC0415
     from scanner.guard.cachedir import keep_bytecode  # noqa: PLC0415
 
-    index.load()
+    index.load(rebuild=True)
     keep_bytecode()
     compileall.compile_dir(str(Path(__file__).resolve().parents[1]), quiet=1)
