@@ -31,6 +31,7 @@ REDIS_URL = f"rediss://default:{rand('abcdefABCDEF0123456789', 32, 'redis')}@pro
             ".upstash.io:6379"
 AWS_ID = aws_key_id(123456789012, seed="ops")
 AWS_SECRET = rand("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/", 40, "aws")
+LOCAL_DEFAULT = "postgres"  # the password of a local development database
 SECRETS = (RAILWAY, STRIPE_LIVE, GITHUB, DB_PASSWORD, AWS_SECRET, REDIS_URL.split(":")[2])
 
 
@@ -242,8 +243,9 @@ def cases(proj: Path, home: Path) -> list[Case]:
             "curl -X DELETE \"https://api.cloudflare.com/client/v4/zones/$ZONE_ID\" "
             "-H \"Authorization: Bearer $CF_API_TOKEN\""), "deny", True),
         Case("docker volume rm", bash("docker volume rm billing_pgdata"), "ask", True),
-        Case("local drop table", bash("PGPASSWORD=postgres psql -h localhost -U postgres -c "
-                                      "'DROP TABLE IF EXISTS test_runs'"), "ask", True),
+        Case("local drop table", bash(f"PGPASSWORD={LOCAL_DEFAULT} psql -h localhost -U "
+                                      "postgres -c 'DROP TABLE IF EXISTS test_runs'"), "ask",
+             True),
         Case("heredoc writes a key into source", bash(
             f"cat > src/settings.py <<'EOF'\nSTRIPE_KEY = '{STRIPE_LIVE}'\nEOF"), "deny", True),
         Case("mysql drop with password", bash(
