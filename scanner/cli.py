@@ -448,6 +448,86 @@ def explain(
         print(explain_finding(config, finding_id, SourceOptions(history=history)))
 
 
+# --- guard: hooks that judge a coding agent's tool calls (scanner/guard, docs/guard.md) ---
+guard_app = typer.Typer(help="Judge a coding agent's tool calls offline: hooks for Claude "
+                        "Code and Cursor.", no_args_is_help=True)
+app.add_typer(guard_app, name="guard")
+_GUARD_CONFIG = typer.Option("--config", help="Guard config (default ~/.config/credscope/"
+                             "guard.toml).")
+
+
+def _guard_hook(agent: str, config_file: Path | None, fail_closed: bool) -> None:
+    from scanner.guard.main import run  # noqa: PLC0415
+
+    argv = [agent, *(["--config", str(config_file)] if config_file else []),
+            *(["--fail-closed"] if fail_closed else [])]
+    raise SystemExit(run(argv, sys.stdin, sys.stdout, sys.stderr))
+
+
+@guard_app.command("claude-code")
+def guard_claude_code(
+    config_file: Annotated[Optional[Path], _GUARD_CONFIG] = None,  # noqa: UP045
+    fail_closed: Annotated[bool, typer.Option(help="Deny when the guard itself fails.")]
+    = False,
+) -> None:
+    """Judge one Claude Code hook event (JSON on stdin); answer in Claude Code's protocol."""
+    _guard_hook("claude-code", config_file, fail_closed)
+
+
+@guard_app.command("cursor")
+def guard_cursor(
+    config_file: Annotated[Optional[Path], _GUARD_CONFIG] = None,  # noqa: UP045
+    fail_closed: Annotated[bool, typer.Option(help="Deny when the guard itself fails.")]
+    = False,
+) -> None:
+    """Judge one Cursor hook event (JSON on stdin); answer in Cursor's protocol."""
+    _guard_hook("cursor", config_file, fail_closed)
+
+
+_AGENT = typer.Option("--agent", help="claude-code or cursor.")
+_PROJECT = typer.Option("--project/--user", help="This project's settings, or yours "
+                        "(default: yours).")
+
+
+@guard_app.command("install")
+def guard_install(
+    agent: Annotated[str, _AGENT],
+    project: Annotated[bool, _PROJECT] = False,
+    fail_closed: Annotated[bool, typer.Option(help="Deny when the guard itself fails.")]
+    = False,
+    config_file: Annotated[Optional[Path], _GUARD_CONFIG] = None,  # noqa: UP045
+    command: Annotated[Optional[str], typer.Option(help="Hook command to write.")] = None,  # noqa: UP045
+) -> None:
+    """Add the guard's hooks to the agent's settings (idempotent)."""
+    from scanner.guard import install as ops  # noqa: PLC0415
+
+    with error_handler():
+        path = _guard_settings(agent, project)
+        hook = command or ops.hook_command(agent, project, fail_closed, config_file)
+        done = ops.install(agent, path, hook, fail_closed)
+        ops.warm()
+        print(f"credscope guard: {done.action} {done.path} (hook: {hook})")
+
+
+@guard_app.command("uninstall")
+def guard_uninstall(agent: Annotated[str, _AGENT],
+                    project: Annotated[bool, _PROJECT] = False) -> None:
+    """Remove the guard's hooks from the agent's settings, and nothing else."""
+    from scanner.guard import install as ops  # noqa: PLC0415
+
+    with error_handler():
+        done = ops.uninstall(agent, _guard_settings(agent, project))
+        print(f"credscope guard: {done.action} {done.path}")
+
+
+def _guard_settings(agent: str, project: bool) -> Path:
+    from scanner.guard.install import settings_path  # noqa: PLC0415
+
+    if agent not in ("claude-code", "cursor"):
+        raise ConfigError(f"--agent must be claude-code or cursor, not {agent!r}")
+    return settings_path(agent, project, Path.cwd(), Path.home())
+
+
 def main() -> None:
     from scanner.errors import handle_termination  # noqa: PLC0415
 
