@@ -132,7 +132,8 @@ def _open_private(path: Path) -> int | None:
     return fd
 
 
-def _write_debug_log(exc: BaseException) -> Path | None:
+def write_debug_log(exc: BaseException) -> Path | None:
+    """Append the traceback to the private debug log; where it went, or None."""
     opened = _open_log(debug_log_path())
     if opened is None:
         return None
@@ -150,7 +151,7 @@ def report_internal_error(exc: BaseException) -> int:
     """Log the traceback and tell the user in one line; return the internal-error code."""
     from scanner.paths import printable  # noqa: PLC0415 - paths imports this module
 
-    log = _write_debug_log(exc)
+    log = write_debug_log(exc)
     where = f" (traceback in {log})" if log else ""
     print(
         f"credscope: internal error: {type(exc).__name__}: {printable(str(exc))}{where}. "

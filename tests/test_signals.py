@@ -90,7 +90,7 @@ def _crash(monkeypatch: pytest.MonkeyPatch) -> Path | None:
     try:
         raise RuntimeError("simulated bug")
     except RuntimeError as exc:
-        return errors._write_debug_log(exc)
+        return errors.write_debug_log(exc)
 
 
 def test_the_debug_log_lives_in_a_private_state_directory(tmp_path: Path,

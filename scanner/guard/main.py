@@ -70,19 +70,14 @@ def _describe(err: Exception) -> str:
     """A configuration or rule error says what is wrong (its message is the guard's own
     words); anything else is named by its type only, its traceback going to the debug log:
     an unexpected exception's text could hold what the tool call handed over."""
-    from scanner.errors import ScannerError, debug_log_path  # noqa: PLC0415
+    from scanner.errors import ScannerError, write_debug_log  # noqa: PLC0415
 
     if isinstance(err, ScannerError):
         return str(err)
     if isinstance(err, ValueError) and type(err).__name__ == "JSONDecodeError":
         return "the event is not JSON"
-    import traceback  # noqa: PLC0415
-
-    log = debug_log_path()
-    try:
-        with log.open("a", encoding="utf-8") as f:
-            f.write("".join(traceback.format_exception(err)))
-    except OSError:
+    log = write_debug_log(err)  # private, never through a link (errors.py)
+    if log is None:
         return f"{type(err).__name__}; a bug in credscope"
     return f"{type(err).__name__}; a bug in credscope, traceback in {log}"
 
