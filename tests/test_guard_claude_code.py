@@ -184,7 +184,8 @@ def test_the_same_decisions_without_hyperscan(project: tuple[Path, Path],
     proj, home = project
     fake = tmp_path / "nohs" / "hyperscan"
     fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text("raise ModuleNotFoundError('No module named hyperscan', name='hyperscan')\n")
+    (fake / "__init__.py").write_text(  # what a missing module raises
+        "raise ModuleNotFoundError('No module named hyperscan', name='hyperscan')\n")
     env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(fake.parent),
                                                       os.environ.get("PYTHONPATH")])),
            "CREDSCOPE_CACHE_DIR": str(tmp_path / "cache")}
