@@ -1,0 +1,193 @@
+"""The audit's driver loop: repositories in, per-repository ScanResults out, Dask in between.
+
+Plans (one history walk per repository) go out first and at a higher priority; as plans
+come back, in batches, their places (blob id, path) are split three ways: stored by an
+earlier run (nothing to do), already on their way in a shard submitted for another repository
+(wait for it: this is how forks share work), or new. New places are grouped by blob, so a
+blob that several of the batch's repositories hold is read and matched once and judged at
+each of its paths, and cut into shards of a few hundred blobs in the owning repository's
+reading order. Every finished shard is stored in one transaction before anything else
+happens; a repository is assembled when its last place is in.
+
+A lost worker is Dask's to handle (its tasks run again elsewhere; a re-delivered shard is a
+no-op in the store). A shard that fails for good fails the repositories waiting on it, each
+with its reason, and the audit goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.audit.assemble import assemble
+from scanner.audit.cluster import distributed
+from scanner.audit.keys import analysis_key, portable
+from scanner.audit.store import Place, Store
+from scanner.audit.work import (
+    Plan,
+    RepoTask,
+    ShardResult,
+    ShardTask,
+    analyse_shard,
+    plan_repository,
+)
+from scanner.config import Config
+from scanner.model import ScanResult
+from scanner.sources.git import Change
+
+Future = Any  # dask.distributed futures (see cluster.distributed)
+PLAN_PRIORITY = 10  # walks first: the more plans are in, the more blobs a batch shares
+
+
+@dataclass
+class Counts:
+    """What the run did; tests prove incrementality with these, not with timings."""
+
+    planned: int = 0  # repositories whose history was walked
+    shards: int = 0
+    blobs: int = 0  # blobs read and matched by workers
+    bytes: int = 0
+    reused: int = 0  # places found in the store
+
+
+@dataclass
+class RepoRun:
+    name: str
+    config: Config
+    key: str  # keys.repository_key: stored with the result
+    analysis: str = ""
+    plan: Plan | None = None
+    missing: set[Place] = field(default_factory=set)
+    started: float = field(default_factory=time.perf_counter)
+    failed: bool = False
+    task: RepoTask = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.analysis = analysis_key(self.config)
+        self.task = RepoTask(self.name, portable(self.config))
+
+
+Done = Callable[[RepoRun, ScanResult | None, str | None], None]
+
+
+class Driver:
+    def __init__(self, client: Any, store: Store, shard_blobs: int, done: Done,
+                 on_shard: Callable[[Counts], None] | None = None) -> None:
+        self.client, self.store, self.shard_blobs = client, store, shard_blobs
+        self.done, self.on_shard = done, on_shard
+        self.counts = Counts()
+        self.waiting: dict[tuple[str, str, str], list[RepoRun]] = {}
+        self.work: dict[Future, tuple[str, Any]] = {}
+
+    def run(self, runs: Iterable[RepoRun]) -> None:
+        pending = distributed().as_completed()
+        for run in runs:
+            future = self.client.submit(plan_repository, run.task, pure=False,
+                                        priority=PLAN_PRIORITY, key=f"plan-{run.name}-{id(run)}")
+            self.work[future] = ("plan", run)
+            pending.add(future)
+        for batch in pending.batches():
+            plans = [f for f in batch if self.work[f][0] == "plan"]
+            for future in self._planned(plans):
+                pending.add(future)
+            for future in batch:
+                if self.work[future][0] == "shard":
+                    self._analysed(future)
+                del self.work[future]
+        for runs_left in self.waiting.values():
+            for run in runs_left:
+                self._fail(run, "internal error: a place was never analysed")
+
+    def _planned(self, futures: list[Future]) -> list[Future]:
+        """Take a batch of plans in; submit shards for the places nobody has yet."""
+        owned: dict[tuple[str, str], tuple[RepoRun, set[str]]] = {}  # (analysis, blob) -> ...
+        ready: list[RepoRun] = []
+        for future in futures:
+            run: RepoRun = self.work[future][1]
+            try:
+                run.plan = future.result()
+            except Exception as err:  # noqa: BLE001 - one repository's failure, reported
+                self._fail(run, _reason(err))
+                continue
+            self.counts.planned += 1
+            places = [(c.oid.decode(), c.path) for c in run.plan.changes]
+            stored = self.store.known(run.analysis, places)
+            self.counts.reused += len(stored)
+            run.missing = set(places) - stored
+            for blob, path in run.missing:
+                key = (run.analysis, blob, path)
+                if key not in self.waiting:
+                    owner = owned.setdefault((run.analysis, blob), (run, set()))
+                    owner[1].add(path)
+                self.waiting.setdefault(key, []).append(run)
+            if not run.missing:
+                ready.append(run)
+        submitted = [self._submit(run, owned) for run in {id(r): r for r, _ in owned.values()}
+                     .values()]
+        for run in ready:
+            self._finish(run)
+        return [future for futures_ in submitted for future in futures_]
+
+    def _submit(self, run: RepoRun, owned: dict[tuple[str, str], tuple[RepoRun, set[str]]]
+                ) -> list[Future]:
+        assert run.plan is not None
+        mine: list[tuple[Change, tuple[str, ...]]] = []
+        for change in run.plan.changes:
+            owner = owned.get((run.analysis, change.oid.decode()))
+            if owner is not None and owner[0] is run:
+                mine.append((change, tuple(sorted(owner[1]))))
+        futures = []
+        for start in range(0, len(mine), self.shard_blobs):
+            task = ShardTask(run.task, tuple(mine[start:start + self.shard_blobs]))
+            future = self.client.submit(analyse_shard, task, pure=False,
+                                        key=f"shard-{run.name}-{id(run)}-{start}")
+            self.work[future] = ("shard", (run.analysis, task))
+            futures.append(future)
+        return futures
+
+    def _analysed(self, future: Future) -> None:
+        analysis, task = self.work[future][1]
+        places = [(change.oid.decode(), path) for change, paths in task.blobs for path in paths]
+        try:
+            result: ShardResult = future.result()
+        except Exception as err:  # noqa: BLE001 - a shard that failed for good (KilledWorker...)
+            reason = f"{_reason(err)} (while analysing {task.blobs[0][0].path} and others)"
+            for place in places:
+                for run in self.waiting.pop((analysis, *place), []):
+                    self._fail(run, reason)
+            return
+        self.store.put_outcomes(analysis, result.outcomes)
+        self.counts.shards += 1
+        self.counts.blobs += result.blobs
+        self.counts.bytes += result.size
+        for place, _ in result.outcomes:
+            for run in self.waiting.pop((analysis, *place), []):
+                run.missing.discard(place)
+                if not run.missing and run.plan is not None:
+                    self._finish(run)
+        if self.on_shard is not None:
+            self.on_shard(self.counts)
+
+    def _finish(self, run: RepoRun) -> None:
+        assert run.plan is not None
+        places = [(c.oid.decode(), c.path) for c in run.plan.changes]
+        outcomes = dict(self.store.outcomes(run.analysis, places))
+        if len(outcomes) < len(set(places)):
+            self._fail(run, "internal error: the store lost part of this repository's outcomes")
+            return
+        result = assemble(run.config, run.plan, outcomes, run.started)
+        run.plan = None  # the walk is done with: free it
+        self.done(run, result, None)
+
+    def _fail(self, run: RepoRun, reason: str) -> None:
+        if run.failed:
+            return  # it waited on several places of a shard that failed
+        run.failed, run.plan, run.missing = True, None, set()
+        self.done(run, None, reason)
+
+
+def _reason(err: BaseException) -> str:
+    text = str(err) or type(err).__name__
+    return f"{type(err).__name__}: {text}" if type(err).__name__ not in text else text
