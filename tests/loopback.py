@@ -78,14 +78,12 @@ def install(setattr_: Any = setattr) -> None:
     setattr_(socket, "socket", _loopback_socket(socket.socket))
     setattr_(socket, "getaddrinfo", _loopback_getaddrinfo(socket.getaddrinfo))
 
-    def refuse(address: Any, *_a: object, **_k: object) -> None:
-        raise NetworkBlocked(f"test tried to connect to {address!r} outside the guard")
-
     real_create = socket.create_connection
 
     def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
         if not is_loopback(address[0]):
-            refuse(address)
+            raise NetworkBlocked(f"test tried to connect to {address!r}: only loopback is "
+                                 "allowed")
         return real_create(address, *args, **kwargs)
 
     setattr_(socket, "create_connection", create_connection)
