@@ -77,9 +77,11 @@ def client(env: Path) -> Iterator[Any]:
         yield dask_client
 
 
-def audit(org: Path, out: Path, client: Any, **kwargs: Any) -> AuditOutcome:
-    options = AuditOptions(repos=org, out=out, progress=False, shard_blobs=SHARD_BLOBS)
-    return run_audit(options, client=client, **kwargs)
+def audit(org: Path, out: Path, client: Any, on_shard: Any = None, **options: Any
+          ) -> AuditOutcome:
+    settings = AuditOptions(repos=org, out=out, progress=False, shard_blobs=SHARD_BLOBS,
+                            **options)
+    return run_audit(settings, client=client, on_shard=on_shard)
 
 
 def scan_one(path: Path, out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -236,7 +238,7 @@ def test_crashed_driver_resumes_without_losing_or_duplicating(
     with sqlite3.connect(out / STORE_NAME) as db:
         stored = db.execute("SELECT count(*) FROM places").fetchone()[0]
     assert stored > 0
-    resumed = audit(org, out, client)
+    resumed = audit(org, out, client, open_repositories=3)  # and a narrow window of walks
     with sqlite3.connect(out / STORE_NAME) as db:
         total = db.execute("SELECT count(*) FROM places").fetchone()[0]
     assert resumed.counts.reused >= stored  # what was stored is not analysed again

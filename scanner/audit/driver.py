@@ -17,7 +17,8 @@ with its reason, and the audit goes on.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,7 @@ from scanner.sources.git import Change
 
 Future = Any  # dask.distributed futures (see cluster.distributed)
 PLAN_PRIORITY = 10  # walks first: the more plans are in, the more blobs a batch shares
+OPEN_REPOSITORIES = 256  # repositories walked and not yet done, at most
 
 
 @dataclass
@@ -74,24 +76,23 @@ Done = Callable[[RepoRun, ScanResult | None, str | None], None]
 
 class Driver:
     def __init__(self, client: Any, store: Store, shard_blobs: int, done: Done,
-                 on_shard: Callable[[Counts], None] | None = None) -> None:
+                 on_shard: Callable[[Counts], None] | None = None,
+                 open_repositories: int = OPEN_REPOSITORIES) -> None:
         self.client, self.store, self.shard_blobs = client, store, shard_blobs
         self.done, self.on_shard = done, on_shard
         self.counts = Counts()
         self.waiting: dict[tuple[str, str, str], list[RepoRun]] = {}
         self.work: dict[Future, tuple[str, Any]] = {}
+        self.window, self.open = open_repositories, 0
+        self.queue: Iterator[RepoRun] = iter(())
+        self.pending: Any = None
 
     def run(self, runs: Iterable[RepoRun]) -> None:
-        pending = distributed().as_completed()
-        for run in runs:
-            future = self.client.submit(plan_repository, run.task, pure=False,
-                                        priority=PLAN_PRIORITY, key=f"plan-{run.name}-{id(run)}")
-            self.work[future] = ("plan", run)
-            pending.add(future)
-        for batch in pending.batches():
+        self.queue, self.pending = iter(runs), distributed().as_completed()
+        self._refill()
+        for batch in self.pending.batches():
             plans = [f for f in batch if self.work[f][0] == "plan"]
-            for future in self._planned(plans):
-                pending.add(future)
+            self._planned(plans)
             for future in batch:
                 if self.work[future][0] == "shard":
                     self._analysed(future)
@@ -100,7 +101,25 @@ class Driver:
             for run in runs_left:
                 self._fail(run, "internal error: a place was never analysed")
 
-    def _planned(self, futures: list[Future]) -> list[Future]:
+    def _refill(self) -> None:
+        """Walk more repositories while fewer than `window` are open (planned, not done): the
+        driver holds each open one's plan, so this bounds its memory on a large organisation."""
+        while self.open < self.window:
+            run = next(self.queue, None)
+            if run is None:
+                return
+            self._submit_task(plan_repository, run.task, ("plan", run), f"plan-{run.name}",
+                              priority=PLAN_PRIORITY)
+            self.open += 1
+
+    def _submit_task(self, fn: Callable[[Any], Any], task: Any, what: tuple[str, Any],
+                     name: str, priority: int = 0) -> None:
+        future = self.client.submit(fn, task, pure=False, priority=priority,
+                                    key=f"{name}-{uuid.uuid4().hex}")
+        self.work[future] = what
+        self.pending.add(future)
+
+    def _planned(self, futures: list[Future]) -> None:
         """Take a batch of plans in; submit shards for the places nobody has yet."""
         owned: dict[tuple[str, str], tuple[RepoRun, set[str]]] = {}  # (analysis, blob) -> ...
         ready: list[RepoRun] = []
@@ -119,33 +138,27 @@ class Driver:
             for blob, path in run.missing:
                 key = (run.analysis, blob, path)
                 if key not in self.waiting:
-                    owner = owned.setdefault((run.analysis, blob), (run, set()))
-                    owner[1].add(path)
+                    owned.setdefault((run.analysis, blob), (run, set()))[1].add(path)
                 self.waiting.setdefault(key, []).append(run)
             if not run.missing:
                 ready.append(run)
-        submitted = [self._submit(run, owned) for run in {id(r): r for r, _ in owned.values()}
-                     .values()]
+        for owner in {id(r): r for r, _ in owned.values()}.values():
+            self._submit_shards(owner, owned)  # in the order the batch's plans came
         for run in ready:
             self._finish(run)
-        return [future for futures_ in submitted for future in futures_]
 
-    def _submit(self, run: RepoRun, owned: dict[tuple[str, str], tuple[RepoRun, set[str]]]
-                ) -> list[Future]:
+    def _submit_shards(self, run: RepoRun,
+                       owned: dict[tuple[str, str], tuple[RepoRun, set[str]]]) -> None:
         assert run.plan is not None
         mine: list[tuple[Change, tuple[str, ...]]] = []
         for change in run.plan.changes:
             owner = owned.get((run.analysis, change.oid.decode()))
             if owner is not None and owner[0] is run:
                 mine.append((change, tuple(sorted(owner[1]))))
-        futures = []
         for start in range(0, len(mine), self.shard_blobs):
             task = ShardTask(run.task, tuple(mine[start:start + self.shard_blobs]))
-            future = self.client.submit(analyse_shard, task, pure=False,
-                                        key=f"shard-{run.name}-{id(run)}-{start}")
-            self.work[future] = ("shard", (run.analysis, task))
-            futures.append(future)
-        return futures
+            self._submit_task(analyse_shard, task, ("shard", (run.analysis, task)),
+                              f"shard-{start}")
 
     def _analysed(self, future: Future) -> None:
         analysis, task = self.work[future][1]
@@ -179,13 +192,18 @@ class Driver:
             return
         result = assemble(run.config, run.plan, outcomes, run.started)
         run.plan = None  # the walk is done with: free it
-        self.done(run, result, None)
+        self._end(run, result, None)
 
     def _fail(self, run: RepoRun, reason: str) -> None:
         if run.failed:
             return  # it waited on several places of a shard that failed
         run.failed, run.plan, run.missing = True, None, set()
-        self.done(run, None, reason)
+        self._end(run, None, reason)
+
+    def _end(self, run: RepoRun, result: ScanResult | None, error: str | None) -> None:
+        self.open -= 1
+        self.done(run, result, error)
+        self._refill()
 
 
 def _reason(err: BaseException) -> str:

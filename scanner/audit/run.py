@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.audit import report
-from scanner.audit.driver import Counts, Driver, RepoRun
+from scanner.audit.driver import OPEN_REPOSITORIES, Counts, Driver, RepoRun
 from scanner.audit.keys import repository_key
 from scanner.audit.org import RepoReport
 from scanner.audit.progress import AuditProgress
@@ -48,6 +48,7 @@ class AuditOptions:
     fail_on: Severity | None = None
     progress: bool = True
     shard_blobs: int = SHARD_BLOBS
+    open_repositories: int = OPEN_REPOSITORIES  # walked and not yet done, at most
 
 
 @dataclass
@@ -137,16 +138,18 @@ def _analyse(runs: list[RepoRun], options: AuditOptions, store: Store,
         if on_shard is not None:
             on_shard(counts)
 
-    if client is not None:
-        driver = Driver(client, store, options.shard_blobs, done, shard_done)
+    def drive(dask_client: Any) -> Counts:
+        driver = Driver(dask_client, store, options.shard_blobs, done, shard_done,
+                        options.open_repositories)
         driver.run(runs)
         return driver.counts
+
+    if client is not None:
+        return drive(client)
     from scanner.audit.cluster import connect  # noqa: PLC0415 - Dask loads only to analyse
 
     with connect(options.scheduler, options.workers) as own:
-        driver = Driver(own, store, options.shard_blobs, done, shard_done)
-        driver.run(runs)
-        return driver.counts
+        return drive(own)
 
 
 def _exit_code(repos: list[RepoReport]) -> int:

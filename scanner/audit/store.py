@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS repositories (
 _ALLOWED_MODULES = frozenset({"scanner.model", "scanner.audit.outcome"})
 _ALLOWED_BUILTINS = frozenset({"frozenset", "set", "tuple", "list", "dict"})
 Place = tuple[str, str]  # (blob id, path)
+_BATCH = 500  # blob ids per query: under SQLite's limit on bound parameters
 
 
 class _ModelUnpickler(pickle.Unpickler):
@@ -90,24 +91,32 @@ class Store:
 
     def known(self, analysis: str, places: Iterable[Place]) -> set[Place]:
         """The places among `places` that have an outcome (readable or not: see outcomes)."""
-        found: set[Place] = set()
-        with closing(self.db.cursor()) as cur:
-            for blob, path in places:
-                cur.execute("SELECT 1 FROM places WHERE analysis=? AND blob=? AND path=?",
-                            (analysis, blob, _path(path)))
-                if cur.fetchone() is not None:
-                    found.add((blob, path))
-        return found
+        return {place for place, _ in self._rows(analysis, places, "1")}
 
     def outcomes(self, analysis: str, places: Iterable[Place]) -> Iterator[tuple[Place, Outcome]]:
         """Each place's outcome; a place missing or unreadable is left out (analyse it again)."""
+        for place, data in self._rows(analysis, places, "outcome"):
+            value = _loads(data)
+            if isinstance(value, Outcome):
+                yield place, value
+
+    def _rows(self, analysis: str, places: Iterable[Place], column: str
+              ) -> Iterator[tuple[Place, Any]]:
+        """(place, column) of the stored places among `places`, asked by blob ids a batch at
+        a time (a row per place would cost a query per blob of a large history)."""
+        wanted: dict[str, set[str]] = {}
+        for blob, path in places:
+            wanted.setdefault(blob, set()).add(path)
+        blobs = list(wanted)
         with closing(self.db.cursor()) as cur:
-            for blob, path in places:
-                row = cur.execute("SELECT outcome FROM places WHERE analysis=? AND blob=? "
-                                  "AND path=?", (analysis, blob, _path(path))).fetchone()
-                value = _loads(row[0]) if row is not None else None
-                if isinstance(value, Outcome):
-                    yield (blob, path), value
+            for start in range(0, len(blobs), _BATCH):
+                batch = blobs[start:start + _BATCH]
+                cur.execute(f"SELECT blob, path, {column} FROM places WHERE analysis=? AND "  # noqa: S608 - a column name of ours
+                            f"blob IN ({','.join('?' * len(batch))})", (analysis, *batch))
+                for blob, raw_path, value in cur.fetchall():
+                    path = raw_path.decode("utf-8", "surrogateescape")
+                    if path in wanted[blob]:
+                        yield (blob, path), value
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
