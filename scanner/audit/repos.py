@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from scanner.errors import ConfigError, SourceError
 from scanner.runner import public_url
-from scanner.sources.git import run_git
+from scanner.sources.git import git_command, git_env, run_git
 
 # Transports a REPOS line may name. `ext::` runs a command and `fd::` reads a descriptor, so
 # git's own protocol allow-list is kept closed to them; SAFE_CONFIG closes every protocol
@@ -110,19 +111,23 @@ def repositories(locations: list[str], cache: Path) -> list[Repository]:
 
 
 def refresh_mirror(repo: Repository) -> None:
-    """Clone the mirror on first sight, fetch into it afterwards (git's output, which can
-    echo the URL, is never shown: only its last line, with the URL replaced by the name)."""
+    """Clone the mirror on first sight, fetch into it afterwards. Git's words can echo the
+    URL, credentials and all: the error names the repository by its public name instead."""
     assert repo.url is not None
-    try:
-        if (repo.path / "HEAD").exists():
-            run_git([*_OPEN, "fetch", "--prune", "--quiet", "--end-of-options", repo.url],
-                    repo.path)
-        else:
-            repo.path.parent.mkdir(parents=True, exist_ok=True)
-            run_git([*_OPEN, "clone", "--mirror", "--quiet", "--end-of-options", repo.url,
-                     str(repo.path)], repo.path.parent)
-    except SourceError as err:
-        raise SourceError(err.message.replace(repo.url, repo.name), path=repo.name) from None
+    if (repo.path / "HEAD").exists():
+        args = ["fetch", "--prune", "--quiet", "--end-of-options", repo.url, "+refs/*:refs/*"]
+        cwd = repo.path  # and +refs/*:refs/* is what a mirror's own remote fetches
+    else:
+        repo.path.parent.mkdir(parents=True, exist_ok=True)
+        args = ["clone", "--mirror", "--quiet", "--end-of-options", repo.url, str(repo.path)]
+        cwd = repo.path.parent
+    proc = subprocess.run(git_command([*_OPEN, *args]), cwd=cwd, env=git_env(),
+                          capture_output=True, stdin=subprocess.DEVNULL, check=False)
+    if proc.returncode != 0:
+        words = proc.stderr.decode("utf-8", "replace").replace(repo.url, repo.name)
+        fatal = [line for line in words.splitlines() if line.startswith("fatal:")]
+        raise SourceError(f"git {args[0]} failed: {(fatal or words.splitlines() or ['?'])[0]}",
+                          path=repo.name)
 
 
 def repository_state(path: Path) -> str:
