@@ -7,8 +7,9 @@ The organisation (bench/.work/audit-org): real public repositories (mirrors fetc
 /work/.mirror, cloned locally), forks of each (a clone plus a commit of its own: the fork
 shares its upstream's whole history), and the 30-repository synthetic organisation of the
 tests. Measured:
-  - sequential: one `credscope scan --history` process per repository (default options, as
-    a user would loop), wall time and the peak RSS of the largest one;
+  - sequential: one `credscope scan --history --format json --report sarif=...` process per
+    repository (the same two reports the audit writes; default options, as a user would
+    loop), wall time and the peak RSS of the largest one;
   - audit: `credscope audit --workers N`, wall time, peak RSS of the driver and of each
     worker process (sampled every 0.1 s), the CPU seconds of every process in the tree
     (workers, their git readers, the driver), blobs and MiB analysed;
@@ -88,9 +89,10 @@ def sequential(repos: list[tuple[str, Path]], out: Path) -> dict[str, Any]:
     started = time.perf_counter()
     peak = 0
     for name, path in repos:
+        base = out / slug_of(name)
         proc = subprocess.Popen([*CREDSCOPE, "scan", "--history", str(path), "--format", "json",
-                                 "-o", str(out / f"{slug_of(name)}.json"), "--no-progress"],
-                                cwd=ROOT)
+                                 "-o", f"{base}.json", "--report", f"sarif={base}.sarif",
+                                 "--no-progress"], cwd=ROOT)
         _, _, usage = os.wait4(proc.pid, 0)
         peak = max(peak, usage.ru_maxrss)
     return {"seconds": time.perf_counter() - started, "peak_rss_mib": peak / 1024}

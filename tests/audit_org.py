@@ -93,7 +93,8 @@ def build_org(root: Path) -> list[str]:
         _repo(org / "binary", {"logo.png": b"\x89PNG\0\0binary" + b"\0" * 64,
                                "key.py": f'K = "{npm_token(seed="bin")}"\n'}),
         _repo(org / "pragma", {"conf.py": f'T = "{github_token(seed="pragma")}"  '
-                                          "# credscope: allow\n"}),
+                                          "# credscope: allow\n",
+                               "shared.py": f'S = "{shared}"  # credscope: allow\n'}),
         _repo(org / "clean", {"main.py": "print('hello')\n"}, {"main.py": "print('bye')\n"}),
         init_repo(org / "empty"),
         _repo(org / "evil<b>name</b>", {"a.py": f'T = "{github_token(seed="evil")}"\n'}),

@@ -14,6 +14,8 @@ import os
 import signal
 import socket
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,7 @@ from scanner.runner import run_scan
 from scanner.sources.select import SourceOptions
 from tests import loopback
 from tests.audit_org import add_commit, build_org
-from tests.helpers import github_token
+from tests.helpers import github_token, init_repo
 
 distributed = pytest.importorskip("distributed")
 pytestmark = pytest.mark.allow_loopback
@@ -172,6 +174,9 @@ def test_shared_credentials_are_reported_once_with_every_place(
                       if any(p["path"] == "ops/prod.env" for p in c["places"]))
     assert {r.rsplit("/", 1)[-1] for r in everywhere["repositories"]} >= {
         "upstream0", "fork0", "fork5", "fork10", "vendor-shared"}
+    [accepted] = everywhere["suppressedPlaces"]  # allowed by a pragma there: still a place
+    assert accepted["repository"].endswith("/pragma") and accepted["path"] == "shared.py"
+    assert accepted["suppression"]["kind"] == "pragma"
     ranks = [(-{"error": 3, "warning": 2, "note": 1}[c["severity"]], -c["securitySeverity"])
              for c in creds]
     assert ranks == sorted(ranks)  # most dangerous first
@@ -289,3 +294,40 @@ def test_local_cluster_listens_on_loopback_only(client: Any) -> None:
         return "connected"
 
     assert all("only loopback" in r for r in client.run(reach_out).values())
+
+
+def test_audit_on_an_existing_scheduler(env: Path, tmp_path: Path) -> None:
+    """`--scheduler tcp://...`: a plain `dask scheduler` and `dask worker` (the documented
+    example), on loopback, the worker held to loopback by the same preload."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    repo = init_repo(tmp_path / "svc")
+    add_commit(repo, "deploy/prod/.env", f"TOKEN={github_token(seed='scheduler')}\n")
+    (tmp_path / "repos.txt").write_text("svc\n", encoding="utf-8")
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://{LOOPBACK}:{port}"
+    dask_cli = str(Path(sys.executable).parent / "dask")
+    child_env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": child_env}
+    started = [subprocess.Popen([dask_cli, "scheduler", "--host", LOOPBACK, "--port", str(port),
+                                 "--no-dashboard", "--dashboard-address", f"{LOOPBACK}:0"],
+                                **quiet)]
+    try:
+        started.append(subprocess.Popen(
+            [dask_cli, "worker", address, "--host", LOOPBACK, "--nworkers", "1", "--nthreads",
+             "1", "--no-dashboard", "--preload", "tests.loopback"], **quiet))
+        with distributed.Client(address, timeout="60s") as probe_client:
+            probe_client.wait_for_workers(1, timeout=60)
+        out = tmp_path / "out"
+        result = CliRunner().invoke(app, ["audit", str(tmp_path / "repos.txt"), "--out",
+                                          str(out), "--scheduler", address, "--no-progress"])
+        assert result.exit_code == 1, result.output  # a production token: an error finding
+        assert audited(out, str(repo)) == scan_one(repo, tmp_path / "scan")
+    finally:
+        for proc in reversed(started):
+            proc.terminate()
+            proc.wait(timeout=30)

@@ -7,7 +7,8 @@ earlier run (nothing to do), already on their way in a shard submitted for anoth
 blob that several of the batch's repositories hold is read and matched once and judged at
 each of its paths, and cut into shards of a few hundred blobs in the owning repository's
 reading order. Every finished shard is stored in one transaction before anything else
-happens; a repository is assembled when its last place is in.
+happens; a repository is assembled when its last place is in, and its reports are rendered
+by a worker too (a SARIF can take minutes).
 
 A lost worker is Dask's to handle (its tasks run again elsewhere; a re-delivered shard is a
 no-op in the store). A shard that fails for good fails the repositories waiting on it, each
@@ -28,11 +29,13 @@ from scanner.audit.keys import analysis_key, portable
 from scanner.audit.store import Place, Store
 from scanner.audit.work import (
     Plan,
+    ReportTask,
     RepoTask,
     ShardResult,
     ShardTask,
     analyse_shard,
     plan_repository,
+    render_reports,
 )
 from scanner.config import Config
 from scanner.model import ScanResult
@@ -71,7 +74,8 @@ class RepoRun:
         self.task = RepoTask(self.name, portable(self.config))
 
 
-Done = Callable[[RepoRun, ScanResult | None, str | None], None]
+# (run, its result and its reports' text by format) or (run, None, why it failed)
+Done = Callable[[RepoRun, tuple[ScanResult, dict[str, str]] | None, str | None], None]
 
 
 class Driver:
@@ -94,8 +98,11 @@ class Driver:
             plans = [f for f in batch if self.work[f][0] == "plan"]
             self._planned(plans)
             for future in batch:
-                if self.work[future][0] == "shard":
+                kind = self.work[future][0]
+                if kind == "shard":
                     self._analysed(future)
+                elif kind == "report":
+                    self._reported(future)
                 del self.work[future]
         for runs_left in self.waiting.values():
             for run in runs_left:
@@ -192,7 +199,17 @@ class Driver:
             return
         result = assemble(run.config, run.plan, outcomes, run.started)
         run.plan = None  # the walk is done with: free it
-        self._end(run, result, None)
+        self._submit_task(render_reports, ReportTask(result, run.task.config),
+                          ("report", (run, result)), "report")
+
+    def _reported(self, future: Future) -> None:
+        run, result = self.work[future][1]
+        try:
+            texts = future.result()
+        except Exception as err:  # noqa: BLE001 - reported as this repository's failure
+            self._fail(run, f"its reports could not be rendered: {_reason(err)}")
+            return
+        self._end(run, (result, texts), None)
 
     def _fail(self, run: RepoRun, reason: str) -> None:
         if run.failed:
@@ -200,7 +217,8 @@ class Driver:
         run.failed, run.plan, run.missing = True, None, set()
         self._end(run, None, reason)
 
-    def _end(self, run: RepoRun, result: ScanResult | None, error: str | None) -> None:
+    def _end(self, run: RepoRun, result: tuple[ScanResult, dict[str, str]] | None,
+             error: str | None) -> None:
         self.open -= 1
         self.done(run, result, error)
         self._refill()

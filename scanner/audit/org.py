@@ -37,6 +37,9 @@ class Credential:
     primary: Finding  # its most dangerous place speaks for it
     repository: str  # ... which sits in this repository
     places: list[tuple[str, Location]] = field(default_factory=list)
+    # Where the same secret is suppressed (baselined, allowed by a pragma...): accepted there,
+    # but one more place to fix when it is rotated.
+    suppressed: list[tuple[str, Finding]] = field(default_factory=list)
 
     @property
     def repositories(self) -> list[str]:
@@ -60,6 +63,10 @@ def credentials(repos: Sequence[RepoReport]) -> list[Credential]:
             elif danger(finding) > danger(cred.primary):
                 cred.primary, cred.repository = finding, repo.name
             cred.places += [(repo.name, loc) for loc in finding.occurrences or (finding.location,)]
+    for repo in repos:
+        for finding in repo.result.suppressed if repo.result else ():
+            if finding.fingerprint in found:
+                found[finding.fingerprint].suppressed.append((repo.name, finding))
     return sorted(found.values(), key=lambda c: (
         -c.primary.severity.rank, -security_severity(c.primary), -len(c.repositories),
         c.primary.rule_id, c.primary.fingerprint))
@@ -80,6 +87,10 @@ def credential_dict(cred: Credential) -> dict[str, Any]:
         "repositories": cred.repositories,
         "primaryRepository": cred.repository,
         "places": [place_dict(repo, loc) for repo, loc in cred.places],
+        "suppressedPlaces": [
+            {**place_dict(repo, f.location), "suppression": {
+                "kind": str(f.suppression.kind), "reason": f.suppression.reason}
+                if f.suppression else None} for repo, f in cred.suppressed],
     }
 
 

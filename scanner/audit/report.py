@@ -19,14 +19,13 @@ from markupsafe import Markup
 
 from scanner import __version__
 from scanner.audit.driver import Counts
-from scanner.audit.keys import analysis_config, analysis_key
+from scanner.audit.keys import portable
 from scanner.audit.org import Credential, RepoReport, credentials, organisation
+from scanner.audit.work import REPORT_FORMATS, ReportTask, render_reports
 from scanner.config import Config
-from scanner.matching.schema import Rule
 from scanner.model import ScanResult
 from scanner.paths import printable
-from scanner.pipeline import build_stages
-from scanner.reporters import REPORTERS, ReportContext, write_report
+from scanner.reporters import write_report
 from scanner.reporters.sarif import security_severity
 
 REPOSITORIES = "repositories"
@@ -38,22 +37,21 @@ _CHECKOUT_TEMPLATES = Path(__file__).resolve().parents[2] / "reports" / "templat
 
 def write_repository(out: Path, slug: str, result: ScanResult, config: Config,
                      missing_only: bool = False) -> None:
-    ctx = ReportContext(rules=_rules(config))
-    for fmt in ("json", "sarif"):
-        target = out / REPOSITORIES / f"{slug}.{fmt}"
-        if not (missing_only and target.exists()):
-            write_report(REPORTERS[fmt](result, ctx), target)
+    """Render (here, on the driver) and write a repository's reports; with `missing_only`,
+    only those not on disk (a re-run of an unchanged repository)."""
+    targets = report_paths(out, slug)
+    if missing_only and all(path.exists() for path in targets.values()):
+        return
+    write_texts(targets, render_reports(ReportTask(result, portable(config))))
 
 
-_RULES: dict[str, dict[str, Rule]] = {}
+def report_paths(out: Path, slug: str) -> dict[str, Path]:
+    return {fmt: out / REPOSITORIES / f"{slug}.{fmt}" for fmt in REPORT_FORMATS}
 
 
-def _rules(config: Config) -> dict[str, Rule]:
-    """The rule catalogue a repository was judged with (SARIF's rules[], JSON's `narrower`)."""
-    key = analysis_key(config)
-    if key not in _RULES:
-        _RULES[key] = {r.id: r for r in build_stages(analysis_config(config)).rules}
-    return _RULES[key]
+def write_texts(targets: dict[str, Path], texts: dict[str, str]) -> None:
+    for fmt, target in targets.items():
+        write_report(texts[fmt], target)
 
 
 def write_organisation(out: Path, repos: Sequence[RepoReport], counts: Counts,

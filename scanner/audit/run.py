@@ -121,15 +121,17 @@ def _state(repo: Repository, options: AuditOptions) -> tuple[Config, str] | str:
 def _analyse(runs: list[RepoRun], options: AuditOptions, store: Store,
              reports: dict[str, RepoReport], progress: AuditProgress, client: Any,
              on_shard: Callable[[Counts], None] | None) -> Counts:
-    def done(run: RepoRun, result: ScanResult | None, error: str | None) -> None:
+    def done(run: RepoRun, finished: tuple[ScanResult, dict[str, str]] | None,
+             error: str | None) -> None:
         slug = slug_of(run.name)
-        if result is None:
+        if finished is None:
             reports[run.name] = RepoReport(run.name, slug, "failed", error=error)
             print(f"credscope: audit: {run.name}: {error}", file=sys.stderr)
         else:
+            result, texts = finished
+            report.write_texts(report.report_paths(options.out, slug), texts)
             store.put_repository(run.name, run.key, result,
                                  datetime.now(timezone.utc).isoformat(timespec="seconds"))
-            report.write_repository(options.out, slug, result, run.config)
             reports[run.name] = RepoReport(run.name, slug, "scanned", result)
         progress.repository_done()
 

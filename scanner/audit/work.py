@@ -25,13 +25,14 @@ from scanner.audit.keys import analysis_config, analysis_key, scanner_digest
 from scanner.audit.outcome import Outcome, without_secret
 from scanner.config import Config
 from scanner.errors import InternalError
-from scanner.model import Skipped
+from scanner.model import ScanResult, Skipped
 from scanner.parallel import SHARD_BYTES
 from scanner.pipeline import Stages, build_stages, findings_in
 from scanner.sources.git import Change
 from scanner.sources.history import HistorySource
 
 _KEY_VARIABLE = "CREDSCOPE_FINGERPRINT_KEY"
+REPORT_FORMATS = ("json", "sarif")  # each repository's reports
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -60,6 +61,12 @@ class ShardTask:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportTask:
+    result: ScanResult  # a finished repository
+    config: Config  # keys.portable: its policy is a dict
+
+
+@dataclass(frozen=True, slots=True)
 class ShardResult:
     outcomes: tuple[tuple[tuple[str, str], Outcome], ...]  # ((blob id, path), outcome)
     blobs: int  # blobs read and matched here
@@ -81,7 +88,7 @@ def plan_repository(task: RepoTask) -> Plan:
 
 def analyse_shard(task: ShardTask) -> ShardResult:
     with _same_credscope(task.repo):
-        stages = _stages(task.repo.config)
+        stages = stages_for(task.repo.config)
         by_id = {rule.id: rule for rule in stages.rules}
         changes = [change for change, _ in task.blobs]
         read = _reader(task.repo.config).read_shard(changes)
@@ -102,6 +109,15 @@ def analyse_shard(task: ShardTask) -> ShardResult:
                 kept = tuple(without_secret(f) for f in found)
                 out.append(((oid, path), Outcome(len(item.data), kept)))
         return ShardResult(tuple(out), blobs, size)
+
+
+def render_reports(task: ReportTask) -> dict[str, str]:
+    """A repository's JSON and SARIF text (the `scan` reporters), rendered on a worker: a
+    SARIF of a secret seen in thousands of blobs takes a worker minutes, not the driver."""
+    from scanner.reporters import REPORTERS, ReportContext  # noqa: PLC0415
+
+    ctx = ReportContext(rules={r.id: r for r in stages_for(task.config).rules})
+    return {fmt: REPORTERS[fmt](task.result, ctx) for fmt in REPORT_FORMATS}
 
 
 @contextmanager
@@ -132,7 +148,8 @@ _STAGES: OrderedDict[str, Stages] = OrderedDict()
 _READERS: OrderedDict[tuple[str, str], HistorySource] = OrderedDict()
 
 
-def _stages(config: Config) -> Stages:
+def stages_for(config: Config) -> Stages:
+    """The repository's Stages (this process's copy, built once per analysis key)."""
     key = analysis_key(config)
     return _cached(_STAGES, key, lambda: build_stages(analysis_config(config)), 4)
 
