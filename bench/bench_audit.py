@@ -88,14 +88,17 @@ def sequential(repos: list[tuple[str, Path]], out: Path) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     peak = 0
+    cpu = 0.0
     for name, path in repos:
         base = out / slug_of(name)
         proc = subprocess.Popen([*CREDSCOPE, "scan", "--history", str(path), "--format", "json",
                                  "-o", f"{base}.json", "--report", f"sarif={base}.sarif",
                                  "--no-progress"], cwd=ROOT)
-        _, _, usage = os.wait4(proc.pid, 0)
+        _, _, usage = os.wait4(proc.pid, 0)  # its own usage and its reaped children's (git)
         peak = max(peak, usage.ru_maxrss)
-    return {"seconds": time.perf_counter() - started, "peak_rss_mib": peak / 1024}
+        cpu += usage.ru_utime + usage.ru_stime
+    return {"seconds": time.perf_counter() - started, "peak_rss_mib": peak / 1024,
+            "cpu_seconds": round(cpu, 2)}
 
 
 def audit(listing: Path, out: Path, workers: int) -> dict[str, Any]:
