@@ -38,6 +38,10 @@ def local_cluster(workers: int = 0) -> Any:
         n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
         host=LOOPBACK, dashboard_address=f"{LOOPBACK}:0", scheduler_kwargs={"dashboard": False},
         worker_dashboard_address=None, silence_logs=logging.ERROR,
+        # No memory limit: Dask would kill a worker above an even share of this machine's
+        # RAM, and one repository's SARIF can need more (docs/audit.md) where a plain scan
+        # would simply have used it.
+        memory_limit=0,
     )
 
 
