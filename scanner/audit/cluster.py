@@ -34,6 +34,15 @@ def distributed() -> Any:
 def local_cluster(workers: int = 0) -> Any:
     """A LocalCluster of worker processes on this machine (0: one per core), reachable on
     loopback only."""
+    import dask  # noqa: PLC0415 - installed with distributed
+
+    # Dask samples every worker's stack 100 times a second for its dashboard's profile,
+    # which nobody sees here: a few per cent of each worker's CPU, spent for nothing.
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        return _local_cluster(workers)
+
+
+def _local_cluster(workers: int) -> Any:
     return distributed().LocalCluster(
         n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
         host=LOOPBACK, dashboard_address=f"{LOOPBACK}:0", scheduler_kwargs={"dashboard": False},
