@@ -528,6 +528,35 @@ def _guard_settings(agent: str, project: bool) -> Path:
     return settings_path(agent, project, Path.cwd(), Path.home())
 
 
+@app.command()
+def audit(
+    repos: Annotated[Path, typer.Argument(help="File of repository paths or git URLs (one a "
+                                          "line, # comments), or a directory of repositories.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the reports and the "
+                                      "results store (re-runs reuse it).")],
+    scheduler: Annotated[str, typer.Option(help="`local` (a LocalCluster on this machine) or "
+                                           "a Dask scheduler address, tcp://HOST:8786.")]
+    = "local",
+    workers: Annotated[int, typer.Option(help="LocalCluster worker processes (0 = cores).")]
+    = 0,
+    cache: Annotated[Optional[Path], typer.Option(help="Where URLs are mirrored (default "  # noqa: UP045
+                                                  "OUT/mirrors).")] = None,
+    fail_on: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="error, warning, note or never: the lowest severity that fails (exit 1).")] = None,
+    no_progress: Annotated[bool, typer.Option(help="Never show a progress bar.")] = False,
+) -> None:
+    """Audit many repositories' whole histories on Dask: per-repository JSON and SARIF, an
+    organisation JSON and HTML report, credentials shared across repositories."""
+    from scanner.audit.run import AuditOptions, run_audit  # noqa: PLC0415
+    from scanner.config import parse_fail_on  # noqa: PLC0415
+
+    with error_handler():
+        options = AuditOptions(repos=repos, out=out, scheduler=scheduler, workers=workers,
+                               cache=cache, progress=not no_progress,
+                               fail_on=parse_fail_on(fail_on) if fail_on else None)
+        raise ExitCode(run_audit(options).exit_code)
+
+
 def main() -> None:
     from scanner.errors import handle_termination  # noqa: PLC0415
 

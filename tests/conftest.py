@@ -31,8 +31,13 @@ def _guarded_socket(real: type[socket.socket]) -> type[socket.socket]:
 @pytest.fixture(autouse=True)
 def _no_network(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """credscope never makes a network call, so no test may. Browser tests talk to Chromium
-    over a pipe (Playwright) and are marked `browser`; they keep the guard too."""
+    over a pipe (Playwright) and are marked `browser`; they keep the guard too. Tests marked
+    `allow_loopback` (a Dask cluster's processes talk over TCP) may use 127.0.0.1 and ::1,
+    nothing else (tests/loopback.py)."""
     if request.node.get_closest_marker("allow_loopback"):
+        from tests import loopback
+
+        loopback.install(monkeypatch.setattr)
         return
     monkeypatch.setattr(socket, "socket", _guarded_socket(socket.socket))
 

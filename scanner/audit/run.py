@@ -1,0 +1,164 @@
+"""`credscope audit`: the whole flow, in the order it happens.
+
+REPOS -> repositories (URLs mirrored) -> each one's config and git state -> unchanged since
+the store's last run? reuse its result : plan and analyse it on Dask (driver.Driver) ->
+per-repository JSON and SARIF (the `scan` reporters) -> organisation JSON and HTML.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from scanner.audit import report
+from scanner.audit.driver import OPEN_REPOSITORIES, Counts, Driver, RepoRun
+from scanner.audit.keys import repository_key
+from scanner.audit.org import RepoReport
+from scanner.audit.progress import AuditProgress
+from scanner.audit.repos import (
+    Repository,
+    read_locations,
+    refresh_mirror,
+    repositories,
+    repository_state,
+    slug_of,
+)
+from scanner.audit.store import Store
+from scanner.config import Config, load_config
+from scanner.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ConfigError, ScannerError
+from scanner.model import ScanResult, Severity
+
+STORE_NAME = "audit.sqlite"
+SHARD_BLOBS = 256  # a few seconds of one worker's time: small enough to balance and to lose
+_GIT_THREADS = 8  # git calls to prepare repositories (refresh, state) run side by side
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    repos: Path
+    out: Path
+    scheduler: str = "local"
+    workers: int = 0  # LocalCluster worker processes (0: one per core)
+    cache: Path | None = None  # mirrors of URLs (default OUT/mirrors)
+    fail_on: Severity | None = None
+    progress: bool = True
+    shard_blobs: int = SHARD_BLOBS
+    open_repositories: int = OPEN_REPOSITORIES  # walked and not yet done, at most
+
+
+@dataclass
+class AuditOutcome:
+    exit_code: int
+    repos: list[RepoReport]
+    counts: Counts = field(default_factory=Counts)
+
+
+def run_audit(options: AuditOptions, client: Any = None,
+              on_shard: Callable[[Counts], None] | None = None) -> AuditOutcome:
+    locations = read_locations(options.repos)
+    if not locations:
+        raise ConfigError("no repositories listed", path=str(options.repos))
+    repos = repositories(locations, options.cache or options.out / "mirrors")
+    store = Store(options.out / STORE_NAME)
+    progress = AuditProgress(len(repos), enabled=options.progress)
+    reports: dict[str, RepoReport] = {}
+    try:
+        runs = _prepare(repos, options, store, reports, progress)
+        counts = Counts()
+        if runs:
+            counts = _analyse(runs, options, store, reports, progress, client, on_shard)
+    finally:
+        progress.close()
+        store.close()
+    ordered = [reports[r.name] for r in repos]
+    report.write_organisation(options.out, ordered, counts, options.scheduler)
+    return AuditOutcome(_exit_code(ordered), ordered, counts)
+
+
+def _prepare(repos: list[Repository], options: AuditOptions, store: Store,
+             reports: dict[str, RepoReport], progress: AuditProgress) -> list[RepoRun]:
+    """Refresh mirrors and read each repository's config and state (git calls, side by
+    side); reuse what the store has for the unchanged ones."""
+    with ThreadPoolExecutor(_GIT_THREADS) as pool:
+        prepared = list(pool.map(lambda r: _state(r, options), repos))
+    runs = []
+    for repo, state in zip(repos, prepared, strict=True):
+        if isinstance(state, str):
+            reports[repo.name] = RepoReport(repo.name, repo.slug, "failed", error=state)
+            print(f"credscope: audit: {repo.name}: {state}", file=sys.stderr)
+            progress.repository_done()
+            continue
+        config, key = state
+        stored = store.repository(repo.name)
+        if stored is not None and stored[0] == key:
+            reports[repo.name] = RepoReport(repo.name, repo.slug, "unchanged", stored[1])
+            report.write_repository(options.out, repo.slug, stored[1], config, missing_only=True)
+            progress.repository_done()
+        else:
+            runs.append(RepoRun(repo.name, config, key))
+    return runs
+
+
+def _state(repo: Repository, options: AuditOptions) -> tuple[Config, str] | str:
+    try:
+        if repo.url is not None:
+            refresh_mirror(repo)
+        if not repo.path.exists():
+            return "path does not exist"
+        root = repo.path if repo.path.is_dir() else repo.path.parent
+        config = load_config(root).with_overrides(root=repo.path, progress=False, jobs=1,
+                                                  fail_on=options.fail_on)
+        return config, repository_key(config, repository_state(repo.path))
+    except ScannerError as err:
+        return err.message
+
+
+def _analyse(runs: list[RepoRun], options: AuditOptions, store: Store,
+             reports: dict[str, RepoReport], progress: AuditProgress, client: Any,
+             on_shard: Callable[[Counts], None] | None) -> Counts:
+    def done(run: RepoRun, finished: tuple[ScanResult, dict[str, str]] | None,
+             error: str | None) -> None:
+        slug = slug_of(run.name)
+        if finished is None:
+            reports[run.name] = RepoReport(run.name, slug, "failed", error=error)
+            print(f"credscope: audit: {run.name}: {error}", file=sys.stderr)
+        else:
+            result, texts = finished
+            report.write_texts(report.report_paths(options.out, slug), texts)
+            store.put_repository(run.name, run.key, result,
+                                 datetime.now(timezone.utc).isoformat(timespec="seconds"))
+            reports[run.name] = RepoReport(run.name, slug, "scanned", result)
+        progress.repository_done()
+
+    def shard_done(counts: Counts) -> None:
+        progress.analysed(counts.blobs, counts.bytes)
+        if on_shard is not None:
+            on_shard(counts)
+
+    def drive(dask_client: Any) -> Counts:
+        driver = Driver(dask_client, store, options.shard_blobs, done, shard_done,
+                        options.open_repositories)
+        driver.run(runs)
+        return driver.counts
+
+    if client is not None:
+        return drive(client)
+    from scanner.audit.cluster import connect  # noqa: PLC0415 - Dask loads only to analyse
+
+    with connect(options.scheduler, options.workers) as own:
+        return drive(own)
+
+
+def _exit_code(repos: list[RepoReport]) -> int:
+    """2 when a repository could not be audited (the audit is incomplete), else 1 when any
+    has findings at or above its fail-on, else 0."""
+    if any(r.status == "failed" for r in repos):
+        return EXIT_USAGE
+    if any(r.result is not None and r.result.exit_code for r in repos):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN

@@ -1,0 +1,333 @@
+"""`credscope audit` on a real Dask LocalCluster with two worker processes, over 30 real git
+repositories: the same findings as `scan --history` one repository at a time, shared secrets
+reported once with every place, nothing lost to a killed worker or a crashed driver, and
+re-runs that do only the work that changed (counted in blobs analysed, not timed).
+
+Dask's processes talk over loopback TCP, so these tests are `allow_loopback`: the test process
+and (through a worker preload) every worker process may reach 127.0.0.1 and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dask
+import psutil
+import pytest
+
+from scanner.audit.cluster import LOOPBACK, local_cluster
+from scanner.audit.driver import Counts
+from scanner.audit.repos import slug_of
+from scanner.audit.run import STORE_NAME, AuditOptions, AuditOutcome, run_audit
+from scanner.config import load_config
+from scanner.runner import run_scan
+from scanner.sources.select import SourceOptions
+from tests import loopback
+from tests.audit_org import add_commit, build_org
+from tests.helpers import github_token, init_repo
+
+distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.allow_loopback
+
+SHARD_BLOBS = 16  # small shards: the large repository is cut into many, as a big one would be
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The suite's per-test environment, for the module: a cluster started here outlives
+    any one test, and its workers inherit what is set when they start."""
+    base = tmp_path_factory.mktemp("audit")
+    with pytest.MonkeyPatch.context() as mp:
+        for var, value in {
+            "CREDSCOPE_CACHE_DIR": str(base / "cache"), "GIT_CONFIG_GLOBAL": "/dev/null",
+            "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "Test Author",
+            "GIT_AUTHOR_EMAIL": "author@example.invalid", "GIT_COMMITTER_NAME": "Test Author",
+            "GIT_COMMITTER_EMAIL": "author@example.invalid",
+        }.items():
+            mp.setenv(var, value)
+        mp.delenv("CREDSCOPE_FINGERPRINT_KEY", raising=False)
+        loopback.install(mp.setattr)
+        yield base
+
+
+@pytest.fixture(scope="module")
+def org(env: Path) -> Path:
+    """The organisation, and its REPOS file."""
+    lines = build_org(env)
+    (env / "repos.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return env / "repos.txt"
+
+
+def start_cluster() -> Any:
+    """Two worker processes, each holding itself to loopback (tests/loopback.py)."""
+    with dask.config.set({"distributed.worker.preload": ["tests.loopback"]}):
+        return local_cluster(workers=2)
+
+
+@pytest.fixture(scope="module")
+def client(env: Path) -> Iterator[Any]:
+    with start_cluster() as cluster, distributed.Client(cluster) as dask_client:
+        yield dask_client
+
+
+def audit(org: Path, out: Path, client: Any, on_shard: Any = None, **options: Any
+          ) -> AuditOutcome:
+    settings = AuditOptions(repos=org, out=out, progress=False, shard_blobs=SHARD_BLOBS,
+                            **options)
+    return run_audit(settings, client=client, on_shard=on_shard)
+
+
+def scan_one(path: Path, out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What `credscope scan --history PATH --format json` and `--format sarif` write."""
+    root = path if path.is_dir() else path.parent
+    config = load_config(root).with_overrides(root=path, progress=False, jobs=1)
+    out.mkdir(parents=True, exist_ok=True)
+    run_scan(config, SourceOptions(history=True), [("json", out / "scan.json"),
+                                                  ("sarif", out / "scan.sarif")])
+    return _report(out / "scan.json"), _report(out / "scan.sarif")
+
+
+def _report(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    doc.get("scan", {}).pop("seconds", None)  # the only field that may differ: time taken
+    return doc
+
+
+def audited(out: Path, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    base = out / "repositories" / slug_of(name)
+    return _report(base.with_suffix(".json")), _report(base.with_suffix(".sarif"))
+
+
+@pytest.fixture(scope="module")
+def one_by_one(org: Path, env: Path) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Each repository scanned on its own (the mirror of a URL stands for the URL)."""
+    found = {}
+    for i, (name, location) in enumerate(_names(org)):
+        if Path(location).exists():
+            found[name] = scan_one(Path(location), env / "scans" / str(i))
+    return found
+
+
+def _names(org: Path) -> list[tuple[str, str]]:
+    from scanner.audit.repos import read_locations, repositories
+
+    repos = repositories(read_locations(org), org.parent / "out" / "mirrors")
+    return [(r.name, str(r.path)) for r in repos]
+
+
+def assert_same_as_scans(out: Path, scans: dict[str, Any], outcome: AuditOutcome) -> None:
+    scanned = [r for r in outcome.repos if r.status != "failed"]
+    assert len(scanned) == 30
+    for repo in scanned:
+        assert audited(out, repo.name) == scans[repo.name], repo.name
+
+
+@pytest.fixture(scope="module")
+def first_run(org: Path, env: Path, client: Any,
+              one_by_one: dict[str, Any]) -> AuditOutcome:
+    return audit(org, env / "out", client)
+
+
+def test_audit_equals_scan_history_one_by_one(first_run: AuditOutcome, env: Path,
+                                              one_by_one: dict[str, Any]) -> None:
+    out = env / "out"
+    # The URL's mirror was made by the audit; scan it as the user would have.
+    url_name = next(r.name for r in first_run.repos if r.name.startswith("file://"))
+    mirror = next(p for n, p in _names(env / "repos.txt") if n == url_name)
+    one_by_one[url_name] = scan_one(Path(mirror), env / "scans" / "url")
+    assert_same_as_scans(out, one_by_one, first_run)
+    failed = [r for r in first_run.repos if r.status == "failed"]
+    assert [(r.name.rsplit("/", 1)[-1], r.error) for r in failed] == [
+        ("missing-repository", "path does not exist")]
+    assert first_run.exit_code == 2  # one repository could not be audited
+
+
+def test_shared_credentials_are_reported_once_with_every_place(
+        first_run: AuditOutcome, env: Path, one_by_one: dict[str, Any]) -> None:
+    doc = json.loads((env / "out" / "organisation.json").read_text(encoding="utf-8"))
+    expected: dict[str, set[tuple[str, str, int, str]]] = {}
+    for name, (report, _) in one_by_one.items():
+        for finding in report["findings"]:
+            for loc in finding["locations"]:
+                expected.setdefault(finding["fingerprint"], set()).add(
+                    (name, loc["path"], loc["line"], loc["commit"]["sha"]))
+    creds = doc["credentials"]
+    assert len(creds) == len({c["fingerprint"] for c in creds}) == len(expected)
+    for cred in creds:
+        places = [(p["repository"], p["path"], p["line"], p["commit"]["sha"])
+                  for p in cred["places"]]
+        assert len(places) == len(set(places))
+        assert set(places) == expected[cred["fingerprint"]]
+        assert cred["repositories"] == sorted({p[0] for p in places})
+    shared = {c["fingerprint"]: c for c in creds if len(c["repositories"]) > 1}
+    assert set(doc["shared"]) == set(shared)
+    everywhere = next(c for c in shared.values()
+                      if any(p["path"] == "ops/prod.env" for p in c["places"]))
+    assert {r.rsplit("/", 1)[-1] for r in everywhere["repositories"]} >= {
+        "upstream0", "fork0", "fork5", "fork10", "vendor-shared"}
+    [accepted] = everywhere["suppressedPlaces"]  # allowed by a pragma there: still a place
+    assert accepted["repository"].endswith("/pragma") and accepted["path"] == "shared.py"
+    assert accepted["suppression"]["kind"] == "pragma"
+    ranks = [(-{"error": 3, "warning": 2, "note": 1}[c["severity"]], -c["securitySeverity"])
+             for c in creds]
+    assert ranks == sorted(ranks)  # most dangerous first
+
+
+def test_forks_share_the_work(first_run: AuditOutcome, env: Path,
+                              one_by_one: dict[str, Any]) -> None:
+    """A blob held by several repositories is read and matched once per (blob, path) at
+    most: every blob a fork, a bare clone or a mirror shares with its upstream is work saved
+    against scanning each repository on its own."""
+    files = {name: report["scan"]["files"] for name, (report, _) in one_by_one.items()}
+    by_base = {name.rsplit("/", 1)[-1]: files[name] for name in files if "://" not in name}
+    upstream_of = [f"upstream{n % 5}" for n in range(12)]  # the forks
+    upstream_of += ["upstream1", "upstream3"]  # the bare clone, the file:// URL's mirror
+    saved = sum(by_base[upstream] for upstream in upstream_of)
+    with sqlite3.connect(env / "out" / STORE_NAME) as db:
+        places, blobs = db.execute("SELECT count(*), count(DISTINCT blob) FROM places").fetchone()
+    assert first_run.counts.blobs <= places
+    assert first_run.counts.blobs <= sum(files.values()) - saved
+    assert first_run.counts.blobs >= blobs - 2  # the binary and the too-large are not read
+
+
+def test_html_report_is_self_contained_and_escaped(first_run: AuditOutcome, env: Path) -> None:
+    page = (env / "out" / "organisation.html").read_text(encoding="utf-8")
+    assert "evil&lt;b&gt;name&lt;/b&gt;" in page and "evil<b>" not in page
+    assert "<script" not in page and "<link" not in page and 'src="' not in page
+    assert "default-src 'none'" in page
+    assert page.index('data-testid="credentials"') < page.index('data-testid="shared"')
+    assert "not audited: path does not exist" in page
+    assert "too-large" in page and "binary" in page
+    assert github_token(seed="shared-everywhere") not in page  # redacted, always
+
+
+def test_reruns_do_only_the_work_that_changed(first_run: AuditOutcome, org: Path, env: Path,
+                                              client: Any) -> None:
+    out = env / "out"
+    before = {p.name: p.read_bytes() for p in (out / "repositories").iterdir()}
+    again = audit(org, out, client)
+    assert (again.counts.planned, again.counts.blobs, again.counts.shards) == (0, 0, 0)
+    assert {r.status for r in again.repos} == {"unchanged", "failed"}
+    assert {p.name: p.read_bytes() for p in (out / "repositories").iterdir()} == before
+
+    changed = org.parent / "org" / "fork7"
+    add_commit(changed, "new/.env", f"TOKEN={github_token(seed='new-secret')}\n")
+    third = audit(org, out, client)
+    assert third.counts.planned == 1 and third.counts.blobs == 1  # the one new blob
+    assert [r.name for r in third.repos if r.status == "scanned"] == [str(changed)]
+    report = audited(out, str(changed))
+    assert report == scan_one(changed, env / "scans" / "changed")
+    old = json.loads(before[f"{slug_of(str(changed))}.json"])
+    assert report[0]["summary"]["findings"] == old["summary"]["findings"] + 1
+
+
+def test_crashed_driver_resumes_without_losing_or_duplicating(
+        org: Path, env: Path, client: Any, one_by_one: dict[str, Any]) -> None:
+    out = env / "crash"
+
+    def crash(counts: Counts) -> None:
+        if counts.shards == 3:
+            raise KeyboardInterrupt  # the driver dies with three shards stored
+
+    with pytest.raises(KeyboardInterrupt):
+        audit(org, out, client, on_shard=crash)
+    with sqlite3.connect(out / STORE_NAME) as db:
+        stored = db.execute("SELECT count(*) FROM places").fetchone()[0]
+    assert stored > 0
+    resumed = audit(org, out, client, open_repositories=3)  # and a narrow window of walks
+    with sqlite3.connect(out / STORE_NAME) as db:
+        total = db.execute("SELECT count(*) FROM places").fetchone()[0]
+    assert resumed.counts.reused >= stored  # what was stored is not analysed again
+    assert resumed.counts.blobs <= total - stored
+    _same_as_scans_where_unchanged(out, one_by_one, resumed)
+
+
+def _same_as_scans_where_unchanged(out: Path, scans: dict[str, Any],
+                                   outcome: AuditOutcome) -> None:
+    for repo in outcome.repos:
+        # fork7 changed in the re-run test; a URL's mirror is per output directory
+        if repo.name in scans and not repo.name.endswith("fork7") and "://" not in repo.name:
+            assert audited(out, repo.name) == scans[repo.name], repo.name
+
+
+def test_a_worker_killed_mid_run_loses_nothing(org: Path, env: Path,
+                                               one_by_one: dict[str, Any]) -> None:
+    out = env / "killed"
+    killed: list[int] = []
+    with start_cluster() as cluster, distributed.Client(cluster) as own:
+
+        def kill_a_busy_worker(counts: Counts) -> None:
+            if killed:
+                return
+            busy = {addr: keys for addr, keys in own.processing().items() if keys}
+            pids = own.run(os.getpid)
+            addr = max(busy, key=lambda a: len(busy[a])) if busy else next(iter(pids))
+            os.kill(pids[addr], signal.SIGKILL)  # a real worker process, mid-shard
+            killed.append(pids[addr])
+
+        outcome = audit(org, out, own, on_shard=kill_a_busy_worker)
+        assert killed and killed[0] not in own.run(os.getpid).values()
+    _same_as_scans_where_unchanged(out, one_by_one, outcome)
+    assert len([r for r in outcome.repos if r.status == "scanned"]) == 30
+
+
+def test_local_cluster_listens_on_loopback_only(client: Any) -> None:
+    me = psutil.Process()
+    listening = [c.laddr.ip for p in (me, *me.children(recursive=True))
+                 for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    assert listening and set(listening) == {LOOPBACK}
+
+    def reach_out() -> str:
+        try:
+            socket.create_connection(("192.0.2.1", 80), timeout=1)
+        except loopback.NetworkBlocked as err:
+            return str(err)
+        return "connected"
+
+    assert all("only loopback" in r for r in client.run(reach_out).values())
+
+
+def test_audit_on_an_existing_scheduler(env: Path, tmp_path: Path) -> None:
+    """`--scheduler tcp://...`: a plain `dask scheduler` and `dask worker` (the documented
+    example), on loopback, the worker held to loopback by the same preload."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    repo = init_repo(tmp_path / "svc")
+    add_commit(repo, "deploy/prod/.env", f"TOKEN={github_token(seed='scheduler')}\n")
+    (tmp_path / "repos.txt").write_text("svc\n", encoding="utf-8")
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://{LOOPBACK}:{port}"
+    dask_cli = str(Path(sys.executable).parent / "dask")
+    child_env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": child_env}
+    started = [subprocess.Popen([dask_cli, "scheduler", "--host", LOOPBACK, "--port", str(port),
+                                 "--no-dashboard", "--dashboard-address", f"{LOOPBACK}:0"],
+                                **quiet)]
+    try:
+        started.append(subprocess.Popen(
+            [dask_cli, "worker", address, "--host", LOOPBACK, "--nworkers", "1", "--nthreads",
+             "1", "--no-dashboard", "--preload", "tests.loopback"], **quiet))
+        with distributed.Client(address, timeout="60s") as probe_client:
+            probe_client.wait_for_workers(1, timeout=60)
+        out = tmp_path / "out"
+        result = CliRunner().invoke(app, ["audit", str(tmp_path / "repos.txt"), "--out",
+                                          str(out), "--scheduler", address, "--no-progress"])
+        assert result.exit_code == 1, result.output  # a production token: an error finding
+        assert audited(out, str(repo)) == scan_one(repo, tmp_path / "scan")
+    finally:
+        for proc in reversed(started):
+            proc.terminate()
+            proc.wait(timeout=30)
