@@ -10,9 +10,10 @@ hash of a password is a password hash anyone can run a dictionary against. So (v
     redaction   = first characters + length + "#" + HMAC-SHA256(key, "redact")[:6 hex]
 
 The salt is 16 bytes: the baseline's own (stored in it, so a baseline is portable across
-machines and clones), else one derived from the repository's identity (its origin URL, else
-its root commit, else the scanned path), so fingerprints stay stable between runs (code
-scanning alerts do not churn) yet a dictionary must be run again for each repository.
+machines and clones), else one derived from the repository's identity (its root commit, else
+its origin URL, else the scanned path; see repository_salt), so fingerprints stay stable
+between runs (code scanning alerts do not churn) yet a dictionary must be run again for each
+repository.
 $CREDSCOPE_FINGERPRINT_KEY, if set, is mixed in as a pepper: fingerprints then cannot be
 matched at all without it. The key of each distinct secret is computed once per process.
 """
@@ -51,12 +52,20 @@ def _pepper() -> bytes | None:
 
 @dataclass(frozen=True)
 class Fingerprinter:
-    """Fingerprints and redactions under one salt. Picklable and cheap to copy: forked
-    workers inherit it, each with its own per-secret key cache."""
+    """Fingerprints and redactions under one salt: given, or that of the repository at a
+    path, worked out when the first finding needs it (most hook runs find nothing, and
+    finding a large repository's root commit takes a second). Forked workers inherit it,
+    each with its own per-secret key cache."""
 
-    salt: bytes
+    salt_of: bytes | Path
     cost: Cost = DEFAULT_COST
     pepper: bytes | None = field(default_factory=_pepper)
+
+    @property
+    def salt(self) -> bytes:
+        if isinstance(self.salt_of, bytes):
+            return self.salt_of
+        return _salt_of_repository(self.salt_of)
 
     def key(self, secret: str) -> bytes:
         return _stretched(secret, self.salt, self.cost, self.pepper)
@@ -69,6 +78,11 @@ class Fingerprinter:
         shown = min(4, len(secret) // 4)
         tag = hmac.new(self.key(secret), b"redact", hashlib.sha256).hexdigest()[:6]
         return f"{secret[:shown]}…[{len(secret)} chars #{tag}]"
+
+
+@lru_cache(maxsize=64)
+def _salt_of_repository(root: Path) -> bytes:
+    return repository_salt(root)
 
 
 @lru_cache(maxsize=65536)
@@ -95,23 +109,25 @@ def salt_from(identity: str) -> bytes:
 
 
 def repository_salt(root: Path) -> bytes:
-    """The salt for a repository without a baseline: its origin URL (the same in every
-    clone, shallow ones included: CI and a laptop agree), else its oldest root commit,
-    else the scanned directory's absolute path."""
+    """The salt for a repository without a baseline, from what every copy of it shares: its
+    oldest root commit (forks and every full clone agree, so an organisation audit shares
+    work between forks and its reports equal `scan`'s), else, in a shallow clone whose root
+    is only where the clone stopped, its origin URL (the same in every CI run), else the
+    scanned directory's absolute path."""
     from scanner.errors import SourceError  # noqa: PLC0415 - git only when needed
-    from scanner.sources.git import origin_identity, root_commit  # noqa: PLC0415
+    from scanner.sources.git import identity  # noqa: PLC0415
 
     directory = root if root.is_dir() else root.parent
     try:
-        identity = origin_identity(directory) or root_commit(directory)
+        found = identity(directory)
     except SourceError:
-        identity = None
-    if identity is None:
+        found = None
+    if found is None:
         try:
-            identity = "path:" + str(directory.resolve())
+            found = "path:" + str(directory.resolve())
         except (OSError, RuntimeError):
-            identity = "path:" + str(directory.absolute())
-    return salt_from(identity)
+            found = "path:" + str(directory.absolute())
+    return salt_from(found)
 
 
 # Tests and callers with no repository at hand (the fixed salt of an unnamed scan).

@@ -26,7 +26,7 @@ from scanner.filters.placeholder import PlaceholderFilter
 from scanner.filters.pragma import PragmaFilter
 from scanner.filters.validity import ValidityFilter
 from scanner.findings import DEFAULT as DEFAULT_FINGERPRINTER
-from scanner.findings import Fingerprinter, repository_salt
+from scanner.findings import Fingerprinter
 from scanner.matching.engine import Engine, make_engine
 from scanner.matching.generic import register_generic_plugins
 from scanner.matching.loader import load_rules
@@ -78,7 +78,7 @@ def fingerprinter_for(config: Config, baselined: BaselineFilter | None) -> Finge
     (or with a version 1 baseline), under the repository's (findings.repository_salt)."""
     if baselined is not None and baselined.baseline.salt is not None:
         return Fingerprinter(baselined.baseline.salt, baselined.baseline.cost)
-    return Fingerprinter(repository_salt(config.root))
+    return Fingerprinter(config.root)  # the repository's salt, worked out when first needed
 
 
 def scan(config: Config, source: Source, stages: Stages | None = None,

@@ -246,18 +246,27 @@ def test_a_baseline_carries_its_salt_and_works_in_any_clone(tmp_path: Path) -> N
     assert baselined(scan_json(clone)) == ["app/settings.py"]
 
 
-def test_report_fingerprints_agree_across_clones_of_one_origin(tmp_path: Path) -> None:
-    """SARIF alerts must not churn: CI's shallow https clone and a laptop's ssh clone give
-    the same fingerprints (no baseline: the salt comes from the origin)."""
+def test_report_fingerprints_agree_across_clones_and_forks(tmp_path: Path) -> None:
+    """Code scanning alerts must not churn, and an audit shares work between forks: every
+    full clone and fork of a repository gives the same fingerprints (no baseline: the salt
+    comes from the root commit); shallow clones of one origin agree with each other."""
     repo = repo_with_secret(tmp_path)
     git(repo, "remote", "add", "origin", "https://Example.invalid/Acme/App.git")
-    other = tmp_path / "other"
-    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(other))
-    git(other, "remote", "set-url", "origin", "git@example.invalid:acme/app")
-    fps = {d: {f["fingerprint"] for f in scan_json(d)["findings"]} for d in (repo, other)}
-    assert fps[repo] == fps[other] and len(fps[repo]) == 1
-    unrelated = repo_with_secret(tmp_path / "unrelated")
-    git(unrelated, "remote", "add", "origin", "https://example.invalid/acme/other.git")
+    fork = tmp_path / "fork"
+    git(tmp_path, "clone", "-q", str(repo), str(fork))
+    git(fork, "remote", "set-url", "origin", "git@example.invalid:someone/fork")
+    shallow = [tmp_path / f"shallow{i}" for i in range(2)]
+    for i, copy in enumerate(shallow):
+        git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(copy))
+        git(copy, "remote", "set-url", "origin", ("https://example.invalid/acme/app",
+                                                  "git@example.invalid:acme/app.git")[i])
+    fps = {d: {f["fingerprint"] for f in scan_json(d)["findings"]}
+           for d in (repo, fork, *shallow)}
+    assert fps[repo] == fps[fork] and len(fps[repo]) == 1
+    assert fps[shallow[0]] == fps[shallow[1]]
+    unrelated = init_repo(tmp_path / "unrelated")  # another history with the same secret
+    (unrelated / "config.py").write_text(f"STRIPE = '{KEY}'\n")
+    commit_all(unrelated, "another project")
     assert {f["fingerprint"] for f in scan_json(unrelated)["findings"]}.isdisjoint(fps[repo])
 
 

@@ -138,10 +138,21 @@ def origin_identity(directory: Path) -> str | None:
 
 
 def root_commit(directory: Path) -> str | None:
-    """The oldest root commit reachable from HEAD (the same in every full clone)."""
+    """The first (in hash order) root commit reachable from HEAD: the same in every full
+    clone and fork."""
     out = run_git(["rev-list", "--max-parents=0", "HEAD"], directory, check=False)
     roots = sorted(os.fsdecode(out).split())
     return f"root:{roots[0]}" if roots else None
+
+
+def identity(directory: Path) -> str | None:
+    """What every copy of the repository at `directory` shares: its root commit, or in a
+    shallow clone (whose roots are only where the clone stopped) its origin; None outside a
+    repository or in one without commits or origin."""
+    shallow = run_git(["rev-parse", "--is-shallow-repository"], directory, check=False)
+    if shallow.strip() == b"true":
+        return origin_identity(directory)
+    return root_commit(directory) or origin_identity(directory)
 
 
 def ignored_paths(root: Path) -> tuple[frozenset[str], tuple[str, ...]]:
