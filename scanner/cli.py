@@ -98,9 +98,17 @@ def scan(
     no_progress: Annotated[bool, typer.Option(help="Never show a progress bar.")] = False,
     no_default_excludes: Annotated[bool, typer.Option(
         help="Also read .venv, node_modules and tool caches.")] = False,
+    min_confidence: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="high, medium or low: suppress (and count) findings less sure than this.")]
+    = None,
 ) -> None:
     """Scan a working tree (default), its git history, its staged content or the agent surface."""
-    from scanner.config import load_config, parse_fail_on, parse_size  # noqa: PLC0415
+    from scanner.config import (  # noqa: PLC0415
+        load_config,
+        parse_confidence,
+        parse_fail_on,
+        parse_size,
+    )
     from scanner.runner import run_scan  # noqa: PLC0415
     from scanner.sources.select import SourceOptions  # noqa: PLC0415
 
@@ -118,6 +126,7 @@ def scan(
             baseline=baseline, progress=not no_progress,
             default_excludes=False if no_default_excludes else None,
             use_default_baseline=False if no_baseline else None,
+            min_confidence=parse_confidence(min_confidence) if min_confidence else None,
         )
         if exclude:
             config = config.with_overrides(exclude=(*config.exclude, *exclude))

@@ -13,6 +13,7 @@ Keys (kebab-case in files):
   jobs              worker processes for large scans (0 = one per core)
   baseline          baseline file (default .credscope-baseline.json at the root, if present)
   detect-secrets-plugins  extra detect-secrets plugin files to run as credscope rules
+  min-confidence    high | medium | low (default low): findings less sure are suppressed
   [policy]          overrides of the placement policy (see classify.policy)
 """
 
@@ -27,7 +28,7 @@ from types import MappingProxyType
 from typing import Any
 
 from scanner.errors import ConfigError
-from scanner.model import Severity
+from scanner.model import Confidence, Severity
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -45,6 +46,7 @@ _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE
 _KNOWN = frozenset({
     "exclude", "allowlist-paths", "allowlist-values", "fail-on", "max-file-size", "rules-dirs",
     "disable-rules", "default-excludes", "jobs", "baseline", "policy", "detect-secrets-plugins",
+    "min-confidence",
 })
 
 
@@ -68,6 +70,7 @@ class Config:
     detect_secrets_plugins: tuple[Path, ...] = ()
     policy: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     config_file: Path | None = None
+    min_confidence: Confidence = Confidence.LOW
 
     def with_overrides(self, **changes: Any) -> Config:
         """Apply command-line options; None means "not given"."""
@@ -80,6 +83,12 @@ def parse_fail_on(value: str, *, source: str = "--fail-on") -> Severity:
     except KeyError:
         raise ConfigError(f"fail-on must be one of {', '.join(_FAIL_ON)}, not {value!r}",
                           path=source) from None
+
+
+def parse_confidence(value: object, *, source: str = "--min-confidence") -> Confidence:
+    if isinstance(value, str) and value.lower() in {c.value for c in Confidence}:
+        return Confidence(value.lower())
+    raise ConfigError(f"min-confidence must be high, medium or low, not {value!r}", path=source)
 
 
 def parse_size(value: object, *, source: str) -> int:
@@ -185,4 +194,5 @@ def _from_table(root: Path, path: Path, table: dict[str, Any]) -> Config:
         detect_secrets_plugins=tuple(root / p for p in strings("detect-secrets-plugins")),
         policy=MappingProxyType(dict(policy)),
         config_file=path,
+        min_confidence=parse_confidence(table.get("min-confidence", "low"), source=src),
     )

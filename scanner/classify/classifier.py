@@ -6,6 +6,7 @@ Each stage adds evidence strings, so `credscope explain` can say why a finding i
 from __future__ import annotations
 
 from scanner.classify import environment, reason
+from scanner.classify.confidence import confidence, context_rejection
 from scanner.classify.context import surroundings
 from scanner.classify.decoders import (
     DETAIL_INERT,
@@ -19,8 +20,14 @@ from scanner.classify.decoders import (
 )
 from scanner.classify.placement import CLIENT_PREFIXES, location_class
 from scanner.classify.policy import Facts, Policy
+from scanner.matching.generic import ledger
 from scanner.matching.schema import Rule
-from scanner.model import Blob, Classification, LocationClass, Match, Tier
+from scanner.model import Blob, Classification, Environment, LocationClass, Match, Tier
+
+# Keys of Classification.details the placeholder filter reads: a candidate a generic
+# detector (or the file around it) rejected, and the suppression kind it asks for.
+DETAIL_REJECTED = "rejected"
+DETAIL_REJECTED_KIND = "rejected-kind"
 
 
 class DefaultClassifier:
@@ -44,12 +51,18 @@ class DefaultClassifier:
                                            blob.path, location, blob.label_at(match.start))
         evidence += [e for e in (where_why, env_why) if e]
         inert = _inert(decoded)
-        facts = Facts(tier=worst, capabilities=frozenset(caps), environment=env,
+        generic = ledger.assessment(blob.data, rule.id, match.start, match.end)
+        level, level_why = confidence(rule, decoder, decoded, generic, blob.path, around.line)
+        evidence.append(f"confidence {level}: {level_why}")
+        facts = Facts(tier=tier, capabilities=frozenset(caps), environment=env,
                       location=location, flags=blob.flags,
-                      staging_path=environment.is_staging_path(blob.path), inert=inert)
-        judgement = self.policy.judge(facts)
+                      staging_path=environment.is_staging_path(blob.path), inert=inert,
+                      confidence=level, worst_case=worst,
+                      env_decoded=decoded.environment not in (None, Environment.UNKNOWN))
+        judgement = self.policy.judge(facts, level_why)
         evidence.append(f"policy rule {judgement.policy_rule}: {judgement.verdict}, "
                         f"{judgement.severity}")
+        rejection = _rejection(rule, generic, blob.path, match.secret)
         sentence = reason.describe(rule.title, tier, worst, scope, caps, env,
                                    blob.display_path or blob.path, location, blob.flags,
                                    judgement.why)
@@ -59,8 +72,9 @@ class DefaultClassifier:
             severity=judgement.severity, reason=sentence,
             remediation=reason.remediation(rule, tier), evidence=tuple(evidence),
             expired=decoded.expired,
-            details=(*_details(decoder, decoded, inert, around),
+            details=(*_details(decoder, decoded, inert, around), *rejection,
                      ("policy-rule", judgement.policy_rule)),
+            confidence=level,
         )
 
 
@@ -73,6 +87,18 @@ def _location(blob: Blob, around: Surroundings) -> tuple[LocationClass, str]:
         return LocationClass.CLIENT_BUNDLE, (f"location client-bundle: {around.key} is inlined "
                                              "into the bundle a frontend build ships")
     return found, f"location {found} from the path {blob.path}"
+
+
+def _rejection(rule: Rule, generic: ledger.Assessment | None, path: str,
+               secret: str) -> tuple[tuple[str, str], ...]:
+    """Why a generic candidate is no secret (its detector's judgement, or the file it sits
+    in), as details the placeholder filter turns into a suppression with that reason."""
+    if generic is not None and not generic.accepted:
+        return ((DETAIL_REJECTED, generic.reason), (DETAIL_REJECTED_KIND, generic.kind))
+    why = context_rejection(rule, path, secret)
+    if why is not None:
+        return ((DETAIL_REJECTED, why), (DETAIL_REJECTED_KIND, "not-a-secret"))
+    return ()
 
 
 def _inert(decoded: DecodeResult) -> str:

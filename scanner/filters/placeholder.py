@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from scanner.classify.classifier import DETAIL_REJECTED, DETAIL_REJECTED_KIND
 from scanner.classify.decoders import DETAIL_NOT_A_SECRET, Surroundings
 from scanner.classify.decoders.cloud import AZURITE_KEY
 from scanner.classify.decoders.urls import decode_database_url
@@ -110,11 +111,20 @@ def local_default_reason(value: str, blob: Blob, line_no: int) -> str | None:
     return decode_database_url(value, Surroundings(line=line, window=line)).not_a_secret
 
 
+_KINDS = {"placeholder": SuppressionKind.PLACEHOLDER,
+          "not-a-secret": SuppressionKind.NOT_A_SECRET}
+
+
 class PlaceholderFilter:
-    """Suppress placeholders, documented example values, identifiers and public values."""
+    """Suppress placeholders, documented example values, identifiers and public values, and
+    every candidate a generic detector rejected (with the detector's reason)."""
 
     def check(self, finding: Finding, blob: Blob) -> Suppression | None:
         details = dict(finding.classification.details)
+        rejected = details.get(DETAIL_REJECTED)
+        if rejected is not None:
+            kind = _KINDS.get(details.get(DETAIL_REJECTED_KIND, ""), SuppressionKind.PLACEHOLDER)
+            return Suppression(kind, rejected)
         public = details.get(DETAIL_NOT_A_SECRET) or local_default_reason(
             finding.secret, blob, finding.location.line)
         if public:

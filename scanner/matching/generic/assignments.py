@@ -5,12 +5,12 @@
     setPassword("...")    ("client_secret", "...")
 
 The key decides the family (password-like or token-like); the value must be a literal, not a
-placeholder, a template hole or a reference to something else (placeholders.py).
+reference to something else; judge.py decides whether the literal is a secret, and how sure
+it is, and the ledger keeps that judgement for every candidate.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 import sys
 from collections.abc import Iterator
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from scanner.matching.anchors import Anchor, line_starts, match_lines
+from scanner.matching.generic.judge import judge
+from scanner.matching.generic.ledger import Assessment, record
 from scanner.matching.generic.lines import keyword_anchors
-from scanner.matching.generic.placeholders import is_placeholder, is_reference
-from scanner.matching.generic.values import is_wordlike, looks_random
 from scanner.matching.schema import Rule
 
 # A quoted literal: \"...\" (inside an encoded string), "...", '...' or `...`.
@@ -56,12 +56,15 @@ KEY_QUALIFIERS = frozenset({"api", "private", "access", "secret", "signing", "ma
 # Run-together names: apitoken, accesstoken, clientsecret, appsecretkey.
 _SECRET_ENDINGS = ("token", "secret", "apikey", "secretkey", "accesskey", "privatekey")
 # A name holding one of these is about a credential that is not itself secret.
+# Anti-forgery values (CSRF tokens, Rails' authenticity token, CSP and OAuth nonces) are sent
+# to every visitor: they protect a session, they do not grant one.
 NOT_SECRET_QUALIFIERS = frozenset({"public", "pub", "encrypted", "hashed", "hash", "crypted",
                                    "bcrypt", "digest", "fingerprint", "checksum", "mock",
-                                   "fake", "dummy", "example", "sample", "placeholder"})
+                                   "fake", "dummy", "example", "sample", "placeholder",
+                                   "csrf", "xsrf", "authenticity", "nonce"})
 # Bare names that hold a secret only when the value looks generated. (A signature is derived
 # from a secret and reveals nothing: it is not one of them.)
-BARE_KEY_WORDS = frozenset({"key", "auth", "authorization", "salt", "nonce", "seed"})
+BARE_KEY_WORDS = frozenset({"key", "auth", "authorization", "salt", "seed"})
 # A name ending in one of these holds something about a credential, not the credential.
 NOT_SECRET_SUFFIX = frozenset({
     "file", "path", "dir", "length", "len", "min", "max", "policy", "field", "name", "id",
@@ -114,7 +117,7 @@ def key_family(key: str) -> str | None:
                 return None
             return "password"
     last = words[-1]
-    if last in ("salt", "nonce", "seed") or (last in BARE_KEY_WORDS and len(words) == 1):
+    if last in ("salt", "seed") or (last in BARE_KEY_WORDS and len(words) == 1):
         return "key"
     if last in NOT_SECRET_SUFFIX:
         return None
@@ -178,8 +181,10 @@ def candidates(data: bytes, hits: list[int], families: frozenset[str],
     """Assignments whose name holds a keyword hit and names one of `families`; each name is
     tried once, and the name is judged before any value pattern runs. Hits whose name opens
     an XML element (the one form that may span lines) are appended to `xml`, if given."""
-    tried = -1
+    tried = consumed = -1
     for hit in hits:
+        if hit < consumed:
+            continue  # inside the value just read (`key=key=key=...`: each byte read once)
         start = key_start(data, hit)
         if start == tried:
             continue
@@ -199,6 +204,7 @@ def candidates(data: bytes, hits: list[int], families: frozenset[str],
             m = rx.match(data, start - 1 if rx in (PAIR, XML) else start)
             cand = _candidate(m) if m is not None else None
             if cand is not None:
+                consumed = cand.end
                 yield cand
                 break
 
@@ -230,93 +236,46 @@ def _candidate(m: re.Match[bytes]) -> Candidate | None:
     raise AssertionError("every pattern has a value group")  # pragma: no cover
 
 
-_CRYPT_HASH = re.compile(r"^\$(?:2[abxy]?|1|5|6|y|gy|7|argon2\w*|pbkdf2[\w-]*|scrypt|sha\d*)\$"
-                         r"|^\{(?:SSHA|SHA|MD5|CRYPT|SMD5)\w*\}", re.IGNORECASE)
-_HEX_LITERAL = re.compile(r"^0x[0-9a-fA-F]+$")
-_DOTTED_NAME = re.compile(r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+$")
-_FILE_NAME = re.compile(r"/.*\.[A-Za-z0-9]{1,5}$")
-_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
-_CONSTANT_WORDS = re.compile(r"^[A-Z]+(?:[_-][A-Z0-9]+)+$")
-_VERSION = re.compile(r"^[~^>=<v]*\d+(?:\.\d+)+")
-
-
-# The shortest value each family can accept outside the JSON-object case (see the end of
-# accept): anything shorter is rejected before the costlier checks run.
-_MIN_LEN = {"password": 4, "secret": 8, "key": 12}
-
-
-def accept(family: str, value: str, quoted: bool) -> bool:
-    """Is this literal plausibly the secret itself?"""
-    json_object = value.startswith("{") and ":" in value
-    if len(value) < _MIN_LEN.get(family, 0) and not json_object:
-        return False  # (`key=x`, `token: T`: most candidates in code, rejected for nothing)
-    if (not quoted and is_reference(value)) or is_placeholder(value):
-        return False
-    if _CRYPT_HASH.match(value) or _VERSION.match(value) or _HEX_LITERAL.match(value) or (
-        value.isdigit() and len(value) < 16
-    ):
-        return False  # a password hash, a version or OID, a number: not a usable secret
-    if json_object:  # a JSON object encoded in a string
-        return any(looks_random(part, 16) for part in re.split(r"[^\w+/=-]+", value))
-    if any(c.isspace() for c in value) or "://" in value or is_path(value):
-        return False
-    if family == "password":
-        return 4 <= len(value) <= 64
-    if _DOTTED_NAME.match(value) or "[" in value or "{" in value or _FILE_NAME.search(value):
-        return False  # iris.jwt.claims, .user[0].role, dir/file.crc: names, not secrets
-    if (not quoted and _SNAKE.match(value)) or is_byte_sequence(value):
-        return False
-    if _CONSTANT_WORDS.match(value):
-        return False  # LET_ME_IN, PGRST_DB_URI: a constant's or variable's name
-    if family == "secret":
-        return len(value) >= 8 and not is_wordlike(value)
-    return looks_random(value, 12)
-
-
-def is_byte_sequence(value: str) -> bool:
-    """000102030405...: counting bytes, the classic test key."""
-    pairs = [value[i:i + 2] for i in range(0, len(value) - 1, 2)]
-    if len(pairs) < 8 or not all(re.fullmatch(r"[0-9a-fA-F]{2}", p) for p in pairs):
-        return False
-    nums = [int(p, 16) for p in pairs]
-    return all(b - a == 1 for a, b in itertools.pairwise(nums))
-
-
-def is_path(value: str) -> bool:
-    return bool(re.match(r"^(?:\.{0,2}/|~/|[A-Za-z]:\\)|\.(?:pem|key|json|txt|crt|p12|pfx|"
-                         r"jks|yml|yaml|env|conf|cfg|ini|xml|properties|der|pub)$", value))
-
-
 # What each line with an anchor hit yields, by line content: code repeats itself (licence
 # headers, boilerplate, a file's next version in history), and two thirds of the lines with
 # an assignment hit in a tree of real packages have been seen before. Exact: everything the
 # detector reads lies on the hit's line, except an XML element's attributes, so a line where
 # an XML form was tried is worked out in its blob and never remembered.
-_LINE_MEMO: dict[tuple[tuple[str, ...], frozenset[str]], dict[bytes, tuple[Span, ...]]] = {}
+Judged = tuple[int, int, Assessment]
+_LINE_MEMO: dict[tuple[tuple[str, ...], frozenset[str]], dict[bytes, tuple[Judged, ...]]] = {}
 _MEMO_MAX_LINE = 2048  # longer lines (minified code) are worked out, not remembered
 _MEMO_MAX_ENTRIES = 200_000  # bounds a worker's memory on a huge history
 
 
 def assignment_spans(rule: Rule, data: bytes, families: frozenset[str]) -> Iterator[Span]:
+    """The accepted spans; every judged candidate goes to the ledger."""
+    for start, end, verdict in _judged(rule, data, families):
+        record(data, rule.id, start, end, verdict)
+        if verdict.accepted:
+            yield start, end
+
+
+def _judged(rule: Rule, data: bytes, families: frozenset[str]) -> Iterator[Judged]:
     anchors = assignment_anchors(rule)
     memo = _LINE_MEMO.setdefault((rule.keywords, families), {})
     for lo, hi, on_line in match_lines(anchors, data):
         if hi - lo > _MEMO_MAX_LINE:
-            yield from _spans(data, _line_hits(on_line, data, lo, hi), families)
+            yield from _judge_all(data, _line_hits(on_line, data, lo, hi), families)
             continue
         line = data[lo:hi]
         found = memo.get(line)
         if found is None:
             xml: list[int] = []
-            found = tuple(_spans(line, _line_hits(on_line, line, 0, len(line)), families, xml))
+            found = tuple(_judge_all(line, _line_hits(on_line, line, 0, len(line)), families,
+                                     xml))
             if xml:  # an XML element may continue on the next lines: its blob decides
-                yield from _spans(data, _line_hits(on_line, data, lo, hi), families)
+                yield from _judge_all(data, _line_hits(on_line, data, lo, hi), families)
                 continue
             if len(memo) >= _MEMO_MAX_ENTRIES:
                 memo.clear()
             memo[line] = found
-        for start, end in found:
-            yield start + lo, end + lo
+        for start, end, verdict in found:
+            yield start + lo, end + lo, verdict
 
 
 def _line_hits(anchors: list[Anchor], data: bytes, lo: int, hi: int) -> list[int]:
@@ -324,12 +283,13 @@ def _line_hits(anchors: list[Anchor], data: bytes, lo: int, hi: int) -> list[int
     return sorted(line_starts(anchors, data, lo, hi))
 
 
-def _spans(data: bytes, hits: list[int], families: frozenset[str],
-           xml: list[int] | None = None) -> Iterator[Span]:
+def _judge_all(data: bytes, hits: list[int], families: frozenset[str],
+               xml: list[int] | None = None) -> Iterator[Judged]:
     for cand in candidates(data, hits, families, xml):
         family = key_family(cand.key)
-        if family in families and accept(family, cand.value, cand.quoted):
-            yield cand.start, cand.end
+        verdict = judge(family, cand.value, cand.quoted) if family in families else None
+        if verdict is not None:
+            yield cand.start, cand.end, verdict
 
 
 def password_plugin(rule: Rule, data: bytes) -> Iterator[tuple[int, int]]:

@@ -1,0 +1,73 @@
+"""How sure credscope is that a finding is a live credential: high, medium or low, and why.
+
+- high: a provider format whose checksum is valid, or whose structure a decoder read (JWT
+  claims, macaroon caveats, a key id's account, a live/test prefix), or key material whose
+  structure detect-secrets parsed (a JWT, a private key block, a JSON Web Key);
+- medium: a provider format matched by shape alone, or a keyed assignment whose value looks
+  generated (what the generic detectors judge, scanner/matching/generic/judge.py);
+- low: a weak shape (a short or word-made value, an id-named UUID), or a value in a kind of
+  file where such strings are rarely credentials (minified bundles, document metadata).
+
+Where a value cannot be a credential at all, whatever its shape (a UI translation under a
+password label), `context_rejection` says why; the finding is then suppressed with it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scanner.classify.decoders import DecodeResult
+from scanner.matching.generic.ledger import Assessment
+from scanner.matching.schema import Rule
+from scanner.model import Confidence
+
+# Key material detect-secrets or a credscope detector only reports once it parsed it.
+_STRUCTURED = frozenset({"jwt", "private-key", "jwk"})
+# UI string catalogues: a value under a "Password" label there is the label in a language.
+_TRANSLATIONS = re.compile(
+    r"(^|/)(locales?|i18n|l10n|lang|langs|languages|translations?|messages|strings|lproj"
+    r"|[^/]+\.lproj|values-[a-z]{2}(-r?[A-Z]{2})?)/"
+    r"|\.(po|pot|xliff|xlf|strings|stringsdict|resx|arb|ftl)$"
+    r"|(^|/|[._-])[a-z]{2}([-_][A-Za-z]{2,4})?\.(json|ya?ml|properties|toml|ini|lang)$"
+    r"|(^|/)messages[^/]*\.properties$")
+# Generated or binary-ish text: minified bundles, source maps, design and document formats.
+_MINIFIED = re.compile(r"\.min\.(js|css|mjs)$|\.js\.map$|\.map$|(^|/)(bundle|vendor)[^/]*\.js$"
+                       r"|\.chunk\.js$", re.IGNORECASE)
+_DOCUMENT = re.compile(r"\.(ai|eps|pdf|psd|indd|sketch|svg|drawio)$", re.IGNORECASE)
+_MINIFIED_LINE = 1000  # characters: a line this long in code is generated, not written
+_DIGIT = re.compile(r"\d")
+
+
+def confidence(rule: Rule, decoder: str | None, decoded: DecodeResult,
+               generic: Assessment | None, path: str, line: str) -> tuple[Confidence, str]:
+    """(confidence, the evidence sentence that decided it)."""
+    level, why = _base(rule, decoder, decoded, generic)
+    if level is Confidence.LOW or "generic" not in rule.tags:
+        return level, why
+    if _MINIFIED.search(path) or len(line) > _MINIFIED_LINE:
+        return Confidence.LOW, "a generic match in minified or generated code"
+    if _DOCUMENT.search(path):
+        return Confidence.LOW, "a generic match in a design or document file's metadata"
+    return level, why
+
+
+def _base(rule: Rule, decoder: str | None, decoded: DecodeResult,
+          generic: Assessment | None) -> tuple[Confidence, str]:
+    if decoded.valid is True:
+        return Confidence.HIGH, "its checksum is valid"
+    if decoder and (decoded.details or decoded.tier or decoded.environment or decoded.scope):
+        return Confidence.HIGH, f"decoder {decoder} read its structure"
+    if generic is not None and generic.confidence is not None:
+        return generic.confidence, generic.reason
+    if _STRUCTURED & set(rule.tags):
+        return Confidence.HIGH, "its structure was parsed (header, payload or key body)"
+    if "generic" in rule.tags:
+        return Confidence.MEDIUM, "a generic detector's match"
+    return Confidence.MEDIUM, "a provider's format, matched by its shape"
+
+
+def context_rejection(rule: Rule, path: str, secret: str) -> str | None:
+    """Why a generic finding is no credential given the file it sits in, or None."""
+    if "generic" in rule.tags and _TRANSLATIONS.search(path) and not _DIGIT.search(secret):
+        return "not a secret: a UI string in a translation file"
+    return None

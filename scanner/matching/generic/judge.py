@@ -1,0 +1,141 @@
+"""The judgement of one literal assigned to a credential-like name: a secret, and how sure, or
+not a secret, and why (ledger.Assessment).
+
+Three families of names (assignments.key_family): `password`, `secret` (token, api key, client
+secret...) and `key` (a bare key, salt or seed, which says nothing without a generated-looking
+value). Each check is a general rule about values in code and configuration (templates,
+stand-in words, hashes, versions, durations, file paths, identifiers, prose), never a list of
+values seen somewhere.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from scanner.matching.generic.ledger import MEDIUM, Assessment, low, rejected
+from scanner.matching.generic.placeholders import is_reference, placeholder_why
+from scanner.matching.generic.values import (
+    char_classes,
+    common_pair_share,
+    is_wordlike,
+    looks_random,
+    made_of_words,
+)
+
+# The shortest value that can be a credential of each family: a bare `key` name needs a
+# generated-looking value, and generated values are long.
+MIN_LEN = {"password": 4, "secret": 8, "key": 12}
+
+_CRYPT_HASH = re.compile(r"^\$(?:2[abxy]?|1|5|6|y|gy|7|argon2\w*|pbkdf2[\w-]*|scrypt|sha\d*)\$"
+                         r"|^\{(?:SSHA|SHA|MD5|CRYPT|SMD5)\w*\}", re.IGNORECASE)
+_VERSION = re.compile(r"^[~^>=<v]*\d+(?:\.\d+)+")
+_HEX_LITERAL = re.compile(r"^0x[0-9a-fA-F]+$")
+# 6.hours, 15.minutes (Ruby), 30s, 15m, 24h, 500ms (Go, YAML and most config formats).
+_DURATION = re.compile(r"^\d+(?:\.\d+)?(?:\.(?:second|minute|hour|day|week|fortnight|month"
+                       r"|year)s?(?:\.\w+)*|(?:ns|us|µs|ms|s|m|h|d|w|y|sec|secs|min|mins"
+                       r"|hr|hrs))$", re.IGNORECASE)
+# uid:gid, host:port, major:minor: two numbers are not a credential.
+_NUMBER_PAIR = re.compile(r"^\d+[:/]\d+$")
+_DOTTED_NAME = re.compile(r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+$")
+_FILE_NAME = re.compile(r"/.*\.[A-Za-z0-9]{1,5}$")
+_PATH = re.compile(r"^(?:\.{0,2}/|~/|[A-Za-z]:\\)|\.(?:pem|key|json|txt|crt|p12|pfx|jks|yml"
+                   r"|yaml|env|conf|cfg|ini|xml|properties|der|pub)$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+_CONSTANT_NAME = re.compile(r"^[A-Z]+(?:[_-][A-Z0-9]+)+$")
+_SPACE = re.compile(r"\s")
+# Encrypted values: Jasypt ENC(...), Spring Cloud {cipher}, SOPS ENC[...], Ansible vault.
+_ENCRYPTED = re.compile(r"^(?:ENC\(.*\)|ENC\[.*\]|\{cipher\}|\$ANSIBLE_VAULT|!vault)",
+                        re.IGNORECASE)
+_JSON_PART = re.compile(r"[^\w+/=-]+")
+_LETTERS = re.compile(r"[a-z]+")
+
+
+def judge(family: str, value: str, quoted: bool) -> Assessment | None:
+    """The assessment of `value` assigned to a name of `family`; None when it is not a
+    candidate at all (too short for any credential, code naming something else, or, for a
+    bare `key`, a value nobody generated)."""
+    json_object = value.startswith("{") and ":" in value
+    if len(value) < MIN_LEN[family] and not json_object:
+        return None
+    if (not quoted and is_reference(value)) or (family == "key" and not looks_random(value, 12)):
+        return None
+    why = placeholder_why(value)
+    if why is not None:
+        return rejected(f"placeholder: {why}")
+    if json_object:  # a JSON object encoded in a string
+        if any(looks_random(part, 16) for part in _JSON_PART.split(value)):
+            return MEDIUM
+        return rejected("not a secret: a JSON object without a generated value", "not-a-secret")
+    why = _not_a_secret(value)
+    if why is not None:
+        return rejected(f"not a secret: {why}", "not-a-secret")
+    if family == "password":
+        return _password(value)
+    why = _name_not_secret(value, quoted)
+    if why is not None:
+        return rejected(f"not a secret: {why}", "not-a-secret")
+    if family == "key" or looks_random(value, 12) or char_classes(value) >= 2:
+        return MEDIUM
+    return low("one kind of character, under a secret's name")
+
+
+def _not_a_secret(value: str) -> str | None:
+    """Values of any family that cannot be the secret itself."""
+    if _CRYPT_HASH.match(value):
+        return "a password hash, not the password"
+    if _ENCRYPTED.match(value):
+        return "an encrypted value, usable only with its key"
+    if _VERSION.match(value) or _HEX_LITERAL.match(value) or (
+            value.isdigit() and len(value) < 16) or _NUMBER_PAIR.match(value):
+        return "a number, version or id pair"
+    if _DURATION.match(value):
+        return "a duration"
+    if _CONSTANT_NAME.match(value):
+        return "a constant's or variable's name (LET_ME_IN, PGRST_DB_URI)"
+    if _SPACE.search(value):
+        return "text with spaces"
+    if "://" in value:
+        return "a URL"
+    if _PATH.search(value):
+        return "a file path"
+    return None
+
+
+def _name_not_secret(value: str, quoted: bool) -> str | None:
+    """Values under token-like names that are names themselves: `auth.token`, `AUTH_TOKEN`,
+    `accessToken`, `.user[0].role`, `dir/file.crc`, counting bytes, English words."""
+    if _DOTTED_NAME.match(value) or "[" in value or "{" in value or _FILE_NAME.search(value):
+        return "a name or path"
+    if not quoted and _SNAKE.match(value):
+        return "a snake_case name"  # mode = read_only, key = md5_type_step
+    if is_byte_sequence(value):
+        return "counting bytes (000102...)"
+    if _IDENTIFIER.match(value) and made_of_words(value.replace(".", "_").replace("-", "_")):
+        return "an identifier made of words"  # AUTH_TOKEN, accessToken, auth-header
+    if is_wordlike(value):
+        return "made of words"
+    return None
+
+
+def _password(value: str) -> Assessment:
+    if _IDENTIFIER.match(value) and made_of_words(value.replace(".", "_").replace("-", "_")):
+        return rejected("not a secret: an identifier (a field or key name)", "not-a-secret")
+    if len(value) < 8:
+        return low("a short password")
+    letters = "".join(_LETTERS.findall(value.lower()))
+    if is_wordlike(value) or (len(letters) >= 4 and len(value) - len(letters) <= 4
+                              and common_pair_share(letters) >= .7):
+        return low("dictionary words with a few digits or symbols")
+    if char_classes(value) == 1 and len(value) < 12:
+        return low("one kind of character")
+    return MEDIUM
+
+
+def is_byte_sequence(value: str) -> bool:
+    """000102030405...: counting bytes, the classic test key."""
+    if len(value) < 16 or not re.fullmatch(r"(?:[0-9a-fA-F]{2})+", value):
+        return False
+    nums = bytes.fromhex(value)
+    return all(b - a == 1 for a, b in itertools.pairwise(nums))
