@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import lru_cache
 
 from scanner.matching.generic.ledger import MEDIUM, Assessment, low, rejected
 from scanner.matching.generic.placeholders import is_reference, placeholder_why
@@ -52,6 +53,7 @@ _JSON_PART = re.compile(r"[^\w+/=-]+")
 _LETTERS = re.compile(r"[a-z]+")
 
 
+@lru_cache(maxsize=8192)  # values repeat: across a file's lines, versions, and hostile input
 def judge(family: str, value: str, quoted: bool) -> Assessment | None:
     """The assessment of `value` assigned to a name of `family`; None when it is not a
     candidate at all (too short for any credential, code naming something else, or, for a

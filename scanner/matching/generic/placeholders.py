@@ -73,7 +73,7 @@ _NEIGHBOURS = frozenset(pair for run in _RUNS for text in (run, run[::-1])
                         for pair in itertools.pairwise(text))
 _BOTH_WAYS = tuple(text for run in _RUNS for text in (run, run[::-1]))
 _MIN_RUN = 4
-# Decoration is looked for in values up to this long: placeholders are short, and the
+# Keyboard runs are looked for in values up to this long: placeholders are short, and the
 # character-by-character run search must stay cheap on hostile input.
 _MAX_DECORATED = 64
 
@@ -128,7 +128,7 @@ def placeholder_why(value: str) -> str | None:
     distinct = len(set(stripped.lower()))
     if (len(stripped) >= 6 and distinct <= 2) or (len(stripped) >= 10 and distinct <= 3):
         return "one to three characters repeated"
-    decorated = _decoration_only(compact) if len(compact) <= _MAX_DECORATED else None
+    decorated = _decoration_only(compact)
     if decorated:
         return decorated
     decoded = _decoded_text(stripped) if len(stripped) <= _MAX_DECORATED * 2 else None
@@ -140,16 +140,18 @@ def placeholder_why(value: str) -> str | None:
 def _decoration_only(compact: str) -> str | None:
     """Marker words (also spelled with digits for letters) plus decoration: what is left
     without them and without keyboard runs is short, digits or words."""
+    short = len(compact) <= _MAX_DECORATED  # runs are looked for in short values only
     for text in (compact, compact.translate(_LEET)):
         marker = _MARKER.search(text)
         if marker is None:
             continue
-        rest = _without_runs(_MARKER.sub("", text))
+        rest = _MARKER.sub("", text)
+        rest = _without_runs(rest) if short else rest
         letters = "".join(_LETTERS.findall(rest))
         if len(rest) < 5 or (rest.isdigit() and len(rest) <= 8) or (
                 len(rest) - len(letters) <= 4 and (len(letters) <= 3 or is_wordlike(letters))):
             return f"the marker word {marker.group()!r} with decoration"
-    if len(compact) >= 8 and len(_without_runs(compact)) < 3:
+    if short and len(compact) >= 8 and len(_without_runs(compact)) < 3:
         return "keyboard or alphabet runs"  # the alphabet, a keyboard row and a digit or two
     return None
 
