@@ -93,11 +93,11 @@ def _rejection(rule: Rule, generic: ledger.Assessment | None, path: str,
                secret: str) -> tuple[tuple[str, str], ...]:
     """Why a generic candidate is no secret (its detector's judgement, or the file it sits
     in), as details the placeholder filter turns into a suppression with that reason."""
-    if generic is not None and not generic.accepted:
-        return ((DETAIL_REJECTED, generic.reason), (DETAIL_REJECTED_KIND, generic.kind))
-    why = context_rejection(rule, path, secret)
+    why = context_rejection(rule, path, secret)  # the more telling reason, when both apply
     if why is not None:
         return ((DETAIL_REJECTED, why), (DETAIL_REJECTED_KIND, "not-a-secret"))
+    if generic is not None and not generic.accepted:
+        return ((DETAIL_REJECTED, generic.reason), (DETAIL_REJECTED_KIND, generic.kind))
     return ()
 
 

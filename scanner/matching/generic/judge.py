@@ -51,6 +51,7 @@ _ENCRYPTED = re.compile(r"^(?:ENC\(.*\)|ENC\[.*\]|\{cipher\}|\$ANSIBLE_VAULT|!va
                         re.IGNORECASE)
 _JSON_PART = re.compile(r"[^\w+/=-]+")
 _LETTERS = re.compile(r"[a-z]+")
+_CASE_FLIP = re.compile(r"[a-z][A-Z]")  # people capitalise words; generators flip at random
 
 
 @lru_cache(maxsize=8192)  # values repeat: across a file's lines, versions, and hostile input
@@ -127,8 +128,9 @@ def _password(value: str) -> Assessment:
     if len(value) < 8:
         return low("a short password")
     letters = "".join(_LETTERS.findall(value.lower()))
-    if is_wordlike(value) or (len(letters) >= 4 and len(value) - len(letters) <= 4
-                              and common_pair_share(letters) >= .7):
+    if len(_CASE_FLIP.findall(value)) < 2 and (is_wordlike(value) or (
+            len(letters) >= 4 and len(value) - len(letters) <= 4
+            and common_pair_share(letters) >= 0.8)):
         return low("dictionary words with a few digits or symbols")
     if char_classes(value) == 1 and len(value) < 12:
         return low("one kind of character")

@@ -15,7 +15,7 @@ import binascii
 import itertools
 import re
 
-from scanner.matching.generic.values import is_wordlike, made_of_words
+from scanner.matching.generic.values import common_pair_share, is_wordlike, made_of_words
 
 # Words that stand for a secret rather than being one (compared after lower-casing and
 # dropping everything but letters and digits).
@@ -47,6 +47,7 @@ _MARKER = re.compile("|".join(sorted(MARKERS, key=len, reverse=True)))
 _LEET = str.maketrans("0134579@$!", "oleastgasi")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _LETTERS = re.compile(r"[a-z]+")
+_CASE_FLIP = re.compile(r"[a-z][A-Z]")  # people capitalise words; generators flip at random
 _TEMPLATE = re.compile(
     r"^\$\{.*\}$|^\$\(.*\)$|^\{\{.*\}\}$|^\{%.*%\}$|^<%.*%>$|^<[^<>]+>$|^\{[\w.\-: ]*\}?$"
     r"|^%\([\w.]+\)[sdr]$|^%[sdr]$|^%[\w.]+%$|^@[\w.]+@$|^__[\w]+__$|^\[[\w\s.\-]+\]$"
@@ -120,6 +121,8 @@ def placeholder_why(value: str) -> str | None:
         return "an elided example (...)"
     lowered = stripped.lower()
     compact = _NOT_ALNUM.sub("", lowered)
+    if not compact and any(c.isalpha() for c in stripped):
+        return None  # words in another script (Пароль, 密码): judged as words, not here
     if not compact or compact in PLACEHOLDER_WORDS or compact.translate(_LEET) in (
             PLACEHOLDER_WORDS):
         return f"a stand-in word ({stripped[:24]!r})"
@@ -128,7 +131,7 @@ def placeholder_why(value: str) -> str | None:
     distinct = len(set(stripped.lower()))
     if (len(stripped) >= 6 and distinct <= 2) or (len(stripped) >= 10 and distinct <= 3):
         return "one to three characters repeated"
-    decorated = _decoration_only(compact)
+    decorated = _decoration_only(compact) if len(_CASE_FLIP.findall(stripped)) < 2 else None
     if decorated:
         return decorated
     decoded = _decoded_text(stripped) if len(stripped) <= _MAX_DECORATED * 2 else None
@@ -139,7 +142,8 @@ def placeholder_why(value: str) -> str | None:
 
 def _decoration_only(compact: str) -> str | None:
     """Marker words (also spelled with digits for letters) plus decoration: what is left
-    without them and without keyboard runs is short, digits or words."""
+    without them and without keyboard runs is short, digits or words. (Not asked of values
+    whose letters flip case at random: people capitalise words, generators do not care.)"""
     short = len(compact) <= _MAX_DECORATED  # runs are looked for in short values only
     for text in (compact, compact.translate(_LEET)):
         marker = _MARKER.search(text)
@@ -149,7 +153,8 @@ def _decoration_only(compact: str) -> str | None:
         rest = _without_runs(rest) if short else rest
         letters = "".join(_LETTERS.findall(rest))
         if len(rest) < 5 or (rest.isdigit() and len(rest) <= 8) or (
-                len(rest) - len(letters) <= 4 and (len(letters) <= 3 or is_wordlike(letters))):
+                len(rest) - len(letters) <= 4 and (len(letters) <= 3 or
+                                                   common_pair_share(letters) >= 0.8)):
             return f"the marker word {marker.group()!r} with decoration"
     if short and len(compact) >= 8 and len(_without_runs(compact)) < 3:
         return "keyboard or alphabet runs"  # the alphabet, a keyboard row and a digit or two
