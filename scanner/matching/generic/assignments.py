@@ -61,7 +61,7 @@ _SECRET_ENDINGS = ("token", "secret", "apikey", "secretkey", "accesskey", "priva
 NOT_SECRET_QUALIFIERS = frozenset({"public", "pub", "encrypted", "hashed", "hash", "crypted",
                                    "bcrypt", "digest", "fingerprint", "checksum", "mock",
                                    "fake", "dummy", "example", "sample", "placeholder",
-                                   "csrf", "xsrf", "authenticity", "nonce"})
+                                   "csrf", "xsrf", "authenticity", "nonce", "existing"})
 # Bare names that hold a secret only when the value looks generated. (A signature is derived
 # from a secret and reveals nothing: it is not one of them.)
 BARE_KEY_WORDS = frozenset({"key", "auth", "authorization", "salt", "seed"})
@@ -113,8 +113,8 @@ def key_family(key: str) -> str | None:
     for i, word in enumerate(words):
         if _is_password_word(word):
             tail = words[i + 1:]
-            if len(tail) > 1 or (tail and tail[-1] in NOT_SECRET_SUFFIX):
-                return None
+            if len(tail) > 1 or (tail and tail[-1] in NOT_SECRET_SUFFIX) or tail == ["key"]:
+                return None  # password_file, passwordKey (the name a password is kept under)
             return "password"
     last = words[-1]
     if last in ("salt", "seed") or (last in BARE_KEY_WORDS and len(words) == 1):

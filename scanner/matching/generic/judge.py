@@ -28,8 +28,14 @@ from scanner.matching.generic.values import (
 # generated-looking value, and generated values are long.
 MIN_LEN = {"password": 4, "secret": 8, "key": 12}
 
-_CRYPT_HASH = re.compile(r"^\$(?:2[abxy]?|1|5|6|y|gy|7|argon2\w*|pbkdf2[\w-]*|scrypt|sha\d*)\$"
+# Password hashes: crypt(3) formats, LDAP {SSHA}, Spring's {bcrypt}$2a$..., and htpasswd lines
+# (user:$apr1$...).
+_CRYPT_HASH = re.compile(r"^(?:[\w.@-]{1,64}:|\{\w{2,16}\})?\$(?:2[abxy]?|1|5|6|y|gy|7|apr1"
+                         r"|argon2\w*|pbkdf2[\w-]*|scrypt|sha\d*)\$"
                          r"|^\{(?:SSHA|SHA|MD5|CRYPT|SMD5)\w*\}", re.IGNORECASE)
+# Names of resources that hold secrets, not the secrets: urn:..., arn:aws:..., vault paths.
+_RESOURCE_NAME = re.compile(r"^(?:urn|arn):[\w.-]*:|^[a-z][\w-]*(?::[\w.-]+){3,}$",
+                            re.IGNORECASE)
 _VERSION = re.compile(r"^[~^>=<v]*\d+(?:\.\d+)+")
 _HEX_LITERAL = re.compile(r"^0x[0-9a-fA-F]+$")
 # 6.hours, 15.minutes (Ruby), 30s, 15m, 24h, 500ms (Go, YAML and most config formats).
@@ -101,6 +107,8 @@ def _not_a_secret(value: str) -> str | None:
         return "text with spaces"
     if "://" in value:
         return "a URL"
+    if _RESOURCE_NAME.match(value):
+        return "a resource name (URN, ARN), naming where a secret is kept"
     if _PATH.search(value):
         return "a file path"
     return None

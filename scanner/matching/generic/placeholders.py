@@ -62,8 +62,10 @@ _MASK = re.compile(r"^[xX*#•.\-_0 ]+$|^(.)\1{3,}$")
 _ATTRIBUTE = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)+$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CALL_OR_INDEX = re.compile(r"[()\[\]]")
-# Sigils of variables, references and symbols: $var, @ivar, &ref, *ptr, %hash, :symbol.
-_SIGIL = re.compile(r"^[$@&*%:][A-Za-z_{]")
+# Sigils of variables, references and symbols: $var, @ivar, &ref, *ptr, %hash, :symbol, and
+# the negation of a flag (!isVisible).
+_SIGIL = re.compile(r"^[$@&*%:!][A-Za-z_{]")
+_OPTIONAL = re.compile(r"[?!]+$")  # Kotlin, Swift and TypeScript optional types: Token?
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]{8,}={0,2}$")
 _PRINTABLE = re.compile(r"^[\x20-\x7e]+$")
 # Runs of neighbouring keys or letters: alphabet and digits both ways, the keyboard's rows,
@@ -191,4 +193,5 @@ def is_reference(value: str) -> bool:
     .env and .properties files unquoted values are the values themselves."""
     if _CALL_OR_INDEX.search(value) or _SIGIL.match(value) or _ATTRIBUTE.match(value):
         return True
-    return bool(_IDENTIFIER.match(value)) and made_of_words(value)
+    name = _OPTIONAL.sub("", value)
+    return bool(_IDENTIFIER.match(name)) and made_of_words(name)

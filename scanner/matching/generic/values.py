@@ -89,8 +89,9 @@ _STRUCTURE = re.compile(r"[a-z0-9][A-Z]|[A-Za-z0-9][_.\-][A-Za-z]|[A-Z]{2}[a-z]"
 # Words that make any identifier holding them a name about credentials (`proxyPass`,
 # `BCRYPT_AUTH_HASH`), whatever the other words are.
 _CREDENTIAL_WORDS = frozenset({"pass", "password", "passwd", "pwd", "pw", "secret", "token",
-                               "key", "auth", "hash", "salt", "cred", "creds", "credential",
-                               "credentials", "jwt", "api", "apikey", "private", "access"})
+                               "key", "auth", "hash", "salt", "cred", "credential", "jwt",
+                               "api", "apikey", "private", "access", "passphrase", "passcode",
+                               "oauth", "bearer", "cert", "certificate"})
 
 
 def made_of_words(identifier: str) -> bool:
@@ -103,12 +104,13 @@ def made_of_words(identifier: str) -> bool:
         return False  # one word, or words run together with digits: no naming structure
     segments = _SEGMENT.findall(identifier)
     letters = [s.lower() for s in segments if not s.isdigit()]
-    if len(letters) < 2 or sum(1 for s in segments if s.isdigit()) > 1:
+    digits = sum(1 for s in segments if s.isdigit())
+    if len(letters) < 2 or digits > 2:
         return False
-    named = [s for s in letters if s not in _CREDENTIAL_WORDS]
-    if len(named) < len(letters):  # proxyPass, DB_PASS, BCRYPT_AUTH_HASH
-        short = [s for s in named if len(s) <= 3]
-        return len(short) <= max(1, len(letters) // 2) and all(
-            common_pair_share(s) >= 0.5 for s in named if len(s) > 3)
+    named = [s for s in letters if s not in _CREDENTIAL_WORDS and s[:-1] not in _CREDENTIAL_WORDS]
+    if len(named) < len(letters):
+        # A whole credential word between humps or separators: proxyPass, DB_PASS, m_pwds,
+        # GpgBadPassphrase, OAuth2TokenProvider, pm-1234-password-reset.
+        return all(common_pair_share(s) >= 0.5 for s in named if len(s) > 3)
     # No credential word: every segment a word (user_name, firstName, X-Forwarded-For).
-    return all(len(s) > 3 and common_pair_share(s) >= 0.7 for s in named)
+    return digits <= 1 and all(len(s) > 3 and common_pair_share(s) >= 0.7 for s in named)
