@@ -52,7 +52,8 @@ class DefaultClassifier:
         evidence += [e for e in (where_why, env_why) if e]
         inert = _inert(decoded)
         generic = ledger.assessment(blob.data, rule.id, match.start, match.end)
-        level, level_why = confidence(rule, decoder, decoded, generic, blob.path, around.line)
+        level, level_why = confidence(rule, decoder, decoded, generic, blob.path, around.line,
+                                      match.secret)
         evidence.append(f"confidence {level}: {level_why}")
         facts = Facts(tier=tier, capabilities=frozenset(caps), environment=env,
                       location=location, flags=blob.flags,
@@ -62,7 +63,7 @@ class DefaultClassifier:
         judgement = self.policy.judge(facts, level_why)
         evidence.append(f"policy rule {judgement.policy_rule}: {judgement.verdict}, "
                         f"{judgement.severity}")
-        rejection = _rejection(rule, generic, blob.path, match.secret)
+        rejection = _rejection(rule, generic, blob.path, match.secret, around)
         sentence = reason.describe(rule.title, tier, worst, scope, caps, env,
                                    blob.display_path or blob.path, location, blob.flags,
                                    judgement.why)
@@ -89,13 +90,15 @@ def _location(blob: Blob, around: Surroundings) -> tuple[LocationClass, str]:
     return found, f"location {found} from the path {blob.path}"
 
 
-def _rejection(rule: Rule, generic: ledger.Assessment | None, path: str,
-               secret: str) -> tuple[tuple[str, str], ...]:
+def _rejection(rule: Rule, generic: ledger.Assessment | None, path: str, secret: str,
+               around: Surroundings) -> tuple[tuple[str, str], ...]:
     """Why a generic candidate is no secret (its detector's judgement, or the file it sits
     in), as details the placeholder filter turns into a suppression with that reason."""
-    why = context_rejection(rule, path, secret)  # the more telling reason, when both apply
+    # The file's reason first: it is the more telling one when both apply.
+    why = context_rejection(rule, path, secret, around.line, around.window)
     if why is not None:
-        return ((DETAIL_REJECTED, why), (DETAIL_REJECTED_KIND, "not-a-secret"))
+        kind = "placeholder" if why.startswith("placeholder") else "not-a-secret"
+        return ((DETAIL_REJECTED, why), (DETAIL_REJECTED_KIND, kind))
     if generic is not None and not generic.accepted:
         return ((DETAIL_REJECTED, generic.reason), (DETAIL_REJECTED_KIND, generic.kind))
     return ()

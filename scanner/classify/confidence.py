@@ -18,6 +18,7 @@ import re
 
 from scanner.classify.decoders import DecodeResult
 from scanner.matching.generic.ledger import Assessment
+from scanner.matching.generic.values import is_wordlike, looks_random
 from scanner.matching.schema import Rule
 from scanner.model import Confidence
 
@@ -35,13 +36,29 @@ _MINIFIED = re.compile(r"\.min\.(js|css|mjs)$|\.js\.map$|\.map$|(^|/)(bundle|ven
                        r"|\.chunk\.js$", re.IGNORECASE)
 _DOCUMENT = re.compile(r"\.(ai|eps|pdf|psd|indd|sketch|svg|drawio)$", re.IGNORECASE)
 _MINIFIED_LINE = 1000  # characters: a line this long in code is generated, not written
-_DIGIT = re.compile(r"\d")
+# Dependency lockfiles: names, versions, resolved URLs and integrity hashes, never a secret
+# a generic detector should report (a provider-format token there is still found).
+_LOCKFILE = re.compile(r"(^|/)(yarn\.lock|package-lock\.json|npm-shrinkwrap\.json"
+                       r"|pnpm-lock\.yaml|bun\.lock|Gemfile\.lock|poetry\.lock|Pipfile\.lock"
+                       r"|uv\.lock|Cargo\.lock|go\.sum|composer\.lock|packages\.lock\.json"
+                       r"|gradle\.lockfile|mix\.lock|pubspec\.lock|Podfile\.lock"
+                       r"|Package\.resolved|flake\.lock)$")
+# A generated-looking value: ASCII letters, digits and token punctuation, no escapes.
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9+/=_.:~!@#$%^&*-]+$")
+_FINGERPRINT_WORDS = re.compile(r"\b(?:gpg|pgp|gnupg|fingerprint|thumbprint|key ?id)\b",
+                                re.IGNORECASE)
+_HEX = re.compile(r"^(?:0x)?[0-9A-Fa-f]{8,40}$")
+_ELIDED_BODY = re.compile(r"^\s*(?:\.\.\.|…|<[^<>]*>|\[[^][]*\])\s*$", re.MULTILINE)
 
 
 def confidence(rule: Rule, decoder: str | None, decoded: DecodeResult,
-               generic: Assessment | None, path: str, line: str) -> tuple[Confidence, str]:
+               generic: Assessment | None, path: str, line: str,
+               secret: str = "") -> tuple[Confidence, str]:
     """(confidence, the evidence sentence that decided it)."""
     level, why = _base(rule, decoder, decoded, generic)
+    if level is Confidence.MEDIUM and generic is None and len(secret) <= 32 and (
+            is_wordlike(secret)):
+        return Confidence.LOW, "the value is made of words"  # `password encoder` in prose
     if level is Confidence.LOW or "generic" not in rule.tags:
         return level, why
     if _MINIFIED.search(path) or len(line) > _MINIFIED_LINE:
@@ -66,8 +83,18 @@ def _base(rule: Rule, decoder: str | None, decoded: DecodeResult,
     return Confidence.MEDIUM, "a provider's format, matched by its shape"
 
 
-def context_rejection(rule: Rule, path: str, secret: str) -> str | None:
-    """Why a generic finding is no credential given the file it sits in, or None."""
-    if "generic" in rule.tags and _TRANSLATIONS.search(path) and not _DIGIT.search(secret):
+def context_rejection(rule: Rule, path: str, secret: str, line: str = "",
+                      window: str = "") -> str | None:
+    """Why a generic finding is no credential given the file and lines around it, or None."""
+    if "generic" not in rule.tags:
+        return None
+    if _TRANSLATIONS.search(path) and not (_TOKEN_SHAPE.match(secret) and
+                                           looks_random(secret, 12)):
         return "not a secret: a UI string in a translation file"
+    if _LOCKFILE.search(path):
+        return "not a secret: dependency metadata in a lockfile"
+    if _HEX.match(secret) and _FINGERPRINT_WORDS.search(line):
+        return "not a secret: a public key's fingerprint or id"
+    if "private-key" in rule.tags and _ELIDED_BODY.search(window):
+        return "placeholder: a private key block whose body is elided"
     return None

@@ -16,6 +16,7 @@ from scanner.classify.decoders import DETAIL_NOT_A_SECRET, Surroundings
 from scanner.classify.decoders.cloud import AZURITE_KEY
 from scanner.classify.decoders.urls import decode_database_url
 from scanner.filters import lines_holding
+from scanner.matching.generic.placeholders import placeholder_why as generic_placeholder_why
 from scanner.model import Blob, Finding, Suppression, SuppressionKind
 
 # Published as examples in AWS documentation; never valid.
@@ -86,6 +87,22 @@ def _shape_reason(body: str) -> str | None:
     return None
 
 
+_USERINFO = re.compile(r"^[a-zA-Z][\w+.-]*://(?P<user>[^\s:/@]*):(?P<password>[^\s/@]+)@")
+
+
+def url_password_reason(value: str) -> str | None:
+    """A connection URL whose password is a stand-in (`mongodb://user:pass@host`,
+    `postgres://root:password@db`, `amqp://guest:guest@...`), whichever rule matched it."""
+    m = _USERINFO.match(value)
+    if m is None:
+        return None
+    password = m.group("password")
+    if password == m.group("user"):
+        return "the URL's password repeats its user name"
+    why = generic_placeholder_why(password)
+    return f"the URL's password is {why}" if why else None
+
+
 def identifier_reason(value: str, name: str) -> str | None:
     """A bare UUID or hex value assigned to a request id, trace id, commit... grants nothing.
     Values with a provider format of their own (ghp_, sk_live_) are never excused by a name."""
@@ -130,7 +147,8 @@ class PlaceholderFilter:
         if public:
             return Suppression(SuppressionKind.PLACEHOLDER, f"not a secret: {public}")
         why = placeholder_reason(finding.secret) or identifier_reason(
-            finding.secret, details.get("assigned-to", ""))
+            finding.secret, details.get("assigned-to", "")) or url_password_reason(
+            finding.secret)
         if why is not None:
             return Suppression(SuppressionKind.PLACEHOLDER, f"placeholder: {why}")
         return None

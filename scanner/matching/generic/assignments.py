@@ -209,6 +209,7 @@ def candidates(data: bytes, hits: list[int], families: frozenset[str],
                 break
 
 
+_GENERIC_TYPE = re.compile(rb"<[A-Za-z_]")
 _UNQUOTED_END = re.compile(rb"""[ \t]*(?:$|[,;})\]&#\r\n<]|//|\\[nr])|["'`]""")
 
 
@@ -230,6 +231,8 @@ def _candidate(m: re.Match[bytes]) -> Candidate | None:
             if group == "uv" and m.string[m.start() - 1:m.start()] == b"(" and m.string[
                     m.end(group):m.end(group) + 1] == b")":
                 return None  # `(password=x)`: an LDAP or S-expression filter, not a value
+            if group == "uv" and _GENERIC_TYPE.match(m.string, m.end(group)):
+                return None  # `token: LazyLock<Token>`, `key: Map<String, ...>`: a type
             return Candidate(m.group("key").decode("utf-8", "replace"),
                              m.group(group).decode("utf-8", "replace"), m.start(group),
                              m.end(group), quoted)

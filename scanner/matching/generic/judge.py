@@ -33,6 +33,18 @@ MIN_LEN = {"password": 4, "secret": 8, "key": 12}
 _CRYPT_HASH = re.compile(r"^(?:[\w.@-]{1,64}:|\{\w{2,16}\})?\$(?:2[abxy]?|1|5|6|y|gy|7|apr1"
                          r"|argon2\w*|pbkdf2[\w-]*|scrypt|sha\d*)\$"
                          r"|^\{(?:SSHA|SHA|MD5|CRYPT|SMD5)\w*\}", re.IGNORECASE)
+# Dependency coordinates and specifiers: com.auth0:java-jwt:4.4.0, npm:^7.0.4, a@1.2.3.
+_DEPENDENCY = re.compile(r"^(?:npm|git|github|git\+\w+|file|link|workspace|patch|portal):"
+                         r"|^[\w.-]+(?::[\w.-]+)*[:@]v?\^?~?\d+(?:\.\d+)+[\w.+-]*$")
+# ISO dates and times: 2006-01-02T15:04:05Z (a password's mtime is no password).
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?"
+                   r"(?:Z|[+-]\d{2}:?\d{2})?)?$")
+# A domain-qualified name: kubernetes.io/hostname, docker.io/library/redis, a Go import path.
+_QUALIFIED_NAME = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+/[\w./-]+$")
+# A list of names: BW-APP-ID,BW-APP-KEY; read,write.
+_NAME_LIST = re.compile(r"^[A-Za-z_][\w.-]*(?:\s*,\s*[A-Za-z_][\w.-]*)+$")
+# A plaintext password stored with Spring's {noop} prefix: the rest is the password.
+_PLAIN_PREFIX = re.compile(r"^\{(?:noop|plain|cleartext|clear)\}", re.IGNORECASE)
 # Names of resources that hold secrets, not the secrets: urn:..., arn:aws:..., vault paths.
 _RESOURCE_NAME = re.compile(r"^(?:urn|arn):[\w.-]*:|^[a-z][\w-]*(?::[\w.-]+){3,}$",
                             re.IGNORECASE)
@@ -48,8 +60,8 @@ _DOTTED_NAME = re.compile(r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+$")
 _FILE_NAME = re.compile(r"/.*\.[A-Za-z0-9]{1,5}$")
 _PATH = re.compile(r"^(?:\.{0,2}/|~/|[A-Za-z]:\\)|\.(?:pem|key|json|txt|crt|p12|pfx|jks|yml"
                    r"|yaml|env|conf|cfg|ini|xml|properties|der|pub)$")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_SNAKE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)+$")
 _CONSTANT_NAME = re.compile(r"^[A-Z]+(?:[_-][A-Z0-9]+)+$")
 _SPACE = re.compile(r"\s")
 # Encrypted values: Jasypt ENC(...), Spring Cloud {cipher}, SOPS ENC[...], Ansible vault.
@@ -65,6 +77,7 @@ def judge(family: str, value: str, quoted: bool) -> Assessment | None:
     """The assessment of `value` assigned to a name of `family`; None when it is not a
     candidate at all (too short for any credential, code naming something else, or, for a
     bare `key`, a value nobody generated)."""
+    value = _PLAIN_PREFIX.sub("", value)
     json_object = value.startswith("{") and ":" in value
     if len(value) < MIN_LEN[family] and not json_object:
         return None
@@ -77,7 +90,7 @@ def judge(family: str, value: str, quoted: bool) -> Assessment | None:
         if any(looks_random(part, 16) for part in _JSON_PART.split(value)):
             return MEDIUM
         return rejected("not a secret: a JSON object without a generated value", "not-a-secret")
-    why = _not_a_secret(value)
+    why = _not_a_secret(value, quoted)
     if why is not None:
         return rejected(f"not a secret: {why}", "not-a-secret")
     if family == "password":
@@ -85,12 +98,14 @@ def judge(family: str, value: str, quoted: bool) -> Assessment | None:
     why = _name_not_secret(value, quoted)
     if why is not None:
         return rejected(f"not a secret: {why}", "not-a-secret")
+    if family != "key" and _dictionary_shape(value):
+        return low("dictionary words with a few digits or symbols")
     if family == "key" or looks_random(value, 12) or char_classes(value) >= 2:
         return MEDIUM
     return low("one kind of character, under a secret's name")
 
 
-def _not_a_secret(value: str) -> str | None:
+def _not_a_secret(value: str, quoted: bool) -> str | None:
     """Values of any family that cannot be the secret itself."""
     if _CRYPT_HASH.match(value):
         return "a password hash, not the password"
@@ -101,6 +116,14 @@ def _not_a_secret(value: str) -> str | None:
         return "a number, version or id pair"
     if _DURATION.match(value):
         return "a duration"
+    if _DATE.match(value):
+        return "a date or time"
+    if _DEPENDENCY.match(value):
+        return "a dependency coordinate or version specifier"
+    if _QUALIFIED_NAME.match(value):
+        return "a domain-qualified name (a label, image or import path)"
+    if _NAME_LIST.match(value) and "," in value:
+        return "a list of names"
     if _CONSTANT_NAME.match(value):
         return "a constant's or variable's name (LET_ME_IN, PGRST_DB_URI)"
     if _SPACE.search(value):
@@ -135,14 +158,21 @@ def _password(value: str) -> Assessment:
         return rejected("not a secret: an identifier (a field or key name)", "not-a-secret")
     if len(value) < 8:
         return low("a short password")
-    letters = "".join(_LETTERS.findall(value.lower()))
-    if len(_CASE_FLIP.findall(value)) < 2 and (is_wordlike(value) or (
-            len(letters) >= 4 and len(value) - len(letters) <= 4
-            and common_pair_share(letters) >= 0.8)):
+    if _dictionary_shape(value):
         return low("dictionary words with a few digits or symbols")
     if char_classes(value) == 1 and len(value) < 12:
         return low("one kind of character")
     return MEDIUM
+
+
+def _dictionary_shape(value: str) -> bool:
+    """sunshine, Summer2024!, minio123, string-2: words, capitalised at most, with a few
+    digits or symbols; a generated value flips case at random or is not made of words."""
+    if len(_CASE_FLIP.findall(value)) >= 2:
+        return False
+    letters = "".join(_LETTERS.findall(value.lower()))
+    return is_wordlike(value) or (len(letters) >= 4 and len(value) - len(letters) <= 4
+                                  and common_pair_share(letters) >= 0.8)
 
 
 def is_byte_sequence(value: str) -> bool:

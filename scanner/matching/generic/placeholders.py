@@ -43,8 +43,12 @@ MARKERS = ("example", "changeme", "changethis", "change", "placeholder", "your",
            "secret", "token", "apikey", "api", "key", "test", "letmein", "qwerty", "admin",
            "demo", "here", "value", "xxx")
 _MARKER = re.compile("|".join(sorted(MARKERS, key=len, reverse=True)))
+# Read with digits as letters, a random value spells short words by chance (4p! -> api):
+# only the long markers count there.
+_LONG_MARKER = re.compile("|".join(sorted((m for m in MARKERS if len(m) >= 5), key=len,
+                                          reverse=True)))
 # How digits and symbols stand in for letters in "clever" placeholders (p@ssw0rd, s3cr3t).
-_LEET = str.maketrans("0134579@$!", "oleastgasi")
+_LEET = str.maketrans("0134579@$!§", "oleastgasis")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _LETTERS = re.compile(r"[a-z]+")
 _CASE_FLIP = re.compile(r"[a-z][A-Z]")  # people capitalise words; generators flip at random
@@ -67,7 +71,8 @@ _CALL_OR_INDEX = re.compile(r"[()\[\]]")
 _SIGIL = re.compile(r"^[$@&*%:!][A-Za-z_{]")
 _OPTIONAL = re.compile(r"[?!]+$")  # Kotlin, Swift and TypeScript optional types: Token?
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]{8,}={0,2}$")
-_PRINTABLE = re.compile(r"^[\x20-\x7e]+$")
+_PRINTABLE = re.compile(r"^[\x20-\x7e\t\r\n]+$")
+_EMPTY_PEM = re.compile(r"^-----BEGIN [A-Z0-9 ]+-----\s*-----END [A-Z0-9 ]+-----\s*$")
 # Runs of neighbouring keys or letters: alphabet and digits both ways, the keyboard's rows,
 # and its columns (1qaz2wsx...).
 _RUNS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiop", "asdfghjkl", "zxcvbnm",
@@ -125,33 +130,36 @@ def placeholder_why(value: str) -> str | None:
     compact = _NOT_ALNUM.sub("", lowered)
     if not compact and any(c.isalpha() for c in stripped):
         return None  # words in another script (Пароль, 密码): judged as words, not here
-    if not compact or compact in PLACEHOLDER_WORDS or compact.translate(_LEET) in (
-            PLACEHOLDER_WORDS):
+    leet = _NOT_ALNUM.sub("", lowered.translate(_LEET))  # p@ssw0rd, P4§$w0rd: password
+    if not compact or compact in PLACEHOLDER_WORDS or leet in PLACEHOLDER_WORDS:
         return f"a stand-in word ({stripped[:24]!r})"
     if is_sequential(compact):
         return "a keyboard or alphabet run"
     distinct = len(set(stripped.lower()))
     if (len(stripped) >= 6 and distinct <= 2) or (len(stripped) >= 10 and distinct <= 3):
         return "one to three characters repeated"
-    decorated = _decoration_only(compact) if len(_CASE_FLIP.findall(stripped)) < 2 else None
+    decorated = (_decoration_only(compact, leet) if len(_CASE_FLIP.findall(stripped)) < 2
+                 else None)
     if decorated:
         return decorated
     decoded = _decoded_text(stripped) if len(stripped) <= _MAX_DECORATED * 2 else None
+    if decoded is not None and _EMPTY_PEM.match(decoded):
+        return "an encoding of an empty PEM envelope"
     if decoded is not None and (placeholder_why(decoded) or is_wordlike(decoded)):
         return "an encoding of a placeholder or of words"
     return None
 
 
-def _decoration_only(compact: str) -> str | None:
+def _decoration_only(compact: str, leet: str) -> str | None:
     """Marker words (also spelled with digits for letters) plus decoration: what is left
     without them and without keyboard runs is short, digits or words. (Not asked of values
     whose letters flip case at random: people capitalise words, generators do not care.)"""
     short = len(compact) <= _MAX_DECORATED  # runs are looked for in short values only
-    for text in (compact, compact.translate(_LEET)):
-        marker = _MARKER.search(text)
+    for text, markers in ((compact, _MARKER), (leet, _LONG_MARKER)):
+        marker = markers.search(text)
         if marker is None:
             continue
-        rest = _MARKER.sub("", text)
+        rest = markers.sub("", text)
         rest = _without_runs(rest) if short else rest
         letters = "".join(_LETTERS.findall(rest))
         if len(rest) < 5 or (rest.isdigit() and len(rest) <= 8) or (

@@ -316,6 +316,7 @@ _SECRET_NOUN = re.compile(r"(?:secret|token|password|passwd|pwd|credential|apike
 _EVENT_ID = re.compile(r"(?:request|trace|span|correlation|transaction|idempotency|message"
                        r"|event|commit|build|run|job|operation|activity)[\W_]*(?:id|key|guid"
                        r"|uuid)?\W*$")
+_ANTI_FORGERY = re.compile(r"csrf|xsrf|authenticity|nonce")
 _ACCOUNT_WORD = re.compile(r"(?:client|tenant|subscription|app|application|account|user"
                            r"|session|project|workspace|org|organi[sz]ation|device)[\W_]*"
                            r"(?:id|key|guid|uuid)?\W*$")
@@ -325,6 +326,8 @@ def uuid_verdict(tag: str) -> Assessment:
     """The judgement of a UUID from the name before it (`tag`, as the source spells it)."""
     name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", tag).lower()
     name = name.split("?")[-1]
+    if _ANTI_FORGERY.search(name):
+        return rejected("not a secret: an anti-forgery token or nonce", "not-a-secret")
     if _EVENT_ID.search(name):
         return rejected("not a secret: the id of a request, trace or event", "not-a-secret")
     if _SECRET_NOUN.search(name) and not _ACCOUNT_WORD.search(name):

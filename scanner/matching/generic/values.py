@@ -110,7 +110,16 @@ def made_of_words(identifier: str) -> bool:
     named = [s for s in letters if s not in _CREDENTIAL_WORDS and s[:-1] not in _CREDENTIAL_WORDS]
     if len(named) < len(letters):
         # A whole credential word between humps or separators: proxyPass, DB_PASS, m_pwds,
-        # GpgBadPassphrase, OAuth2TokenProvider, pm-1234-password-reset.
+        # GpgBadPassphrase, OAuth2TokenProvider, pm-1234-password-reset. (Not a random
+        # value that happens to hold one among letter pairs: Vq7passMx92Lz.)
+        if len(named) > 1 and not any(len(s) >= 3 and common_pair_share(s) >= 0.6
+                                      for s in named):
+            return False
         return all(common_pair_share(s) >= 0.5 for s in named if len(s) > 3)
-    # No credential word: every segment a word (user_name, firstName, X-Forwarded-For).
-    return digits <= 1 and all(len(s) > 3 and common_pair_share(s) >= 0.7 for s in named)
+    # No credential word: words and abbreviations (user_name, X-Forwarded-For,
+    # mapPin1Latitude, CFBundleURLTypes, kAudioFormatMPEG4AAC), with at least one real word
+    # and at most one piece that is neither.
+    if digits > 1 or not any(len(s) > 3 and common_pair_share(s) >= 0.7 for s in named):
+        return False
+    odd = [s for s in named if len(s) > 2 and common_pair_share(s) < 0.6]
+    return len(odd) <= (1 if len(named) > 2 else 0) and all(len(s) <= 3 for s in odd)
