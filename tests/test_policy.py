@@ -27,10 +27,11 @@ IGNORED = frozenset({Flag.IGNORED_BUT_PRESENT})
 def facts(tier: Tier = Tier.WRITE, env: Environment = E.UNKNOWN, loc: LocationClass = L.SOURCE,
           flags: frozenset[Flag] = frozenset(), caps: frozenset[Capability] = frozenset(),
           staging: bool = False, inert: str = "", confidence: Confidence = Confidence.MEDIUM,
-          worst: Tier = Tier.UNKNOWN, env_decoded: bool = False) -> Facts:
+          worst: Tier = Tier.UNKNOWN, env_decoded: bool = False, public_host: str = ""
+          ) -> Facts:
     return Facts(tier=tier, capabilities=caps, environment=env, location=loc, flags=flags,
                  staging_path=staging, inert=inert, confidence=confidence, worst_case=worst,
-                 env_decoded=env_decoded)
+                 env_decoded=env_decoded, public_host=public_host)
 
 
 def unknown(env: Environment = E.UNKNOWN, loc: LocationClass = L.SOURCE,
@@ -116,6 +117,12 @@ SEVERITY_FROM_EVIDENCE = [
     (unknown(loc=L.CLI_CREDENTIALS), "cli-credentials", Verdict.OK, Severity.NOTE),
     (unknown(E.PRODUCTION, L.CLI_CREDENTIALS), "cli-credentials-admin",
      Verdict.AGENT_REACHABLE, Severity.WARNING),
+    # A credential for a public service's own host works against the live service, even in
+    # a test: a warning (not an error: the file says test).
+    (unknown(E.TEST, L.TESTS, public_host="gitlab.com"), "public-service",
+     Verdict.UNVERIFIED_SCOPE, Severity.WARNING),
+    (unknown(E.TEST, L.TESTS, confidence=Confidence.LOW, public_host="github.com"),
+     "low-confidence", Verdict.UNVERIFIED_SCOPE, Severity.NOTE),
     # Shell history: unknown power is a warning; known ADMIN or WRITE an error.
     (unknown(loc=L.SHELL_HISTORY), "shell-history-low", Verdict.AGENT_REACHABLE,
      Severity.WARNING),

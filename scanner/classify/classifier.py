@@ -6,7 +6,7 @@ Each stage adds evidence strings, so `credscope explain` can say why a finding i
 from __future__ import annotations
 
 from scanner.classify import environment, reason
-from scanner.classify.confidence import confidence, context_rejection
+from scanner.classify.confidence import confidence, context_rejection, public_service
 from scanner.classify.context import surroundings
 from scanner.classify.decoders import (
     DETAIL_INERT,
@@ -59,7 +59,8 @@ class DefaultClassifier:
                       location=location, flags=blob.flags,
                       staging_path=environment.is_staging_path(blob.path), inert=inert,
                       confidence=level, worst_case=worst,
-                      env_decoded=decoded.environment not in (None, Environment.UNKNOWN))
+                      env_decoded=decoded.environment not in (None, Environment.UNKNOWN),
+                      public_host=public_service(dict(decoded.details).get("host", "")))
         judgement = self.policy.judge(facts, level_why)
         evidence.append(f"policy rule {judgement.policy_rule}: {judgement.verdict}, "
                         f"{judgement.severity}")

@@ -72,15 +72,32 @@ def _base(rule: Rule, decoder: str | None, decoded: DecodeResult,
           generic: Assessment | None) -> tuple[Confidence, str]:
     if decoded.valid is True:
         return Confidence.HIGH, "its checksum is valid"
+    if generic is not None and generic.confidence is not None:
+        # (a decoder that reads the URL around a generic password says where it is used,
+        # not whether the password is one)
+        return generic.confidence, generic.reason
     if decoder and (decoded.details or decoded.tier or decoded.environment or decoded.scope):
         return Confidence.HIGH, f"decoder {decoder} read its structure"
-    if generic is not None and generic.confidence is not None:
-        return generic.confidence, generic.reason
     if _STRUCTURED & set(rule.tags):
         return Confidence.HIGH, "its structure was parsed (header, payload or key body)"
     if "generic" in rule.tags:
         return Confidence.MEDIUM, "a generic detector's match"
     return Confidence.MEDIUM, "a provider's format, matched by its shape"
+
+
+# The public services themselves: a credential in a URL to one of these hosts works against
+# the live service, whatever file it sits in (there is no test instance of github.com).
+_PUBLIC_SERVICE = re.compile(
+    r"(^|\.)(github\.com|gitlab\.com|bitbucket\.org|dev\.azure\.com|visualstudio\.com"
+    r"|codeberg\.org|gitea\.com|sourceforge\.net|registry\.npmjs\.org|npmjs\.com|pypi\.org"
+    r"|rubygems\.org|nuget\.org|docker\.io|ghcr\.io|quay\.io|atlassian\.net|slack\.com"
+    r"|smtp\.gmail\.com|smtp\.office365\.com|sendgrid\.net|mailgun\.org|amazonaws\.com"
+    r"|googleapis\.com|azure\.com|windows\.net|herokuapp\.com|heroku\.com)$", re.IGNORECASE)
+
+
+def public_service(host: str) -> str:
+    """The host when it is a public service's own (github.com, gitlab.com...), else ""."""
+    return host if host and _PUBLIC_SERVICE.search(host) else ""
 
 
 def context_rejection(rule: Rule, path: str, secret: str, line: str = "",

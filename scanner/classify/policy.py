@@ -50,6 +50,7 @@ class Facts:
     confidence: Confidence = Confidence.MEDIUM
     worst_case: Tier = Tier.UNKNOWN
     env_decoded: bool = False  # the environment was read from the token itself
+    public_host: str = ""  # a URL credential for a public service's own host (gitlab.com)
 
     @property
     def known(self) -> bool:
@@ -142,6 +143,10 @@ DEFAULT_RULES: tuple[PolicyRule, ...] = (
                "secret store", lambda f: not f.known and f.committed and not f.nonprod
                and f.location not in _NON_PROD_PLACES and not f.staging_path
                and bool(f.production_evidence)),
+    PolicyRule("public-service", Severity.WARNING, V.UNVERIFIED_SCOPE,
+               "it is a credential for {host}, a public service with no test instance: it works "
+               "against the live service wherever it sits", lambda f: not f.known and
+               f.committed and bool(f.public_host)),
     PolicyRule("admin-ignored", Severity.WARNING, V.AGENT_REACHABLE,
                "it is gitignored but present on disk, where any agent working here reads it",
                lambda f: not f.committed and not f.nonprod and
@@ -219,6 +224,7 @@ class Policy:
             if rule.applies(facts):
                 why = (rule.why.replace("{inert}", facts.inert or "it is inert")
                        .replace("{production}", facts.production_evidence or "it is live")
+                       .replace("{host}", facts.public_host or "a public service")
                        .replace("{confidence_why}", confidence_why or "low confidence"))
                 return Judgement(rule.name, rule.verdict, rule.severity, why)
         return Judgement("none", V.OK, Severity.NOTE, "nothing in the policy applies")
