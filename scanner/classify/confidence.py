@@ -45,8 +45,9 @@ _LOCKFILE = re.compile(r"(^|/)(yarn\.lock|package-lock\.json|npm-shrinkwrap\.jso
                        r"|Package\.resolved|flake\.lock)$")
 # A generated-looking value: ASCII letters, digits and token punctuation, no escapes.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9+/=_.:~!@#$%^&*-]+$")
-_FINGERPRINT_WORDS = re.compile(r"\b(?:gpg|pgp|gnupg|fingerprint|thumbprint|key ?id)\b",
-                                re.IGNORECASE)
+_FINGERPRINT_WORDS = re.compile(r"(?<![a-z])(?:gpg|pgp|gnupg|fingerprint|thumbprint|key ?id)"
+                                r"(?![a-z])", re.IGNORECASE)
+_ONE_WORD = re.compile(r"^[A-Z]?[a-z]+$")
 _HEX = re.compile(r"^(?:0x)?[0-9A-Fa-f]{8,40}$")
 _ELIDED_BODY = re.compile(r"^\s*(?:\.\.\.|…|<[^<>]*>|\[[^][]*\])\s*$", re.MULTILINE)
 
@@ -106,7 +107,8 @@ def context_rejection(rule: Rule, path: str, secret: str, line: str = "",
     if "generic" not in rule.tags:
         return None
     if _TRANSLATIONS.search(path) and not (_TOKEN_SHAPE.match(secret) and
-                                           looks_random(secret, 12)):
+                                           looks_random(secret, 12) and
+                                           not _ONE_WORD.match(secret)):
         return "not a secret: a UI string in a translation file"
     if _LOCKFILE.search(path):
         return "not a secret: dependency metadata in a lockfile"

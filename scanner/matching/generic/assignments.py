@@ -80,7 +80,8 @@ NOT_SECRET_SUFFIX = frozenset({
     "callback", "request", "response", "result", "status", "state", "option", "options",
     "config", "settings", "value_from", "from", "kind", "schema", "id_token_hint", "issuer",
     "audience", "scope", "scopes", "exists", "valid", "invalid", "index", "position", "pos",
-    "here",
+    "here", "incorrect", "wrong", "mismatch", "missing", "help", "tip", "tooltip", "caption",
+    "text", "msg",
 })
 
 

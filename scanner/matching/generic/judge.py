@@ -69,6 +69,7 @@ _ENCRYPTED = re.compile(r"^(?:ENC\(.*\)|ENC\[.*\]|\{cipher\}|\$ANSIBLE_VAULT|!va
                         re.IGNORECASE)
 _JSON_PART = re.compile(r"[^\w+/=-]+")
 _LETTERS = re.compile(r"[a-z]+")
+_ONE_WORD = re.compile(r"^[^\W\d_][^\W\d_A-Z]+$")  # a capital at most, then lower-case letters
 _CASE_FLIP = re.compile(r"[a-z][A-Z]")  # people capitalise words; generators flip at random
 
 
@@ -170,6 +171,8 @@ def _dictionary_shape(value: str) -> bool:
     digits or symbols; a generated value flips case at random or is not made of words."""
     if len(_CASE_FLIP.findall(value)) >= 2:
         return False
+    if _ONE_WORD.match(value):
+        return True  # Passwort, Inbjudningskort: a word, in any language
     letters = "".join(_LETTERS.findall(value.lower()))
     return is_wordlike(value) or (len(letters) >= 4 and len(value) - len(letters) <= 4
                                   and common_pair_share(letters) >= 0.8)

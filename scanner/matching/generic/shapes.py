@@ -298,7 +298,7 @@ def tagged_uuid(rule: Rule, data: bytes) -> Iterator[Span]:
         elif _placeholder_uuid(value):
             verdict = rejected("placeholder: an all-zero, repeated or sequential UUID")
         else:
-            verdict = uuid_verdict(_decoded(before[tag.start():]))
+            verdict = uuid_verdict(_tag_name(before, tag.start()))
         if _kept(rule, data, (start, m.end()), verdict):
             yield start, m.end()
 
@@ -309,8 +309,9 @@ def _placeholder_uuid(value: str) -> bool:
 
 
 # What a UUID's name says it is. A secret's name: a warning-worthy credential. An account,
-# client, tenant or other id: kept at low confidence (half of a credential at most). The id
-# of a request, trace or event: an identifier that grants nothing.
+# client, tenant, request or other id: kept at low confidence, a note (half of a credential
+# at most, or an identifier that grants nothing; `--min-confidence medium` leaves them out).
+# An anti-forgery token: no credential at all.
 _SECRET_NOUN = re.compile(r"(?:secret|token|password|passwd|pwd|credential|apikey|api_key"
                           r"|(?<![ck]i)key|auth|signature)s?\W*$")
 _EVENT_ID = re.compile(r"(?:request|trace|span|correlation|transaction|idempotency|message"
@@ -322,6 +323,16 @@ _ACCOUNT_WORD = re.compile(r"(?:client|tenant|subscription|app|application|accou
                            r"(?:id|key|guid|uuid)?\W*$")
 
 
+_NAME_BEFORE = re.compile(rb"[\w.\-]+[^\w]*$")
+
+
+def _tag_name(before: bytes, tag_start: int) -> str:
+    """The whole name the UUID is given (`X-CSRF-TOKEN: `), from the keyword the tag found."""
+    m = _NAME_BEFORE.search(before, max(0, tag_start - 40))
+    start = min(m.start(), tag_start) if m else tag_start
+    return _decoded(before[start:])
+
+
 def uuid_verdict(tag: str) -> Assessment:
     """The judgement of a UUID from the name before it (`tag`, as the source spells it)."""
     name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", tag).lower()
@@ -329,7 +340,7 @@ def uuid_verdict(tag: str) -> Assessment:
     if _ANTI_FORGERY.search(name):
         return rejected("not a secret: an anti-forgery token or nonce", "not-a-secret")
     if _EVENT_ID.search(name):
-        return rejected("not a secret: the id of a request, trace or event", "not-a-secret")
+        return low("a UUID named as the id of a request, trace or event: it grants nothing")
     if _SECRET_NOUN.search(name) and not _ACCOUNT_WORD.search(name):
         return MEDIUM
     return low("a UUID named as an id: it identifies an account, client or object")

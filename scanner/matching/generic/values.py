@@ -112,7 +112,7 @@ def made_of_words(identifier: str) -> bool:
         # A whole credential word between humps or separators: proxyPass, DB_PASS, m_pwds,
         # GpgBadPassphrase, OAuth2TokenProvider, pm-1234-password-reset. (Not a random
         # value that happens to hold one among letter pairs: Vq7passMx92Lz.)
-        if len(named) > 1 and not any(len(s) >= 3 and common_pair_share(s) >= 0.6
+        if len(named) > 1 and not any(len(s) >= 3 and common_pair_share(s) >= 0.5
                                       for s in named):
             return False
         return all(common_pair_share(s) >= 0.5 for s in named if len(s) > 3)
