@@ -48,6 +48,7 @@ _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9+/=_.:~!@#$%^&*-]+$")
 _FINGERPRINT_WORDS = re.compile(r"(?<![a-z])(?:gpg|pgp|gnupg|fingerprint|thumbprint|key ?id)"
                                 r"(?![a-z])", re.IGNORECASE)
 _ONE_WORD = re.compile(r"^[A-Z]?[a-z]+$")
+_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")  # $GpgKey: the words Gpg Key
 _HEX = re.compile(r"^(?:0x)?[0-9A-Fa-f]{8,40}$")
 _ELIDED_BODY = re.compile(r"^\s*(?:\.\.\.|…|<[^<>]*>|\[[^][]*\])\s*$", re.MULTILINE)
 
@@ -112,7 +113,7 @@ def context_rejection(rule: Rule, path: str, secret: str, line: str = "",
         return "not a secret: a UI string in a translation file"
     if _LOCKFILE.search(path):
         return "not a secret: dependency metadata in a lockfile"
-    if _HEX.match(secret) and _FINGERPRINT_WORDS.search(line):
+    if _HEX.match(secret) and _FINGERPRINT_WORDS.search(_HUMP.sub(" ", line)):
         return "not a secret: a public key's fingerprint or id"
     if "private-key" in rule.tags and _ELIDED_BODY.search(window):
         return "placeholder: a private key block whose body is elided"
