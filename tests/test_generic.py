@@ -54,6 +54,15 @@ PASSWORD_SYNTAXES = [
     ('conn.setPassword("{v}");', "setter call"),
     ('if passwd == "{v}" {{', "comparison"),
     ('"{{\\"user\\": \\"app\\", \\"password\\": \\"{v}\\"}}"', "JSON in a string"),
+    ("env:\n  - name: DB_PASSWORD\n    value: {v}\n", "kubernetes env list"),
+    ("env:\r\n  - name: DB_PASSWORD\r\n    value: \"{v}\"\r\n", "kubernetes env, CRLF"),
+    ('<add key="DbPassword" value="{v}" />', ".NET appSettings"),
+    ('<property name="password" value="{v}"/>', "Spring XML property"),
+    ('{{"key": "password", "value": "{v}", "type": "secret"}}', "key/value JSON"),
+    ('db_password = b"{v}"', "python bytes literal"),
+    ('password := []byte("{v}")', "go byte slice"),
+    ('string Password = @"{v}";', "C# verbatim string"),
+    ('if string(pass) == "{v}" {{', "comparison of a converted name"),
 ]
 
 
@@ -101,6 +110,8 @@ def test_placeholders_and_references_stay_silent(text: str) -> None:
 
 
 @pytest.mark.parametrize("template", [
+    'creds = new NetworkCredential("svc_build", "{v}");',
+    "auth = HTTPBasicAuth('svc_build', '{v}')",
     'client_secret: "{v}"',
     "const apiKey = '{v}';",
     '"refresh_token": "{v}"',

@@ -22,7 +22,17 @@ from scanner.classify.placement import CLIENT_PREFIXES, location_class
 from scanner.classify.policy import Facts, Policy
 from scanner.matching.generic import ledger
 from scanner.matching.schema import Rule
-from scanner.model import Blob, Classification, Environment, LocationClass, Match, Tier
+from scanner.model import (
+    Blob,
+    Classification,
+    Confidence,
+    Environment,
+    LocationClass,
+    Match,
+    Severity,
+    Tier,
+    Verdict,
+)
 
 # Keys of Classification.details the placeholder filter reads: a candidate a generic
 # detector (or the file around it) rejected, and the suppression kind it asks for.
@@ -35,6 +45,9 @@ class DefaultClassifier:
         self.policy = policy or Policy()
 
     def classify(self, rule: Rule, match: Match, blob: Blob) -> Classification:
+        generic = ledger.assessment(blob.data, rule.id, match.start, match.end)
+        if generic is not None and not generic.accepted:
+            return _rejected(rule, blob, generic, match.secret)
         around = surroundings(blob, match)
         decoder = decoder_for(rule.decoder, rule.tags)
         decoded = run_decoder(decoder, match.secret, around) if decoder else UNKNOWN
@@ -51,7 +64,6 @@ class DefaultClassifier:
                                            blob.path, location, blob.label_at(match.start))
         evidence += [e for e in (where_why, env_why) if e]
         inert = _inert(decoded)
-        generic = ledger.assessment(blob.data, rule.id, match.start, match.end)
         level, level_why = confidence(rule, decoder, decoded, generic, blob.path, around.line,
                                       match.secret)
         evidence.append(f"confidence {level}: {level_why}")
@@ -64,7 +76,7 @@ class DefaultClassifier:
         judgement = self.policy.judge(facts, level_why)
         evidence.append(f"policy rule {judgement.policy_rule}: {judgement.verdict}, "
                         f"{judgement.severity}")
-        rejection = _rejection(rule, generic, blob.path, match.secret, around)
+        rejection = _rejection(rule, blob.path, match.secret, around)
         sentence = reason.describe(rule.title, tier, worst, scope, caps, env,
                                    blob.display_path or blob.path, location, blob.flags,
                                    judgement.why)
@@ -91,17 +103,34 @@ def _location(blob: Blob, around: Surroundings) -> tuple[LocationClass, str]:
     return found, f"location {found} from the path {blob.path}"
 
 
-def _rejection(rule: Rule, generic: ledger.Assessment | None, path: str, secret: str,
-               around: Surroundings) -> tuple[tuple[str, str], ...]:
-    """Why a generic candidate is no secret (its detector's judgement, or the file it sits
-    in), as details the placeholder filter turns into a suppression with that reason."""
-    # The file's reason first: it is the more telling one when both apply.
+def _rejected(rule: Rule, blob: Blob, generic: ledger.Assessment, secret: str
+              ) -> Classification:
+    """What a generic detector rejected is no credential: it is suppressed with the
+    detector's reason, so the classification only says where and why (none of the context,
+    decoder and environment work a candidate secret gets: rejected candidates outnumber
+    findings several times on real code)."""
+    location = blob.location_hint or location_class(blob.path)
+    why, kind = generic.reason, generic.kind
+    by_file = context_rejection(rule, blob.path, secret)  # the more telling reason
+    if by_file is not None:
+        why, kind = by_file, "not-a-secret"
+    return Classification(
+        tier=Tier.UNKNOWN, worst_case=rule.worst_case, scope=rule.scope, capabilities=(),
+        environment=Environment.UNKNOWN, location=location, flags=blob.flags,
+        verdict=Verdict.OK, severity=Severity.NOTE, reason=f"{rule.title}: {why}",
+        remediation="", evidence=(f"rule {rule.id}: {why}",),
+        details=((DETAIL_REJECTED, why), (DETAIL_REJECTED_KIND, kind)),
+        confidence=Confidence.LOW)
+
+
+def _rejection(rule: Rule, path: str, secret: str, around: Surroundings
+               ) -> tuple[tuple[str, str], ...]:
+    """Why an accepted generic candidate is still no secret, given the file and lines around
+    it, as details the placeholder filter turns into a suppression with that reason."""
     why = context_rejection(rule, path, secret, around.line, around.window)
     if why is not None:
         kind = "placeholder" if why.startswith("placeholder") else "not-a-secret"
         return ((DETAIL_REJECTED, why), (DETAIL_REJECTED_KIND, kind))
-    if generic is not None and not generic.accepted:
-        return ((DETAIL_REJECTED, generic.reason), (DETAIL_REJECTED_KIND, generic.kind))
     return ()
 
 

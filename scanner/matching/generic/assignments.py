@@ -30,15 +30,25 @@ _QUOTED = (
 )
 _UNQUOTED = rb"""(?P<uv>[^\s"'`,;)}\]<>|&\\]{1,200})"""
 _KEY = rb"""(?P<key>[A-Za-z_@$][\w.\-$]{0,80}?)"""
+# What may stand between a separator and the literal: a conversion to bytes or a string
+# ([]byte("..."), Buffer.from('...'), SecretStr("...")), and a string literal's prefix (b'...',
+# r"...", u8"...", C#'s @"..." and $"...", C++'s L"...").
+_WRAPPER = (rb"""(?:(?:\[\]byte|bytes|bytearray|Buffer\.from|String|str|new[ \t]+String|SecretStr"""
+            rb"""|SecureString|NewString)[ \t]*\([ \t]*)?""")
+_PREFIX = rb"""(?:[bBrRuUfFL]{1,2}(?=["'])|u8(?=["'])|[@$]{1,2}(?="))?"""
 ASSIGNMENT = re.compile(
-    _KEY + rb"""(?P<kq>\\?["'])?[ \t]*\]?[ \t]*"""
+    _KEY + rb"""(?P<kq>\\?["'])?[ \t]*[\])]?[ \t]*"""
     rb"""(?P<sep>:=|=>|===|!==|==|!=|\+=|=|:(?!:)|<-)[ \t]*(?:\([ \t]*)?"""
-    rb"(?:" + _QUOTED + rb"|" + _UNQUOTED + rb")"
+    + _WRAPPER + rb"(?:" + _PREFIX + _QUOTED + rb"|" + _UNQUOTED + rb")"
 )
 # ("password", "...") pairs and setPassword("...") calls: the value is always quoted.
 PAIR = re.compile(rb"""(?P<kq>["'])""" + _KEY + rb"""(?P=kq)[ \t]*,[ \t]*""" + _QUOTED
                   + rb"[ \t]*[)}]")
 CALL = re.compile(_KEY + rb"[ \t]*\([ \t]*" + _QUOTED + rb"[ \t]*\)")
+# A credential's constructor or login call given a user and a password:
+# new NetworkCredential("user", "..."), HTTPBasicAuth('user', '...'). The second literal.
+CALL2 = re.compile(_KEY + rb"""[ \t]*\([ \t]*(?P<q1>["'])(?:\\.|(?!(?P=q1))[^\\\n]){0,200}"""
+                   rb"""(?P=q1)[ \t]*,[ \t]*""" + _QUOTED + rb"[ \t]*[,)]")
 XML = re.compile(rb"<(?P<key>[\w:.\-]{2,60})(?:\s[^<>]{0,200})?>(?P<xv>[^<>\s]{1,400})</")
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -145,8 +155,11 @@ def _is_password_word(word: str) -> bool:
 # A separator, or the `(` of a call given a quoted literal (CALL, the only form a `(` can
 # start): `keys()`, `get_key(name)` and `authenticate(request)` are a third of the `key` and
 # `auth` hits in Python code, and never reach Python now.
-_NAME_THEN_SEPARATOR_PLAIN = (rb"""[\w.\-$]{0,60}(?:\\?["'][ \t]*\]?[ \t]*(?:[:=,!+]|<-)"""
-                              rb"""|[ \t]*\]?[ \t]*(?:[:=!+]|<-)|[ \t]*\([ \t]*\\?["'`]|>)""")
+# Also a name that a sibling `value=` attribute follows (NAME_VALUE, `key="DbPassword"
+# value="..."`).
+_NAME_THEN_SEPARATOR_PLAIN = (rb"""[\w.\-$]{0,60}(?:\\?["'][ \t]*[\])]?[ \t]*(?:[:=,!+]|<-)"""
+                              rb"""|[ \t]*[\])]?[ \t]*(?:[:=!+]|<-)|[ \t]*\([ \t]*\\?["'`]|>"""
+                              rb"""|\\?["'][ \t]+value[ \t]*=)""")
 # The possessive repeat only saves `re` from backtracking into the name: no separator can start
 # with a name character, so the plain repeat matches the same lines. Hyperscan has no
 # possessive repeats, and Python 3.10's `re` has none either (they arrived in 3.11).
@@ -155,9 +168,23 @@ _NAME_THEN_SEPARATOR = (_NAME_THEN_SEPARATOR_PLAIN.replace(b"{0,60}", b"{0,60}+"
                         if sys.version_info >= (3, 11) else _NAME_THEN_SEPARATOR_PLAIN)
 
 
+# A credential's name given as a name field's value, alone at the end of its line: `- name:
+# DB_PASSWORD`, its value on the next line (NAME_VALUE). The hit is at `name`; candidates()
+# moves it to the credential's name (_NAMED_HIT). Hyperscan has no lookahead: its form stops
+# before the line's end, a superset.
+_NAMED_LINE = (rb"""(?:name|key|param|variable|env)["']?[ \t]*[:=][ \t]*["']?[\w.\-$]{0,60}"""
+               rb"""(?:pass|pwd|secret|token|key|auth|cred)[\w.\-$]{0,60}["']?[ \t]*""")
+NAMED_LINE = Anchor(_NAMED_LINE + rb"""\r?(?:(?=\n)|$)""", hyperscan=_NAMED_LINE)
+_NAMED_HIT = re.compile(rb"""(?i)(?:name|key|param|variable|env)["']?[ \t]*[:=][ \t]*["']?"""
+                        rb"""(?=""" + _NAMED_LINE[_NAMED_LINE.index(rb"[\w"):] + rb"""\r?$)""",
+                        re.MULTILINE)
+
+
 def assignment_anchors(rule: Rule) -> tuple[Anchor, ...]:
-    """A keyword of the rule inside a name that a separator follows: `db_password =`."""
-    return keyword_anchors(rule.keywords, _NAME_THEN_SEPARATOR, _NAME_THEN_SEPARATOR_HS)
+    """A keyword of the rule inside a name that a separator follows (`db_password =`), and a
+    credential's name alone on its line as a name field's value (NAMED_LINE)."""
+    return (*keyword_anchors(rule.keywords, _NAME_THEN_SEPARATOR, _NAME_THEN_SEPARATOR_HS),
+            NAMED_LINE)
 
 
 _IDENT_BACK = re.compile(rb"[\w.\-$]{0,80}")
@@ -186,6 +213,9 @@ def candidates(data: bytes, hits: list[int], families: frozenset[str],
     for hit in hits:
         if hit < consumed:
             continue  # inside the value just read (`key=key=key=...`: each byte read once)
+        named = _NAMED_HIT.match(data, hit)
+        if named is not None:
+            hit = named.end()  # a NAMED_LINE hit: the credential's name after `name: `
         start = key_start(data, hit)
         if start == tried:
             continue
@@ -193,8 +223,15 @@ def candidates(data: bytes, hits: list[int], families: frozenset[str],
         name = _IDENT.match(data, start)
         if name is None or key_family(name.group().decode("utf-8", "replace")) not in families:
             continue
+        if _NAMED_BY.search(data, max(0, start - 24), start - (data[start - 1:start] in
+                                                                (b'"', b"'"))):
+            cand = _sibling_value(data, start, name.end(), xml)
+            if cand is not None:
+                consumed = cand.end
+                yield cand
+                continue
         before = data[start - 1:start] if start else b""
-        attempts = [ASSIGNMENT, CALL]
+        attempts = [ASSIGNMENT, CALL, CALL2]
         if before in (b'"', b"'"):
             attempts.append(PAIR)
         elif before == b"<":
@@ -205,9 +242,49 @@ def candidates(data: bytes, hits: list[int], families: frozenset[str],
             m = rx.match(data, start - 1 if rx in (PAIR, XML) else start)
             cand = _candidate(m) if m is not None else None
             if cand is not None:
-                consumed = cand.end
+                # An unquoted value runs to the next delimiter, up to 200 bytes: hits inside
+                # it are not read again (`key=key=key=...`). A quoted one may be a name
+                # itself (`"key": "api_token", "value": ...`): its hits are.
+                consumed = cand.start if cand.quoted else cand.end
                 yield cand
                 break
+
+
+# A name given as the value of a name-like field: `- name: DB_PASSWORD`, `key="DbPassword"`,
+# `{"key": "password", ...`, `<param name="secret" ...`.
+_NAMED_BY = re.compile(rb"""(?i)(?:^|[\s{,<(\-])["']?(?:name|key|id|param|parameter|variable|env"""
+                       rb"""|setting|property)["']?[ \t]*[:=][ \t]*["']?$""")
+# Its sibling value, on the same line or one of the next two.
+_SIBLING_VALUE = re.compile(rb"""(?i)["']?(?P<key>value)["']?[ \t]*[:=][ \t]*(?:""" + _QUOTED
+                            + rb"|" + _UNQUOTED + rb")")
+_LINE_START = re.compile(rb"""[ \t]*-?[ \t]*(?=["']?value["']?[ \t]*[:=])""", re.IGNORECASE)
+
+
+def _sibling_value(data: bytes, start: int, name_end: int, xml: list[int] | None
+                   ) -> Candidate | None:
+    """NAME_VALUE: the value beside a name given as a field's value (Kubernetes env lists,
+    .NET appSettings, Spring XML properties, Postman and other key/value JSON)."""
+    line_end = data.find(b"\n", name_end)
+    line_end = len(data) if line_end < 0 else line_end
+    m = _SIBLING_VALUE.search(data, name_end, min(line_end, name_end + 240))
+    if m is None:  # the next lines (YAML): `  value: ...`, alone on its line
+        if xml is not None:
+            xml.append(start)  # read past the line: never remembered by line content
+        pos = line_end + 1
+        for _ in range(2):
+            lead = _LINE_START.match(data, pos)
+            if lead is not None:
+                m = _SIBLING_VALUE.match(data, lead.end())
+                break
+            nxt = data.find(b"\n", pos)
+            if nxt < 0:
+                break
+            pos = nxt + 1
+    cand = _candidate(m) if m is not None else None
+    if cand is None:
+        return None
+    name = data[start:name_end].decode("utf-8", "replace")
+    return Candidate(name, cand.value, cand.start, cand.end, cand.quoted)
 
 
 _GENERIC_TYPE = re.compile(rb"<[A-Za-z_]")
@@ -234,6 +311,8 @@ def _candidate(m: re.Match[bytes]) -> Candidate | None:
                 return None  # `(password=x)`: an LDAP or S-expression filter, not a value
             if group == "uv" and _GENERIC_TYPE.match(m.string, m.end(group)):
                 return None  # `token: LazyLock<Token>`, `key: Map<String, ...>`: a type
+            if group == "uv" and b"(" in m.group(group):
+                return None  # `creds = NetworkCredential(...)`: a call, looked into itself
             return Candidate(m.group("key").decode("utf-8", "replace"),
                              m.group(group).decode("utf-8", "replace"), m.start(group),
                              m.end(group), quoted)

@@ -117,9 +117,13 @@ def made_of_words(identifier: str) -> bool:
             return False
         return all(common_pair_share(s) >= 0.5 for s in named if len(s) > 3)
     # No credential word: words and abbreviations (user_name, X-Forwarded-For,
-    # mapPin1Latitude, CFBundleURLTypes, kAudioFormatMPEG4AAC), with at least one real word
-    # and at most one piece that is neither.
+    # mapPin1Latitude, CFBundleURLTypes, kAudioFormatMPEG4AAC), with at least one real word,
+    # few tiny pieces and at most one short piece that is neither (random mixed case splits
+    # into many tiny pieces: kcGCrpRdac7Q).
     if digits > 1 or not any(len(s) > 3 and common_pair_share(s) >= 0.7 for s in named):
+        return False
+    tiny = sum(1 for s in named if len(s) <= 2)
+    if tiny > max(1, len(named) // 3):
         return False
     odd = [s for s in named if len(s) > 2 and common_pair_share(s) < 0.6]
     return len(odd) <= (1 if len(named) > 2 else 0) and all(len(s) <= 3 for s in odd)
