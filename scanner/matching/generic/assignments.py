@@ -37,7 +37,7 @@ _WRAPPER = (rb"""(?:(?:\[\]byte|bytes|bytearray|Buffer\.from|String|str|new[ \t]
             rb"""|SecureString|NewString)[ \t]*\([ \t]*)?""")
 _PREFIX = rb"""(?:[bBrRuUfFL]{1,2}(?=["'])|u8(?=["'])|[@$]{1,2}(?="))?"""
 ASSIGNMENT = re.compile(
-    _KEY + rb"""(?P<kq>\\?["'])?[ \t]*[\])]?[ \t]*"""
+    _KEY + rb"""(?P<kq>\\?["'])?[ \t]*(?:\][ \t]*|\)[ \t]*(?=[=!]==?[^=>]))?"""
     rb"""(?P<sep>:=|=>|===|!==|==|!=|\+=|=|:(?!:)|<-)[ \t]*(?:\([ \t]*)?"""
     + _WRAPPER + rb"(?:" + _PREFIX + _QUOTED + rb"|" + _UNQUOTED + rb")"
 )
