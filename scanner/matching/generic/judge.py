@@ -126,7 +126,7 @@ def _not_a_secret(value: str, quoted: bool) -> str | None:
     if _NAME_LIST.match(value) and "," in value:
         return "a list of names"
     if _CONSTANT_NAME.match(value):
-        return "a constant's or variable's name (LET_ME_IN, PGRST_DB_URI)"
+        return "a constant's or variable's name (OPEN_SESAME, APP_DB_URL)"
     if _SPACE.search(value):
         return "text with spaces"
     if "://" in value:
@@ -144,7 +144,7 @@ def _name_not_secret(value: str, quoted: bool) -> str | None:
     if _DOTTED_NAME.match(value) or "[" in value or "{" in value or _FILE_NAME.search(value):
         return "a name or path"
     if not quoted and _SNAKE.match(value):
-        return "a snake_case name"  # mode = read_only, key = md5_type_step
+        return "a snake_case name"  # mode = read_only, key = sha1_step_kind
     if is_byte_sequence(value):
         return "counting bytes (000102...)"
     if _IDENTIFIER.match(value) and made_of_words(value.replace(".", "_").replace("-", "_")):
@@ -167,12 +167,12 @@ def _password(value: str) -> Assessment:
 
 
 def _dictionary_shape(value: str) -> bool:
-    """sunshine, Summer2024!, minio123, string-2: words, capitalised at most, with a few
+    """sunshine, Summer2024!, garden123, label-3: words, capitalised at most, with a few
     digits or symbols; a generated value flips case at random or is not made of words."""
     if len(_CASE_FLIP.findall(value)) >= 2:
         return False
     if _ONE_WORD.match(value):
-        return True  # Passwort, Inbjudningskort: a word, in any language
+        return True  # Passwort, Kennwort, Contrasena: a word, in any language
     letters = "".join(_LETTERS.findall(value.lower()))
     return is_wordlike(value) or (len(letters) >= 4 and len(value) - len(letters) <= 4
                                   and common_pair_share(letters) >= 0.8)

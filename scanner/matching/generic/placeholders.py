@@ -197,7 +197,7 @@ def is_placeholder(value: str) -> bool:
 def is_reference(value: str) -> bool:
     """An unquoted value that names something else: a variable, attribute, constant, call,
     environment lookup, symbol or type, as in `password = config.password`, `pwd: string`,
-    `:password => :digest`. A bare run of random letters (`bhkXcd`) is a literal: in YAML,
+    `:password => :digest`. A bare run of random letters (`qZvTmw`) is a literal: in YAML,
     .env and .properties files unquoted values are the values themselves."""
     if _CALL_OR_INDEX.search(value) or _SIGIL.match(value) or _ATTRIBUTE.match(value):
         return True

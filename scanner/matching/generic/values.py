@@ -75,7 +75,7 @@ def _letters(value: str) -> str:
 
 
 def is_wordlike(value: str) -> bool:
-    """Made of words (`urlencoded`, `a_refresh`, `ThisIsBadJSON`), as test values are; a
+    """Made of words (`formencoded`, `a_renewal`, `NotValidXml`), as test values are; a
     generated token is not all letters, or its letter pairs are mostly uncommon ones."""
     if _DIGIT.search(value):
         return False
@@ -86,8 +86,8 @@ def is_wordlike(value: str) -> bool:
 _SEGMENT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 # The joints a person puts between the words of a name: camel humps and separators.
 _STRUCTURE = re.compile(r"[a-z0-9][A-Z]|[A-Za-z0-9][_.\-][A-Za-z]|[A-Z]{2}[a-z]")
-# Words that make any identifier holding them a name about credentials (`proxyPass`,
-# `BCRYPT_AUTH_HASH`), whatever the other words are.
+# Words that make any identifier holding them a name about credentials (`relayPass`,
+# `SCRYPT_SALT_HASH`), whatever the other words are.
 _CREDENTIAL_WORDS = frozenset({"pass", "password", "passwd", "pwd", "pw", "secret", "token",
                                "key", "auth", "hash", "salt", "cred", "credential", "jwt",
                                "api", "apikey", "private", "access", "passphrase", "passcode",
@@ -95,11 +95,11 @@ _CREDENTIAL_WORDS = frozenset({"pass", "password", "passwd", "pwd", "pw", "secre
 
 
 def made_of_words(identifier: str) -> bool:
-    """An identifier a person named (`userPassword`, `DB_PASS`, `proxyPass`, `first_name`):
+    """An identifier a person named (`userPassword`, `DB_PASS`, `relayPass`, `first_name`):
     two or more segments joined by camel humps or separators, all of them words, or
-    credential words with words or short abbreviations. A run of random letters (`bhkXcd`,
-    `mvw_paxeay`) is not: its segments are tiny or not word-like. A single word (`belo`,
-    `cet40`) is not an identifier here: in configuration it is the value itself."""
+    credential words with words or short abbreviations. A run of random letters (`qZvTmw`,
+    `zkq_wxmvtr`) is not: its segments are tiny or not word-like. A single word (`rivo`,
+    `tal42`) is not an identifier here: in configuration it is the value itself."""
     if not _STRUCTURE.search(identifier):
         return False  # one word, or words run together with digits: no naming structure
     segments = _SEGMENT.findall(identifier)
@@ -109,15 +109,15 @@ def made_of_words(identifier: str) -> bool:
         return False
     named = [s for s in letters if s not in _CREDENTIAL_WORDS and s[:-1] not in _CREDENTIAL_WORDS]
     if len(named) < len(letters):
-        # A whole credential word between humps or separators: proxyPass, DB_PASS, m_pwds,
-        # GpgBadPassphrase, OAuth2TokenProvider, pm-1234-password-reset. (Not a random
+        # A whole credential word between humps or separators: relayPass, DB_PASS, m_pwds,
+        # ZipBadPassphrase, OAuth2TokenStore, ff-4321-password-reset. (Not a random
         # value that happens to hold one among letter pairs: Vq7passMx92Lz.)
         if len(named) > 1 and not any(len(s) >= 3 and common_pair_share(s) >= 0.5
                                       for s in named):
             return False
         return all(common_pair_share(s) >= 0.5 for s in named if len(s) > 3)
-    # No credential word: words and abbreviations (user_name, X-Forwarded-For,
-    # mapPin1Latitude, CFBundleURLTypes, kAudioFormatMPEG4AAC), with at least one real word,
+    # No credential word: words and abbreviations (user_name, X-Request-Origin,
+    # gpsPin2Longitude, NSAppURLSchemes, kVideoCodecH264HEVC), with at least one real word,
     # few tiny pieces and at most one short piece that is neither (random mixed case splits
     # into many tiny pieces: kcGCrpRdac7Q).
     if digits > 1 or not any(len(s) > 3 and common_pair_share(s) >= 0.7 for s in named):
