@@ -98,9 +98,9 @@ def url_password_reason(value: str) -> str | None:
         return None
     password = m.group("password")
     if password == m.group("user"):
-        return "the URL's password repeats its user name"
+        return "the password in the URL repeats its user name"
     why = generic_placeholder_why(password)
-    return f"the URL's password is {why}" if why else None
+    return f"the password in the URL is {why}" if why else None
 
 
 def identifier_reason(value: str, name: str) -> str | None:
