@@ -2,7 +2,7 @@
 """Accuracy benchmark: credscope against detect-secrets and Kingfisher on a CredData split.
 
     python bench/accuracy.py [--split /work/shared/corpus/creddata-dev] [--no-peers]
-                             [--list fn 20] [--list unlabelled 30] [--per-rule]
+                             [--list fn 20] [--list unlabelled 30] [--per-rule] [--folds 3]
 
 One invocation runs, on the same machine and the same data/ directory:
   credscope      `credscope scan DATA --format sarif` (wall time includes interpreter start)
@@ -12,12 +12,23 @@ and scores every SARIF with the shared scorer (score_creddata.py): precision, re
 overall, per category and for test/example scopes against the rest, plus the share of
 reported locations that no label covers. Peers come from bench/setup_peers.sh; a missing
 peer is reported and skipped. Outputs go to bench/.work/accuracy/.
+
+`--reasons` scores what each suppression reason holds back: the suppressed results, grouped
+by reason, are scored as if active (a reason whose rows are T costs recall; F/X, saves
+precision).
+
+`--folds N` also scores N repository-level halvings of the split (seeded, so the same N give
+the same halves every run): each line is one halving, its two halves' P/R/F1 side by side. A
+heuristic judged on the split should help both halves of every halving; one that helps a
+single half is fitted to that half's repositories (see bench/README.md, "Generalisation").
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
+import re
 import subprocess
 import sys
 import time
@@ -121,6 +132,64 @@ def details(res: dict[str, Any]) -> list[str]:
     return out
 
 
+def halvings(repos: list[str], n: int) -> list[tuple[list[str], list[str]]]:
+    """n seeded random splits of the repositories into two halves (the first sorted)."""
+    out = []
+    for seed in range(n):
+        shuffled = sorted(repos)
+        random.Random(seed).shuffle(shuffled)
+        half = len(shuffled) // 2
+        out.append((sorted(shuffled[:half]), sorted(shuffled[half:])))
+    return out
+
+
+def half_scores(res: dict[str, Any], repos: list[str]) -> tuple[float, float, float]:
+    tp = sum(res["repo"][r]["tp"] for r in repos if r in res["repo"])
+    fp = sum(res["repo"][r]["fp"] for r in repos if r in res["repo"])
+    fn = sum(res["repo"][r]["fn"] for r in repos if r in res["repo"])
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def folds(res: dict[str, Any], n: int) -> list[str]:
+    out = ["", f"repository halvings ({n}): P/R/F1 of half A | half B"]
+    for i, (a, b) in enumerate(halvings(list(res["repo"]), n)):
+        pa, ra, fa = half_scores(res, a)
+        pb, rb, fb = half_scores(res, b)
+        out.append(f"  fold {i}: A {pa:.3f} {ra:.3f} {fa:.3f} | B {pb:.3f} {rb:.3f} {fb:.3f}"
+                   f"   A = {','.join(r[:4] for r in a)}")
+    return out
+
+
+def _reason_key(text: str) -> str:
+    return re.sub(r"\s*\([^)]*\)|'[^']*'|\d+", "", text).strip()
+
+
+def reasons(scorer: Path, sarif: Path, split: Path) -> list[str]:
+    """Score the suppressed results of `sarif` per suppression reason, as if active."""
+    doc = json.loads(sarif.read_text())
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for run in doc["runs"]:
+        for res in run.get("results", []):
+            for sup in res.get("suppressions") or []:
+                key = _reason_key(sup.get("justification", "?"))
+                groups.setdefault(key, []).append({k: v for k, v in res.items()
+                                                   if k != "suppressions"})
+    out = ["", "suppressed, by reason (scored as if active):",
+           f"  {'T rows':>6} {'F/X':>5} {'unlab':>5} {'results':>7}  reason"]
+    rows = []
+    for key, results in groups.items():
+        path = WORK / "reason.sarif"
+        write_sarif(path, "credscope", results)
+        res, _ = score(scorer, path, split, [])
+        o, f = res["overall"], res["findings"]
+        rows.append((o["tp"], o["fp"], f["unlabelled"], len(results), key))
+    for tp, fp, unl, n, key in sorted(rows, key=lambda r: (-r[0], -r[1])):
+        out.append(f"  {tp:>6} {fp:>5} {unl:>5} {n:>7}  {key[:100]}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--split", type=Path, default=DEFAULT_SPLIT)
@@ -128,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-peers", action="store_true", help="score credscope only")
     ap.add_argument("--per-rule", action="store_true")
     ap.add_argument("--list", nargs=2, action="append", default=[], metavar=("KIND", "N"))
+    ap.add_argument("--reasons", action="store_true",
+                    help="score the suppressed results per suppression reason")
+    ap.add_argument("--folds", type=int, default=0, metavar="N",
+                    help="also score N seeded repository-level halvings of the split")
     args = ap.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     data = args.split / "data"
@@ -152,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
         lines += summary(name, seconds, res)
         if i == 0:
             detail = ["", "credscope in detail:", *details(res)]
+            if args.folds:
+                detail += folds(res, args.folds)
+            if args.reasons:
+                detail += reasons(args.scorer, path, args.split)
             if extra:
                 print(text)
     ds = next((s for n, s, _ in runs if n == "detect-secrets"), None)

@@ -56,6 +56,7 @@ Format = Literal["terminal", "json", "sarif", "html"]
 FORMATS: tuple[str, ...] = get_args(Format)
 FailOn = Literal["error", "warning", "note", "never"]
 EngineName = Literal["auto", "hyperscan", "re"]
+ConfidenceName = Literal["high", "medium", "low"]
 Tier = Literal["ADMIN", "WRITE", "READ", "LIMITED", "PUBLIC", "UNKNOWN"]
 
 PathArg = Annotated[Path, typer.Argument(metavar="PATH", help="Directory, file or repository "
@@ -211,11 +212,15 @@ def scan(
     no_default_excludes: Annotated[bool, typer.Option(
         "--no-default-excludes", help="Also read .venv, node_modules and tool caches.")]
     = False,
+    min_confidence: Annotated[Optional[ConfidenceName], typer.Option(  # noqa: UP045
+        "--min-confidence", help="Suppress (and count) findings less sure than this "
+        "[default: the config's, else low].")] = None,
     trust_repo_config: TrustOpt = False,
 ) -> None:
     """Scan a working tree (default), its git history, its staged content or the agent
     surface, and report what is found (terminal by default) with a closing summary."""
     from scanner.config import parse_size  # noqa: PLC0415
+    from scanner.model import Confidence  # noqa: PLC0415
     from scanner.reporters import ReportContext  # noqa: PLC0415
     from scanner.rules_catalog import UnknownRuleId  # noqa: PLC0415
     from scanner.runner import run_scan  # noqa: PLC0415
@@ -227,6 +232,7 @@ def scan(
         config = _load(
             path, config_file, trust_repo_config,
             fail_on=_fail_on(fail_on),
+            min_confidence=Confidence(min_confidence) if min_confidence else None,
             max_file_size=parse_size(max_file_size, source="--max-file-size")
             if max_file_size else None,
             jobs=jobs, show_secrets=show_secrets or None, engine=engine,

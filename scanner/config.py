@@ -20,6 +20,7 @@ Keys:
   jobs              worker processes for large scans (0 = one per core; never more than cores)
   baseline          baseline file (default .credscope-baseline.json at the root, if present)
   detect-secrets-plugins  extra detect-secrets plugin files to run as credscope rules (code!)
+  min-confidence    high | medium | low (default low): findings less sure are suppressed
   [policy]          overrides of the placement policy (see classify.policy)
 """
 
@@ -35,7 +36,7 @@ from types import MappingProxyType
 from typing import Any
 
 from scanner.errors import ConfigError
-from scanner.model import ConfigEffect, Severity
+from scanner.model import Confidence, ConfigEffect, Severity
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -53,6 +54,7 @@ _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE
 KNOWN_KEYS = frozenset({
     "exclude", "allowlist-paths", "allowlist-values", "fail-on", "max-file-size", "rules-dirs",
     "disable-rules", "default-excludes", "jobs", "baseline", "policy", "detect-secrets-plugins",
+    "min-confidence",
 })
 # A config file, a TOML document, larger than this is not a config file.
 _MAX_CONFIG_BYTES = 1024 * 1024
@@ -85,6 +87,7 @@ class Config:
     config_effects: tuple[ConfigEffect, ...] = ()
     trust_repo_config: bool = False
     user_config_file: Path | None = None
+    min_confidence: Confidence = Confidence.LOW
 
     def with_overrides(self, **changes: Any) -> Config:
         """Apply command-line options; None means "not given"."""
@@ -97,6 +100,12 @@ def parse_fail_on(value: str, *, source: str = "--fail-on") -> Severity:
     except KeyError:
         raise ConfigError(f"fail-on must be one of {', '.join(_FAIL_ON)}, not {value!r}",
                           path=source) from None
+
+
+def parse_confidence(value: object, *, source: str = "--min-confidence") -> Confidence:
+    if isinstance(value, str) and value.lower() in {c.value for c in Confidence}:
+        return Confidence(value.lower())
+    raise ConfigError(f"min-confidence must be high, medium or low, not {value!r}", path=source)
 
 
 def parse_size(value: object, *, source: str) -> int:
@@ -231,6 +240,7 @@ class Settings:
     baseline: Path | None = None
     detect_secrets_plugins: tuple[Path, ...] = ()
     policy: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    min_confidence: Confidence | None = None
 
 
 def parse_table(base: Path, path: Path, table: dict[str, Any]) -> Settings:
@@ -264,7 +274,10 @@ def parse_table(base: Path, path: Path, table: dict[str, Any]) -> Settings:
     if fail_on is not None and not isinstance(fail_on, str):
         raise ConfigError("fail-on must be a string", path=src)
     size = table.get("max-file-size")
+    confidence = table.get("min-confidence")
     return Settings(
+        min_confidence=parse_confidence(confidence, source=src) if confidence is not None
+        else None,
         exclude=strings("exclude"),
         allowlist_paths=strings("allowlist-paths"),
         allowlist_values=strings("allowlist-values"),

@@ -144,6 +144,8 @@ class SuppressionKind(StrEnum):
     PLACEHOLDER = "placeholder"
     ALLOWLIST = "allowlist"
     INVALID = "invalid"
+    NOT_A_SECRET = "not-a-secret"  # a generic candidate that is code, text, a number, an id...
+    CONFIDENCE = "min-confidence"  # below --min-confidence
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,8 @@ from scanner.errors import ConfigError
 from scanner.excerpt import excerpts
 from scanner.filters import Filter
 from scanner.filters.allowlist import AllowlistFilter
-from scanner.filters.baseline import (
-    BaselineFilter,
-    baseline_filter,
-    stale_entries,
-)
+from scanner.filters.baseline import BaselineFilter, baseline_filter, stale_entries
+from scanner.filters.confidence import ConfidenceFilter
 from scanner.filters.placeholder import PlaceholderFilter
 from scanner.filters.pragma import PragmaFilter
 from scanner.filters.validity import ValidityFilter
@@ -29,6 +26,7 @@ from scanner.findings import DEFAULT as DEFAULT_FINGERPRINTER
 from scanner.findings import Fingerprinter
 from scanner.matching.engine import Engine, make_engine
 from scanner.matching.generic import register_generic_plugins
+from scanner.matching.generic.ledger import rejected_matches
 from scanner.matching.loader import load_rules
 from scanner.matching.schema import Rule
 from scanner.model import Blob, Finding, Location, Match, ScanResult, ScanStats, Skipped
@@ -64,7 +62,8 @@ def build_stages(config: Config) -> Stages:
     source = str(config.config_file or "policy")
     policy = Policy(severity_overrides(config.policy, source))
     filters: list[Filter] = [AllowlistFilter(config.allowlist_paths, config.allowlist_values),
-                             PragmaFilter(), PlaceholderFilter(), ValidityFilter()]
+                             PragmaFilter(), PlaceholderFilter(), ValidityFilter(),
+                             ConfidenceFilter(config.min_confidence)]
     # The baseline goes first: every finding it lists is counted as baselined, so an entry
     # is stale only when its secret is truly gone (not when another filter got there first).
     if (baselined := baseline_filter(config)) is not None:
@@ -96,7 +95,9 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
     per_blob = [f for f in stages.filters if not isinstance(f, BaselineFilter)]
 
     def analyse(blob: Blob) -> list[Finding]:
-        matches = owned(blob, stages.engine.scan(blob.data))  # a window reports its own
+        matches = stages.engine.scan(blob.data)
+        matches += rejected_matches(blob.data, matches)  # counted as suppressed, with why
+        matches = owned(blob, matches)  # a window reports its own
         return placed(blob, findings_in(blob, matches, stages, by_id, per_blob)) \
             if matches else []
 

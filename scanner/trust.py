@@ -15,6 +15,7 @@ user's own config (config.user_config_path), the command line, or `--trust-repo-
 | disable-rules            | applied and reported                             | applied |
 | fail-on                  | applied when at least as strict, else refused    | applied |
 | max-file-size            | applied when at least as large, else refused     | applied |
+| min-confidence           | applied when at most as high, else refused       | applied |
 | policy.RULE              | applied when at least as severe, else refused    | applied |
 | baseline                 | applied when inside the repository, else refused | applied |
 | jobs, default-excludes   | applied (jobs never exceeds the cores)           | applied |
@@ -33,7 +34,7 @@ from typing import Any
 from scanner.config import Config, Settings
 from scanner.errors import ConfigError
 from scanner.matching.safe_regex import LinearError, compile_linear
-from scanner.model import ConfigEffect, Severity
+from scanner.model import Confidence, ConfigEffect, Severity
 from scanner.paths import matches_any
 
 TRUST_HINT = "only your own config, the command line or --trust-repo-config may set it"
@@ -155,6 +156,10 @@ def apply(config: Config, settings: Settings, source: Path, *, trusted: bool) ->
     if settings.fail_on is not None:
         changes["fail_on"] = b.at_least("fail-on", settings.fail_on, config.fail_on,
                                         stricter_or_equal(settings.fail_on, config.fail_on))
+    if settings.min_confidence is not None:  # a higher minimum hides more findings
+        changes["min_confidence"] = b.at_least(
+            "min-confidence", settings.min_confidence, config.min_confidence,
+            settings.min_confidence.rank <= config.min_confidence.rank)
     if settings.max_file_size is not None:
         changes["max_file_size"] = b.at_least("max-file-size", settings.max_file_size,
                                               config.max_file_size,
@@ -199,6 +204,8 @@ def _shown(value: object, root: Path) -> str:
     """A setting's value as the file wrote it: paths relative to the root, fail-on words."""
     if isinstance(value, Severity):
         return "never" if value is Severity.NONE else value.value
+    if isinstance(value, Confidence):
+        return value.value
     if isinstance(value, Path):
         base = root if root.is_dir() else root.parent
         try:

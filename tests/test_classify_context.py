@@ -160,7 +160,10 @@ def test_unknown_tier_ranks_as_worst_case_and_says_so() -> None:
     c = _classify(_rule(tier=Tier.UNKNOWN, worst_case=Tier.ADMIN), "x acme_k3j9x0q2m7v1w8z4",
                   "src/a.py")
     assert c.tier is Tier.UNKNOWN and c.worst_case is Tier.ADMIN
-    assert "UNKNOWN (worst case ADMIN)" in c.reason and c.verdict is Verdict.OVERPRIVILEGED
+    assert c.effective_tier is Tier.ADMIN  # ranked (reports sort by it) as its worst case
+    # ... but judged by what is known: UNKNOWN is not ADMIN (design.md, severity from evidence)
+    assert "UNKNOWN (worst case ADMIN)" in c.reason and c.verdict is Verdict.UNVERIFIED_SCOPE
+    assert c.severity is Severity.WARNING
 
 
 def test_environment_from_structured_label() -> None:

@@ -54,6 +54,15 @@ PASSWORD_SYNTAXES = [
     ('conn.setPassword("{v}");', "setter call"),
     ('if passwd == "{v}" {{', "comparison"),
     ('"{{\\"user\\": \\"app\\", \\"password\\": \\"{v}\\"}}"', "JSON in a string"),
+    ("env:\n  - name: DB_PASSWORD\n    value: {v}\n", "kubernetes env list"),
+    ("env:\r\n  - name: DB_PASSWORD\r\n    value: \"{v}\"\r\n", "kubernetes env, CRLF"),
+    ('<add key="DbPassword" value="{v}" />', ".NET appSettings"),
+    ('<property name="password" value="{v}"/>', "Spring XML property"),
+    ('{{"key": "password", "value": "{v}", "type": "secret"}}', "key/value JSON"),
+    ('db_password = b"{v}"', "python bytes literal"),
+    ('password := []byte("{v}")', "go byte slice"),
+    ('string Password = @"{v}";', "C# verbatim string"),
+    ('if string(pass) == "{v}" {{', "comparison of a converted name"),
 ]
 
 
@@ -76,7 +85,7 @@ PLACEHOLDERS = [
     'password = os.getenv("DB_PASSWORD")',
     'password = os.environ["DB_PASSWORD"]',
     "password: process.env.DB_PASSWORD,",
-    "opts.Password = AUTH_PASS",
+    "opts.Password = SMTP_RELAY_PASS",
     "password: str",
     'password = ""',
     "password = $2a$10$abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij12",
@@ -87,7 +96,7 @@ PLACEHOLDERS = [
     'api_key = "your-api-key-here"',
     'token = request.headers.get("X-Token")',
     'key = "west"',
-    'access_token = "mailchimp"',
+    'access_token = "newsletter"',
     'publicKey = "{v}"',
     'MOCK_ACCESS_TOKEN = "{v}"',
 ]
@@ -101,6 +110,8 @@ def test_placeholders_and_references_stay_silent(text: str) -> None:
 
 
 @pytest.mark.parametrize("template", [
+    'creds = new NetworkCredential("svc_build", "{v}");',
+    "auth = HTTPBasicAuth('svc_build', '{v}')",
     'client_secret: "{v}"',
     "const apiKey = '{v}';",
     '"refresh_token": "{v}"',
@@ -117,7 +128,7 @@ def test_bare_key_needs_a_generated_value() -> None:
     generated = rand(ALNUM, 32, "bare")
     assert ("generic.secret", generated) in secrets_by_rule(f'key = "{generated}"')
     assert found('key = "Authorization"') == []
-    assert found('key = "iris.jwt.claims"') == []
+    assert found('key = "app.session.claims"') == []
 
 
 @pytest.mark.parametrize("scheme", ["postgres", "mysql", "amqp", "redis", "mongodb+srv",
@@ -146,7 +157,7 @@ def test_basic_and_bearer_headers() -> None:
     assert ("generic.auth-header", basic) in got
     assert ("generic.auth-header", bearer) in got
     assert found("Authorization: Bearer <token>\n") == []
-    assert found("Authorization: Basic login_and_password_removed\n") == []
+    assert found("Authorization: Basic credentials_go_here\n") == []
 
 
 @pytest.mark.parametrize("template", [

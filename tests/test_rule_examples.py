@@ -1,6 +1,7 @@
 """Every rule's own examples, written into a tree in several file syntaxes and scanned end to
-end: each positive is found at its line by its rule, no negative is found by its rule, and the
-hyperscan and pure-`re` engines give identical matches."""
+end: each positive is found at its line by its rule, no negative is an active finding of its
+rule (a generic detector's rejected candidate is reported suppressed, with its reason), and
+the hyperscan and pure-`re` engines give identical matches."""
 
 from __future__ import annotations
 
@@ -111,7 +112,7 @@ def test_every_positive_found_and_no_negative(example_tree: tuple[Path, list[Cas
             ):
                 failures.append(f"{case.rule.id} [{case.syntax}] captured the wrong value "
                                 f"for {case.example.text!r}")
-        elif at_line:
+        elif [h for h in at_line if h[2]]:
             failures.append(f"{case.rule.id} [{case.syntax}] fired on negative: "
                             f"{case.example.text!r}")
     assert not failures, f"{len(failures)} example failures:\n" + "\n".join(failures[:80])

@@ -124,10 +124,12 @@ def build(root: Path) -> Repo:
     w(".mcp.json", '{\n  "mcpServers": {\n    "github": {\n      "command": "npx",\n'
       '      "args": ["-y", "@modelcontextprotocol/server-github"],\n'
       f'      "env": {{"GITHUB_PERSONAL_ACCESS_TOKEN": "{pat}"}}\n    }}\n  }}\n}}\n')
+    # An AWS key's power depends on its IAM policy, which the text cannot show: its scope is
+    # unverified, and it is an error because the file is plainly for production.
     key_id = r("aws-key-id", Expect(aws_key_id(123456789012, seed="prod"), Tier.ADMIN,
-                                    E.PRODUCTION, L.INFRA, V.OVERPRIVILEGED, S.ERROR))
+                                    E.PRODUCTION, L.INFRA, V.UNVERIFIED_SCOPE, S.ERROR))
     aws_secret = r("aws-secret", Expect(rand(ALNUM + "/+", 40, "awss"), Tier.ADMIN, E.PRODUCTION,
-                                        L.INFRA, V.OVERPRIVILEGED, S.ERROR))
+                                        L.INFRA, V.UNVERIFIED_SCOPE, S.ERROR))
     w("infra/prod.tfvars", f'region = "us-east-1"\naws_access_key_id = "{key_id}"\n'
       f'aws_secret_access_key = "{aws_secret}"\n')
     oa = r("openai-admin", Expect(openai_key("admin", "doc"), Tier.ADMIN, E.UNKNOWN, L.DOCS,

@@ -6,6 +6,7 @@ Each stage adds evidence strings, so `credscope explain` can say why a finding i
 from __future__ import annotations
 
 from scanner.classify import environment, reason
+from scanner.classify.confidence import confidence, context_rejection, public_service
 from scanner.classify.context import surroundings
 from scanner.classify.decoders import (
     DETAIL_INERT,
@@ -19,8 +20,24 @@ from scanner.classify.decoders import (
 )
 from scanner.classify.placement import CLIENT_PREFIXES, location_class
 from scanner.classify.policy import Facts, Policy
+from scanner.matching.generic import ledger
 from scanner.matching.schema import Rule
-from scanner.model import Blob, Classification, LocationClass, Match, Tier
+from scanner.model import (
+    Blob,
+    Classification,
+    Confidence,
+    Environment,
+    LocationClass,
+    Match,
+    Severity,
+    Tier,
+    Verdict,
+)
+
+# Keys of Classification.details the placeholder filter reads: a candidate a generic
+# detector (or the file around it) rejected, and the suppression kind it asks for.
+DETAIL_REJECTED = "rejected"
+DETAIL_REJECTED_KIND = "rejected-kind"
 
 
 class DefaultClassifier:
@@ -28,6 +45,9 @@ class DefaultClassifier:
         self.policy = policy or Policy()
 
     def classify(self, rule: Rule, match: Match, blob: Blob) -> Classification:
+        generic = ledger.assessment(blob.data, rule.id, match.start, match.end)
+        if generic is not None and not generic.accepted:
+            return _rejected(rule, blob, generic, match.secret)
         around = surroundings(blob, match)
         decoder = decoder_for(rule.decoder, rule.tags)
         decoded = run_decoder(decoder, match.secret, around) if decoder else UNKNOWN
@@ -44,12 +64,19 @@ class DefaultClassifier:
                                            blob.path, location, blob.label_at(match.start))
         evidence += [e for e in (where_why, env_why) if e]
         inert = _inert(decoded)
-        facts = Facts(tier=worst, capabilities=frozenset(caps), environment=env,
+        level, level_why = confidence(rule, decoder, decoded, generic, blob.path, around.line,
+                                      match.secret)
+        evidence.append(f"confidence {level}: {level_why}")
+        facts = Facts(tier=tier, capabilities=frozenset(caps), environment=env,
                       location=location, flags=blob.flags,
-                      staging_path=environment.is_staging_path(blob.path), inert=inert)
-        judgement = self.policy.judge(facts)
+                      staging_path=environment.is_staging_path(blob.path), inert=inert,
+                      confidence=level, worst_case=worst,
+                      env_decoded=decoded.environment not in (None, Environment.UNKNOWN),
+                      public_host=public_service(dict(decoded.details).get("host", "")))
+        judgement = self.policy.judge(facts, level_why)
         evidence.append(f"policy rule {judgement.policy_rule}: {judgement.verdict}, "
                         f"{judgement.severity}")
+        rejection = _rejection(rule, blob.path, match.secret, around)
         sentence = reason.describe(rule.title, tier, worst, scope, caps, env,
                                    blob.display_path or blob.path, location, blob.flags,
                                    judgement.why)
@@ -59,8 +86,9 @@ class DefaultClassifier:
             severity=judgement.severity, reason=sentence,
             remediation=reason.remediation(rule, tier), evidence=tuple(evidence),
             expired=decoded.expired,
-            details=(*_details(decoder, decoded, inert, around),
+            details=(*_details(decoder, decoded, inert, around), *rejection,
                      ("policy-rule", judgement.policy_rule)),
+            confidence=level,
         )
 
 
@@ -73,6 +101,37 @@ def _location(blob: Blob, around: Surroundings) -> tuple[LocationClass, str]:
         return LocationClass.CLIENT_BUNDLE, (f"location client-bundle: {around.key} is inlined "
                                              "into the bundle a frontend build ships")
     return found, f"location {found} from the path {blob.path}"
+
+
+def _rejected(rule: Rule, blob: Blob, generic: ledger.Assessment, secret: str
+              ) -> Classification:
+    """What a generic detector rejected is no credential: it is suppressed with the
+    detector's reason, so the classification only says where and why (none of the context,
+    decoder and environment work a candidate secret gets: rejected candidates outnumber
+    findings several times on real code)."""
+    location = blob.location_hint or location_class(blob.path)
+    why, kind = generic.reason, generic.kind
+    by_file = context_rejection(rule, blob.path, secret)  # the more telling reason
+    if by_file is not None:
+        why, kind = by_file, "not-a-secret"
+    return Classification(
+        tier=Tier.UNKNOWN, worst_case=rule.worst_case, scope=rule.scope, capabilities=(),
+        environment=Environment.UNKNOWN, location=location, flags=blob.flags,
+        verdict=Verdict.OK, severity=Severity.NOTE, reason=f"{rule.title}: {why}",
+        remediation="", evidence=(f"rule {rule.id}: {why}",),
+        details=((DETAIL_REJECTED, why), (DETAIL_REJECTED_KIND, kind)),
+        confidence=Confidence.LOW)
+
+
+def _rejection(rule: Rule, path: str, secret: str, around: Surroundings
+               ) -> tuple[tuple[str, str], ...]:
+    """Why an accepted generic candidate is still no secret, given the file and lines around
+    it, as details the placeholder filter turns into a suppression with that reason."""
+    why = context_rejection(rule, path, secret, around.line, around.window)
+    if why is not None:
+        kind = "placeholder" if why.startswith("placeholder") else "not-a-secret"
+        return ((DETAIL_REJECTED, why), (DETAIL_REJECTED_KIND, kind))
+    return ()
 
 
 def _inert(decoded: DecodeResult) -> str:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import itertools
 import re
 
+from scanner.classify.classifier import DETAIL_REJECTED, DETAIL_REJECTED_KIND
 from scanner.classify.decoders import DETAIL_NOT_A_SECRET, Surroundings
 from scanner.classify.decoders.cloud import AZURITE_KEY
 from scanner.classify.decoders.urls import decode_database_url
 from scanner.filters import lines_holding
+from scanner.matching.generic.placeholders import placeholder_why as generic_placeholder_why
 from scanner.model import Blob, Finding, Suppression, SuppressionKind
 
 # Published as examples in AWS documentation; never valid.
@@ -85,6 +87,22 @@ def _shape_reason(body: str) -> str | None:
     return None
 
 
+_USERINFO = re.compile(r"^[a-zA-Z][\w+.-]*://(?P<user>[^\s:/@]*):(?P<password>[^\s/@]+)@")
+
+
+def url_password_reason(value: str) -> str | None:
+    """A connection URL whose password is a stand-in (`mongodb://user:pass@host`,
+    `postgres://root:password@db`, `amqp://guest:guest@...`), whichever rule matched it."""
+    m = _USERINFO.match(value)
+    if m is None:
+        return None
+    password = m.group("password")
+    if password == m.group("user"):
+        return "the password in the URL repeats its user name"
+    why = generic_placeholder_why(password)
+    return f"the password in the URL is {why}" if why else None
+
+
 def identifier_reason(value: str, name: str) -> str | None:
     """A bare UUID or hex value assigned to a request id, trace id, commit... grants nothing.
     Values with a provider format of their own (ghp_, sk_live_) are never excused by a name."""
@@ -110,17 +128,27 @@ def local_default_reason(value: str, blob: Blob, line_no: int) -> str | None:
     return decode_database_url(value, Surroundings(line=line, window=line)).not_a_secret
 
 
+_KINDS = {"placeholder": SuppressionKind.PLACEHOLDER,
+          "not-a-secret": SuppressionKind.NOT_A_SECRET}
+
+
 class PlaceholderFilter:
-    """Suppress placeholders, documented example values, identifiers and public values."""
+    """Suppress placeholders, documented example values, identifiers and public values, and
+    every candidate a generic detector rejected (with the detector's reason)."""
 
     def check(self, finding: Finding, blob: Blob) -> Suppression | None:
         details = dict(finding.classification.details)
+        rejected = details.get(DETAIL_REJECTED)
+        if rejected is not None:
+            kind = _KINDS.get(details.get(DETAIL_REJECTED_KIND, ""), SuppressionKind.PLACEHOLDER)
+            return Suppression(kind, rejected)
         public = details.get(DETAIL_NOT_A_SECRET) or local_default_reason(
             finding.secret, blob, finding.location.line)
         if public:
             return Suppression(SuppressionKind.PLACEHOLDER, f"not a secret: {public}")
         why = placeholder_reason(finding.secret) or identifier_reason(
-            finding.secret, details.get("assigned-to", ""))
+            finding.secret, details.get("assigned-to", "")) or url_password_reason(
+            finding.secret)
         if why is not None:
             return Suppression(SuppressionKind.PLACEHOLDER, f"placeholder: {why}")
         return None

@@ -5,12 +5,12 @@
     setPassword("...")    ("client_secret", "...")
 
 The key decides the family (password-like or token-like); the value must be a literal, not a
-placeholder, a template hole or a reference to something else (placeholders.py).
+reference to something else; judge.py decides whether the literal is a secret, and how sure
+it is, and the ledger keeps that judgement for every candidate.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 import sys
 from collections.abc import Iterator
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from scanner.matching.anchors import Anchor, line_starts, match_lines
+from scanner.matching.generic.judge import judge
+from scanner.matching.generic.ledger import Assessment, record
 from scanner.matching.generic.lines import keyword_anchors
-from scanner.matching.generic.placeholders import is_placeholder, is_reference
-from scanner.matching.generic.values import is_wordlike, looks_random
 from scanner.matching.schema import Rule
 
 # A quoted literal: \"...\" (inside an encoded string), "...", '...' or `...`.
@@ -30,15 +30,25 @@ _QUOTED = (
 )
 _UNQUOTED = rb"""(?P<uv>[^\s"'`,;)}\]<>|&\\]{1,200})"""
 _KEY = rb"""(?P<key>[A-Za-z_@$][\w.\-$]{0,80}?)"""
+# What may stand between a separator and the literal: a conversion to bytes or a string
+# ([]byte("..."), Buffer.from('...'), SecretStr("...")), and a string literal's prefix (b'...',
+# r"...", u8"...", C#'s @"..." and $"...", C++'s L"...").
+_WRAPPER = (rb"""(?:(?:\[\]byte|bytes|bytearray|Buffer\.from|String|str|new[ \t]+String|SecretStr"""
+            rb"""|SecureString|NewString)[ \t]*\([ \t]*)?""")
+_PREFIX = rb"""(?:[bBrRuUfFL]{1,2}(?=["'])|u8(?=["'])|[@$]{1,2}(?="))?"""
 ASSIGNMENT = re.compile(
-    _KEY + rb"""(?P<kq>\\?["'])?[ \t]*\]?[ \t]*"""
+    _KEY + rb"""(?P<kq>\\?["'])?[ \t]*(?:\][ \t]*|\)[ \t]*(?=[=!]==?[^=>]))?"""
     rb"""(?P<sep>:=|=>|===|!==|==|!=|\+=|=|:(?!:)|<-)[ \t]*(?:\([ \t]*)?"""
-    rb"(?:" + _QUOTED + rb"|" + _UNQUOTED + rb")"
+    + _WRAPPER + rb"(?:" + _PREFIX + _QUOTED + rb"|" + _UNQUOTED + rb")"
 )
 # ("password", "...") pairs and setPassword("...") calls: the value is always quoted.
 PAIR = re.compile(rb"""(?P<kq>["'])""" + _KEY + rb"""(?P=kq)[ \t]*,[ \t]*""" + _QUOTED
                   + rb"[ \t]*[)}]")
 CALL = re.compile(_KEY + rb"[ \t]*\([ \t]*" + _QUOTED + rb"[ \t]*\)")
+# A credential's constructor or login call given a user and a password:
+# new NetworkCredential("user", "..."), HTTPBasicAuth('user', '...'). The second literal.
+CALL2 = re.compile(_KEY + rb"""[ \t]*\([ \t]*(?P<q1>["'])(?:\\.|(?!(?P=q1))[^\\\n]){0,200}"""
+                   rb"""(?P=q1)[ \t]*,[ \t]*""" + _QUOTED + rb"[ \t]*[,)]")
 XML = re.compile(rb"<(?P<key>[\w:.\-]{2,60})(?:\s[^<>]{0,200})?>(?P<xv>[^<>\s]{1,400})</")
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -56,12 +66,15 @@ KEY_QUALIFIERS = frozenset({"api", "private", "access", "secret", "signing", "ma
 # Run-together names: apitoken, accesstoken, clientsecret, appsecretkey.
 _SECRET_ENDINGS = ("token", "secret", "apikey", "secretkey", "accesskey", "privatekey")
 # A name holding one of these is about a credential that is not itself secret.
+# Anti-forgery values (CSRF tokens, Rails' authenticity token, CSP and OAuth nonces) are sent
+# to every visitor: they protect a session, they do not grant one.
 NOT_SECRET_QUALIFIERS = frozenset({"public", "pub", "encrypted", "hashed", "hash", "crypted",
                                    "bcrypt", "digest", "fingerprint", "checksum", "mock",
-                                   "fake", "dummy", "example", "sample", "placeholder"})
+                                   "fake", "dummy", "example", "sample", "placeholder",
+                                   "csrf", "xsrf", "authenticity", "nonce", "existing"})
 # Bare names that hold a secret only when the value looks generated. (A signature is derived
 # from a secret and reveals nothing: it is not one of them.)
-BARE_KEY_WORDS = frozenset({"key", "auth", "authorization", "salt", "nonce", "seed"})
+BARE_KEY_WORDS = frozenset({"key", "auth", "authorization", "salt", "seed"})
 # A name ending in one of these holds something about a credential, not the credential.
 NOT_SECRET_SUFFIX = frozenset({
     "file", "path", "dir", "length", "len", "min", "max", "policy", "field", "name", "id",
@@ -77,7 +90,8 @@ NOT_SECRET_SUFFIX = frozenset({
     "callback", "request", "response", "result", "status", "state", "option", "options",
     "config", "settings", "value_from", "from", "kind", "schema", "id_token_hint", "issuer",
     "audience", "scope", "scopes", "exists", "valid", "invalid", "index", "position", "pos",
-    "here",
+    "here", "incorrect", "wrong", "mismatch", "missing", "help", "tip", "tooltip", "caption",
+    "text", "msg",
 })
 
 
@@ -110,11 +124,11 @@ def key_family(key: str) -> str | None:
     for i, word in enumerate(words):
         if _is_password_word(word):
             tail = words[i + 1:]
-            if len(tail) > 1 or (tail and tail[-1] in NOT_SECRET_SUFFIX):
-                return None
+            if len(tail) > 1 or (tail and tail[-1] in NOT_SECRET_SUFFIX) or tail == ["key"]:
+                return None  # password_file, passwordKey (the name a password is kept under)
             return "password"
     last = words[-1]
-    if last in ("salt", "nonce", "seed") or (last in BARE_KEY_WORDS and len(words) == 1):
+    if last in ("salt", "seed") or (last in BARE_KEY_WORDS and len(words) == 1):
         return "key"
     if last in NOT_SECRET_SUFFIX:
         return None
@@ -141,8 +155,11 @@ def _is_password_word(word: str) -> bool:
 # A separator, or the `(` of a call given a quoted literal (CALL, the only form a `(` can
 # start): `keys()`, `get_key(name)` and `authenticate(request)` are a third of the `key` and
 # `auth` hits in Python code, and never reach Python now.
-_NAME_THEN_SEPARATOR_PLAIN = (rb"""[\w.\-$]{0,60}(?:\\?["'][ \t]*\]?[ \t]*(?:[:=,!+]|<-)"""
-                              rb"""|[ \t]*\]?[ \t]*(?:[:=!+]|<-)|[ \t]*\([ \t]*\\?["'`]|>)""")
+# Also a name that a sibling `value=` attribute follows (NAME_VALUE, `key="DbPassword"
+# value="..."`).
+_NAME_THEN_SEPARATOR_PLAIN = (rb"""[\w.\-$]{0,60}(?:\\?["'][ \t]*[\])]?[ \t]*(?:[:=,!+]|<-)"""
+                              rb"""|[ \t]*[\])]?[ \t]*(?:[:=!+]|<-)|[ \t]*\([ \t]*\\?["'`]|>"""
+                              rb"""|\\?["'][ \t]+value[ \t]*=)""")
 # The possessive repeat only saves `re` from backtracking into the name: no separator can start
 # with a name character, so the plain repeat matches the same lines. Hyperscan has no
 # possessive repeats, and Python 3.10's `re` has none either (they arrived in 3.11).
@@ -151,9 +168,23 @@ _NAME_THEN_SEPARATOR = (_NAME_THEN_SEPARATOR_PLAIN.replace(b"{0,60}", b"{0,60}+"
                         if sys.version_info >= (3, 11) else _NAME_THEN_SEPARATOR_PLAIN)
 
 
+# A credential's name given as a name field's value, alone at the end of its line: `- name:
+# DB_PASSWORD`, its value on the next line (NAME_VALUE). The hit is at `name`; candidates()
+# moves it to the credential's name (_NAMED_HIT). Hyperscan has no lookahead: its form stops
+# before the line's end, a superset.
+_NAMED_LINE = (rb"""(?:name|key|param|variable|env)["']?[ \t]*[:=][ \t]*["']?[\w.\-$]{0,60}"""
+               rb"""(?:pass|pwd|secret|token|key|auth|cred)[\w.\-$]{0,60}["']?[ \t]*""")
+NAMED_LINE = Anchor(_NAMED_LINE + rb"""\r?(?:(?=\n)|$)""", hyperscan=_NAMED_LINE)
+_NAMED_HIT = re.compile(rb"""(?i)(?:name|key|param|variable|env)["']?[ \t]*[:=][ \t]*["']?"""
+                        rb"""(?=""" + _NAMED_LINE[_NAMED_LINE.index(rb"[\w"):] + rb"""\r?$)""",
+                        re.MULTILINE)
+
+
 def assignment_anchors(rule: Rule) -> tuple[Anchor, ...]:
-    """A keyword of the rule inside a name that a separator follows: `db_password =`."""
-    return keyword_anchors(rule.keywords, _NAME_THEN_SEPARATOR, _NAME_THEN_SEPARATOR_HS)
+    """A keyword of the rule inside a name that a separator follows (`db_password =`), and a
+    credential's name alone on its line as a name field's value (NAMED_LINE)."""
+    return (*keyword_anchors(rule.keywords, _NAME_THEN_SEPARATOR, _NAME_THEN_SEPARATOR_HS),
+            NAMED_LINE)
 
 
 _IDENT_BACK = re.compile(rb"[\w.\-$]{0,80}")
@@ -178,8 +209,13 @@ def candidates(data: bytes, hits: list[int], families: frozenset[str],
     """Assignments whose name holds a keyword hit and names one of `families`; each name is
     tried once, and the name is judged before any value pattern runs. Hits whose name opens
     an XML element (the one form that may span lines) are appended to `xml`, if given."""
-    tried = -1
+    tried = consumed = -1
     for hit in hits:
+        if hit < consumed:
+            continue  # inside the value just read (`key=key=key=...`: each byte read once)
+        named = _NAMED_HIT.match(data, hit)
+        if named is not None:
+            hit = named.end()  # a NAMED_LINE hit: the credential's name after `name: `
         start = key_start(data, hit)
         if start == tried:
             continue
@@ -187,8 +223,15 @@ def candidates(data: bytes, hits: list[int], families: frozenset[str],
         name = _IDENT.match(data, start)
         if name is None or key_family(name.group().decode("utf-8", "replace")) not in families:
             continue
+        if _NAMED_BY.search(data, max(0, start - 24), start - (data[start - 1:start] in
+                                                                (b'"', b"'"))):
+            cand = _sibling_value(data, start, name.end(), xml)
+            if cand is not None:
+                consumed = cand.end
+                yield cand
+                continue
         before = data[start - 1:start] if start else b""
-        attempts = [ASSIGNMENT, CALL]
+        attempts = [ASSIGNMENT, CALL, CALL2]
         if before in (b'"', b"'"):
             attempts.append(PAIR)
         elif before == b"<":
@@ -199,10 +242,52 @@ def candidates(data: bytes, hits: list[int], families: frozenset[str],
             m = rx.match(data, start - 1 if rx in (PAIR, XML) else start)
             cand = _candidate(m) if m is not None else None
             if cand is not None:
+                # An unquoted value runs to the next delimiter, up to 200 bytes: hits inside
+                # it are not read again (`key=key=key=...`). A quoted one may be a name
+                # itself (`"key": "api_token", "value": ...`): its hits are.
+                consumed = cand.start if cand.quoted else cand.end
                 yield cand
                 break
 
 
+# A name given as the value of a name-like field: `- name: DB_PASSWORD`, `key="DbPassword"`,
+# `{"key": "password", ...`, `<param name="secret" ...`.
+_NAMED_BY = re.compile(rb"""(?i)(?:^|[\s{,<(\-])["']?(?:name|key|id|param|parameter|variable|env"""
+                       rb"""|setting|property)["']?[ \t]*[:=][ \t]*["']?$""")
+# Its sibling value, on the same line or one of the next two.
+_SIBLING_VALUE = re.compile(rb"""(?i)["']?(?P<key>value)["']?[ \t]*[:=][ \t]*(?:""" + _QUOTED
+                            + rb"|" + _UNQUOTED + rb")")
+_LINE_START = re.compile(rb"""[ \t]*-?[ \t]*(?=["']?value["']?[ \t]*[:=])""", re.IGNORECASE)
+
+
+def _sibling_value(data: bytes, start: int, name_end: int, xml: list[int] | None
+                   ) -> Candidate | None:
+    """NAME_VALUE: the value beside a name given as a field's value (Kubernetes env lists,
+    .NET appSettings, Spring XML properties, Postman and other key/value JSON)."""
+    line_end = data.find(b"\n", name_end)
+    line_end = len(data) if line_end < 0 else line_end
+    m = _SIBLING_VALUE.search(data, name_end, min(line_end, name_end + 240))
+    if m is None:  # the next lines (YAML): `  value: ...`, alone on its line
+        if xml is not None:
+            xml.append(start)  # read past the line: never remembered by line content
+        pos = line_end + 1
+        for _ in range(2):
+            lead = _LINE_START.match(data, pos)
+            if lead is not None:
+                m = _SIBLING_VALUE.match(data, lead.end())
+                break
+            nxt = data.find(b"\n", pos)
+            if nxt < 0:
+                break
+            pos = nxt + 1
+    cand = _candidate(m) if m is not None else None
+    if cand is None:
+        return None
+    name = data[start:name_end].decode("utf-8", "replace")
+    return Candidate(name, cand.value, cand.start, cand.end, cand.quoted)
+
+
+_GENERIC_TYPE = re.compile(rb"<[A-Za-z_]")
 _UNQUOTED_END = re.compile(rb"""[ \t]*(?:$|[,;})\]&#\r\n<]|//|\\[nr])|["'`]""")
 
 
@@ -224,67 +309,14 @@ def _candidate(m: re.Match[bytes]) -> Candidate | None:
             if group == "uv" and m.string[m.start() - 1:m.start()] == b"(" and m.string[
                     m.end(group):m.end(group) + 1] == b")":
                 return None  # `(password=x)`: an LDAP or S-expression filter, not a value
+            if group == "uv" and _GENERIC_TYPE.match(m.string, m.end(group)):
+                return None  # `token: LazyLock<Token>`, `key: Map<String, ...>`: a type
+            if group == "uv" and b"(" in m.group(group):
+                return None  # `creds = NetworkCredential(...)`: a call, looked into itself
             return Candidate(m.group("key").decode("utf-8", "replace"),
                              m.group(group).decode("utf-8", "replace"), m.start(group),
                              m.end(group), quoted)
     raise AssertionError("every pattern has a value group")  # pragma: no cover
-
-
-_CRYPT_HASH = re.compile(r"^\$(?:2[abxy]?|1|5|6|y|gy|7|argon2\w*|pbkdf2[\w-]*|scrypt|sha\d*)\$"
-                         r"|^\{(?:SSHA|SHA|MD5|CRYPT|SMD5)\w*\}", re.IGNORECASE)
-_HEX_LITERAL = re.compile(r"^0x[0-9a-fA-F]+$")
-_DOTTED_NAME = re.compile(r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+$")
-_FILE_NAME = re.compile(r"/.*\.[A-Za-z0-9]{1,5}$")
-_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
-_CONSTANT_WORDS = re.compile(r"^[A-Z]+(?:[_-][A-Z0-9]+)+$")
-_VERSION = re.compile(r"^[~^>=<v]*\d+(?:\.\d+)+")
-
-
-# The shortest value each family can accept outside the JSON-object case (see the end of
-# accept): anything shorter is rejected before the costlier checks run.
-_MIN_LEN = {"password": 4, "secret": 8, "key": 12}
-
-
-def accept(family: str, value: str, quoted: bool) -> bool:
-    """Is this literal plausibly the secret itself?"""
-    json_object = value.startswith("{") and ":" in value
-    if len(value) < _MIN_LEN.get(family, 0) and not json_object:
-        return False  # (`key=x`, `token: T`: most candidates in code, rejected for nothing)
-    if (not quoted and is_reference(value)) or is_placeholder(value):
-        return False
-    if _CRYPT_HASH.match(value) or _VERSION.match(value) or _HEX_LITERAL.match(value) or (
-        value.isdigit() and len(value) < 16
-    ):
-        return False  # a password hash, a version or OID, a number: not a usable secret
-    if json_object:  # a JSON object encoded in a string
-        return any(looks_random(part, 16) for part in re.split(r"[^\w+/=-]+", value))
-    if any(c.isspace() for c in value) or "://" in value or is_path(value):
-        return False
-    if family == "password":
-        return 4 <= len(value) <= 64
-    if _DOTTED_NAME.match(value) or "[" in value or "{" in value or _FILE_NAME.search(value):
-        return False  # iris.jwt.claims, .user[0].role, dir/file.crc: names, not secrets
-    if (not quoted and _SNAKE.match(value)) or is_byte_sequence(value):
-        return False
-    if _CONSTANT_WORDS.match(value):
-        return False  # LET_ME_IN, PGRST_DB_URI: a constant's or variable's name
-    if family == "secret":
-        return len(value) >= 8 and not is_wordlike(value)
-    return looks_random(value, 12)
-
-
-def is_byte_sequence(value: str) -> bool:
-    """000102030405...: counting bytes, the classic test key."""
-    pairs = [value[i:i + 2] for i in range(0, len(value) - 1, 2)]
-    if len(pairs) < 8 or not all(re.fullmatch(r"[0-9a-fA-F]{2}", p) for p in pairs):
-        return False
-    nums = [int(p, 16) for p in pairs]
-    return all(b - a == 1 for a, b in itertools.pairwise(nums))
-
-
-def is_path(value: str) -> bool:
-    return bool(re.match(r"^(?:\.{0,2}/|~/|[A-Za-z]:\\)|\.(?:pem|key|json|txt|crt|p12|pfx|"
-                         r"jks|yml|yaml|env|conf|cfg|ini|xml|properties|der|pub)$", value))
 
 
 # What each line with an anchor hit yields, by line content: code repeats itself (licence
@@ -292,31 +324,41 @@ def is_path(value: str) -> bool:
 # an assignment hit in a tree of real packages have been seen before. Exact: everything the
 # detector reads lies on the hit's line, except an XML element's attributes, so a line where
 # an XML form was tried is worked out in its blob and never remembered.
-_LINE_MEMO: dict[tuple[tuple[str, ...], frozenset[str]], dict[bytes, tuple[Span, ...]]] = {}
+Judged = tuple[int, int, Assessment]
+_LINE_MEMO: dict[tuple[tuple[str, ...], frozenset[str]], dict[bytes, tuple[Judged, ...]]] = {}
 _MEMO_MAX_LINE = 2048  # longer lines (minified code) are worked out, not remembered
 _MEMO_MAX_ENTRIES = 200_000  # bounds a worker's memory on a huge history
 
 
 def assignment_spans(rule: Rule, data: bytes, families: frozenset[str]) -> Iterator[Span]:
+    """The accepted spans; every judged candidate goes to the ledger."""
+    for start, end, verdict in _judged(rule, data, families):
+        record(data, rule.id, start, end, verdict)
+        if verdict.accepted:
+            yield start, end
+
+
+def _judged(rule: Rule, data: bytes, families: frozenset[str]) -> Iterator[Judged]:
     anchors = assignment_anchors(rule)
     memo = _LINE_MEMO.setdefault((rule.keywords, families), {})
     for lo, hi, on_line in match_lines(anchors, data):
         if hi - lo > _MEMO_MAX_LINE:
-            yield from _spans(data, _line_hits(on_line, data, lo, hi), families)
+            yield from _judge_all(data, _line_hits(on_line, data, lo, hi), families)
             continue
         line = data[lo:hi]
         found = memo.get(line)
         if found is None:
             xml: list[int] = []
-            found = tuple(_spans(line, _line_hits(on_line, line, 0, len(line)), families, xml))
+            found = tuple(_judge_all(line, _line_hits(on_line, line, 0, len(line)), families,
+                                     xml))
             if xml:  # an XML element may continue on the next lines: its blob decides
-                yield from _spans(data, _line_hits(on_line, data, lo, hi), families)
+                yield from _judge_all(data, _line_hits(on_line, data, lo, hi), families)
                 continue
             if len(memo) >= _MEMO_MAX_ENTRIES:
                 memo.clear()
             memo[line] = found
-        for start, end in found:
-            yield start + lo, end + lo
+        for start, end, verdict in found:
+            yield start + lo, end + lo, verdict
 
 
 def _line_hits(anchors: list[Anchor], data: bytes, lo: int, hi: int) -> list[int]:
@@ -324,12 +366,13 @@ def _line_hits(anchors: list[Anchor], data: bytes, lo: int, hi: int) -> list[int
     return sorted(line_starts(anchors, data, lo, hi))
 
 
-def _spans(data: bytes, hits: list[int], families: frozenset[str],
-           xml: list[int] | None = None) -> Iterator[Span]:
+def _judge_all(data: bytes, hits: list[int], families: frozenset[str],
+               xml: list[int] | None = None) -> Iterator[Judged]:
     for cand in candidates(data, hits, families, xml):
         family = key_family(cand.key)
-        if family in families and accept(family, cand.value, cand.quoted):
-            yield cand.start, cand.end
+        verdict = judge(family, cand.value, cand.quoted) if family in families else None
+        if verdict is not None:
+            yield cand.start, cand.end, verdict
 
 
 def password_plugin(rule: Rule, data: bytes) -> Iterator[tuple[int, int]]:

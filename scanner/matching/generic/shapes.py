@@ -3,18 +3,22 @@ HTTP Authorization headers, SQL and command-line passwords, keyword-tagged UUIDs
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterator
 
 from scanner.matching.anchors import Anchor, finditer, starts
+from scanner.matching.generic.judge import judge
+from scanner.matching.generic.ledger import HIGH, MEDIUM, Assessment, low, record, rejected
 from scanner.matching.generic.lines import (
     MAX_LINE,
     keyword_anchors,
     keyword_hits,
     lowered,
 )
-from scanner.matching.generic.placeholders import is_placeholder, is_reference
-from scanner.matching.generic.values import entropy, looks_random
+from scanner.matching.generic.placeholders import is_reference, placeholder_why
+from scanner.matching.generic.values import entropy, is_wordlike, looks_random
 from scanner.matching.schema import Rule
 
 Span = tuple[int, int]
@@ -94,11 +98,30 @@ def url_credentials(rule: Rule, data: bytes) -> Iterator[Span]:
         if m is None:
             continue
         password = _decoded(m.group("v"))
-        if is_placeholder(password) or (is_reference(password) and password.isupper()):
-            continue
-        if password == _decoded(m.group("user")) or re.match(r"^\d{1,5}\\?$", password):
-            continue  # user:user@ (a test value) or host:port\@host (not userinfo at all)
-        yield m.span("v")
+        if re.match(r"^\d{1,5}\\?$", password):
+            continue  # host:port\@host: not userinfo at all
+        verdict = _url_password(password, _decoded(m.group("user")))
+        if _kept(rule, data, m.span("v"), verdict):
+            yield m.span("v")
+
+
+def _url_password(password: str, user: str) -> Assessment:
+    why = placeholder_why(password)
+    if why is not None:
+        return rejected(f"placeholder: {why}")
+    if is_reference(password) and password.isupper():
+        return rejected("placeholder: a variable's name in the URL")
+    if password == user:
+        return rejected("placeholder: the password repeats the user name (user:user@)")
+    if len(password) < 8 or is_wordlike(password):
+        return low("a short or word-like password in a URL")
+    return MEDIUM
+
+
+def _kept(rule: Rule, data: bytes, span: Span, verdict: Assessment) -> bool:
+    """Record the judgement; True when the span is a finding."""
+    record(data, rule.id, span[0], span[1], verdict)
+    return verdict.accepted
 
 
 def auth_header(rule: Rule, data: bytes) -> Iterator[Span]:
@@ -108,12 +131,34 @@ def auth_header(rule: Rule, data: bytes) -> Iterator[Span]:
             continue
         value = _decoded(m.group("v"))
         scheme = m.group("scheme").lower()
-        min_len = 8 if scheme == b"basic" else 16
-        if is_placeholder(value) or not looks_random(value, min_len):
-            continue
         if scheme in (b"token", b"digest") and not _header_context(data, hit):
             continue
-        yield m.span("v")
+        why = placeholder_why(value)
+        if why is not None:
+            verdict = rejected(f"placeholder: {why}")
+        elif not looks_random(value, 8 if scheme == b"basic" else 16):
+            continue  # `Basic authentication`, `Bearer tokens`: prose, not a header
+        else:
+            verdict = _basic(value) if scheme == b"basic" else MEDIUM
+        if _kept(rule, data, m.span("v"), verdict):
+            yield m.span("v")
+
+
+def _basic(value: str) -> Assessment:
+    """Basic credentials are base64 of user:password: judge the password they hold."""
+    try:
+        text = base64.b64decode(value + "=" * (-len(value) % 4)).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return MEDIUM
+    user, sep, password = text.partition(":")
+    if not sep or not password.isprintable():
+        return MEDIUM
+    if password == user:
+        return rejected("placeholder: the password repeats the user name (user:user)")
+    why = placeholder_why(password)
+    if why is not None:
+        return rejected(f"placeholder: {why}")
+    return MEDIUM if len(password) >= 8 else low("a short password")
 
 
 def _header_context(data: bytes, pos: int) -> bool:
@@ -156,16 +201,20 @@ def command_hits(data: bytes) -> list[int]:
 
 def command_password(rule: Rule, data: bytes) -> Iterator[Span]:
     """SQL `IDENTIFIED BY '...'`, `--password=...`, `-u user:pass`, ConvertTo-SecureString."""
-    del rule  # its keywords prefilter the blob; the anchor patterns find the places
-    low = lowered(data)
+    low_data = lowered(data)
     for hit in command_hits(data):
-        for m in _command_matches(data, low, hit):
+        for m in _command_matches(data, low_data, hit):
             value = _decoded(m.group("v"))
-            if is_placeholder(value) or is_reference(value) or len(value) < 4:
-                continue
             if value.startswith(("//", "-")) or _negated_flag(m):
                 continue  # `-u http://host`, `--no-pass -k`: not a password
-            yield m.span("v")
+            verdict = judge(_flag_family(m), value, bool(m.group("q")))
+            if verdict is not None and _kept(rule, data, m.span("v"), verdict):
+                yield m.span("v")
+
+
+def _flag_family(m: re.Match[bytes]) -> str:
+    flag = m.group("flag").lower() if "flag" in m.re.groupindex else b""
+    return "secret" if flag.endswith((b"token", b"secret", b"key")) else "password"
 
 
 def _command_matches(data: bytes, low: bytes, hit: int) -> Iterator[re.Match[bytes]]:
@@ -232,25 +281,69 @@ def literal_anchors(rule: Rule) -> tuple[Anchor, ...]:
 def tagged_uuid(rule: Rule, data: bytes) -> Iterator[Span]:
     """A UUID named like a key, token, client or tenant id; placeholders like all-zero or
     1234... UUIDs are left out. Found by its literal-led tail: far faster than a full scan."""
-    del rule  # the rule's keywords only prefilter the blob
     for m in finditer(UUID_TAIL, data):
         start = m.start() - 8
         if start < 0 or not _HEX8.match(data, start):
             continue
         if start > 0 and (_WORD.match(data, start - 1) or data[start - 1:start] == b"-"):
             continue
-        value = _decoded(data[start:m.end()])
-        if _placeholder_uuid(value):
-            continue
         before = data[max(0, start - 80):start]
-        if _UUID_PUBLIC.search(before[-24:]) or not _UUID_TAG.search(before):
+        tag = _UUID_TAG.search(before)
+        if tag is None:
             continue
-        yield start, m.end()
+        value = _decoded(data[start:m.end()])
+        if _UUID_PUBLIC.search(before[-24:]):
+            verdict = rejected("not a secret: a COM class or project id names software",
+                               "not-a-secret")
+        elif _placeholder_uuid(value):
+            verdict = rejected("placeholder: an all-zero, repeated or sequential UUID")
+        else:
+            verdict = uuid_verdict(_tag_name(before, tag.start()))
+        if _kept(rule, data, (start, m.end()), verdict):
+            yield start, m.end()
 
 
 def _placeholder_uuid(value: str) -> bool:
     compact = value.replace("-", "").lower()
-    return len(set(compact)) <= 4 or entropy(compact) < 2.5 or is_placeholder(compact)
+    return len(set(compact)) <= 4 or entropy(compact) < 2.5 or placeholder_why(compact) is not None
+
+
+# What a UUID's name says it is. A secret's name: a warning-worthy credential. An account,
+# client, tenant, request or other id: kept at low confidence, a note (half of a credential
+# at most, or an identifier that grants nothing; `--min-confidence medium` leaves them out).
+# An anti-forgery token: no credential at all.
+_SECRET_NOUN = re.compile(r"(?:secret|token|password|passwd|pwd|credential|apikey|api_key"
+                          r"|(?<![ck]i)key|auth|signature)s?\W*$")
+_EVENT_ID = re.compile(r"(?:request|trace|span|correlation|transaction|idempotency|message"
+                       r"|event|commit|build|run|job|operation|activity)[\W_]*(?:id|key|guid"
+                       r"|uuid)?\W*$")
+_ANTI_FORGERY = re.compile(r"csrf|xsrf|authenticity|nonce")
+_ACCOUNT_WORD = re.compile(r"(?:client|tenant|subscription|app|application|account|user"
+                           r"|session|project|workspace|org|organi[sz]ation|device)[\W_]*"
+                           r"(?:id|key|guid|uuid)?\W*$")
+
+
+_NAME_BEFORE = re.compile(rb"[\w.\-]+[^\w]*$")
+
+
+def _tag_name(before: bytes, tag_start: int) -> str:
+    """The whole name the UUID is given (`X-CSRF-TOKEN: `), from the keyword the tag found."""
+    m = _NAME_BEFORE.search(before, max(0, tag_start - 40))
+    start = min(m.start(), tag_start) if m else tag_start
+    return _decoded(before[start:])
+
+
+def uuid_verdict(tag: str) -> Assessment:
+    """The judgement of a UUID from the name before it (`tag`, as the source spells it)."""
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", tag).lower()
+    name = name.split("?")[-1]
+    if _ANTI_FORGERY.search(name):
+        return rejected("not a secret: an anti-forgery token or nonce", "not-a-secret")
+    if _EVENT_ID.search(name):
+        return low("a UUID named as the id of a request, trace or event: it grants nothing")
+    if _SECRET_NOUN.search(name) and not _ACCOUNT_WORD.search(name):
+        return MEDIUM
+    return low("a UUID named as an id: it identifies an account, client or object")
 
 
 JWK_PRIVATE = re.compile(
@@ -262,12 +355,27 @@ _JWK_WINDOW = 1500  # bytes either side of a `kty` member: one JSON Web Key obje
 
 def jwk_private(rule: Rule, data: bytes) -> Iterator[Span]:
     """The private members of a JSON Web Key (d, p, q, dp, dq, qi; k of a symmetric key)
-    near its `kty`: the key itself, whatever the variable around it is called."""
-    seen: set[Span] = set()
-    for hit in keyword_hits(rule.keywords, data):
-        lo, hi = max(0, hit - _JWK_WINDOW), hit + _JWK_WINDOW
+    near its `kty`: the key itself, whatever the variable around it is called. The windows
+    around the `kty` hits are merged first, so each byte is searched once however many
+    `kty` a stretch of the blob holds."""
+    for lo, hi in _merged_windows(keyword_hits(rule.keywords, data), _JWK_WINDOW, len(data)):
         for m in JWK_PRIVATE.finditer(data, lo, hi):
-            span = m.span("v")
-            if span not in seen and looks_random(_decoded(m.group("v")), 16):
-                seen.add(span)
-                yield span
+            value = _decoded(m.group("v"))
+            if not looks_random(value, 16):
+                continue
+            why = placeholder_why(value)
+            verdict = rejected(f"placeholder: {why}") if why else HIGH
+            if _kept(rule, data, m.span("v"), verdict):
+                yield m.span("v")
+
+
+def _merged_windows(hits: list[int], radius: int, size: int) -> Iterator[tuple[int, int]]:
+    lo = hi = -1
+    for hit in hits:
+        if hit - radius > hi:
+            if hi > lo:
+                yield lo, hi
+            lo = max(0, hit - radius)
+        hi = min(size, hit + radius)
+    if hi > lo:
+        yield lo, hi
