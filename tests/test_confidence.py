@@ -86,8 +86,16 @@ def test_min_confidence_config_key_and_bad_values(tmp_path: Path) -> None:
     (tree / "pyproject.toml").write_text('[tool.credscope]\nmin-confidence = "high"\n',
                                          encoding="utf-8")
     out = tmp_path / "r.json"
-    ok = CliRunner().invoke(app, ["scan", str(tree), "--no-progress", "--no-baseline",
-                                  "-f", "json", "-o", str(out), "--fail-on", "never"])
+    args = ["scan", str(tree), "--no-progress", "--no-baseline", "-f", "json", "-o", str(out),
+            "--fail-on", "never"]
+    # A higher minimum hides findings: the repository's own config may not raise it...
+    assert CliRunner().invoke(app, args).exit_code == 0
+    report = json.loads(out.read_text())
+    assert len(report["findings"]) > 1
+    assert [c["setting"] for c in report["configuration"] if not c["applied"]] == [
+        "min-confidence"]
+    # ... unless the invoker trusts it.
+    ok = CliRunner().invoke(app, [*args, "--trust-repo-config"])
     assert ok.exit_code == 0, ok.output
     report = json.loads(out.read_text())
     assert [f["confidence"] for f in report["findings"]] == ["high"]
