@@ -148,9 +148,11 @@ def find_config_file(root: Path) -> tuple[Path, dict[str, Any]] | None:
 
 
 def load_config(root: Path, config_file: Path | None = None, *,
-                trust_repo_config: bool = False) -> Config:
+                trust_repo_config: bool = False, fail_on: Severity = Severity.ERROR
+                ) -> Config:
     """The user's config, then the repository's (within the trust boundary), into one Config.
-    Command-line options are applied afterwards with Config.with_overrides."""
+    `fail_on` is the front end's default (the hook's is stricter than scan's). Command-line
+    options are applied afterwards with Config.with_overrides."""
     from scanner import trust  # noqa: PLC0415 - trust imports this module's parsers
 
     user_file = user_config_path()
@@ -166,7 +168,7 @@ def load_config(root: Path, config_file: Path | None = None, *,
                        not inside))
     elif (found := find_config_file(root if root.is_dir() else root.parent)) is not None:
         tables.append((*found, trust_repo_config))
-    config = Config(root=root, trust_repo_config=trust_repo_config,
+    config = Config(root=root, trust_repo_config=trust_repo_config, fail_on=fail_on,
                     user_config_file=user_file if tables and tables[0][0] == user_file
                     else None)
     for path, table, trusted in tables:

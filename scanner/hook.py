@@ -39,7 +39,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="credscope-hook",
         description="Scan the files pre-commit passes and fail on what the policy forbids.")
     parser.add_argument("files", nargs="*", type=Path, help="Files to scan (staged content).")
-    parser.add_argument("--fail-on", help="error, warning, note or never (default: config).")
+    parser.add_argument("--fail-on", help="error, warning, note or never (default: the "
+                        "config's, else warning: the hook also blocks secrets of unknown "
+                        "power).")
     parser.add_argument("--config", type=Path, help="Config file (default: found at the root).")
     parser.add_argument("--baseline", type=Path, help="Baseline file (default: "
                         ".credscope-baseline.json at the root, when present).")
@@ -65,8 +67,12 @@ def find_root(start: Path) -> Path:
 
 def build_config(args: argparse.Namespace, root: Path) -> Config:
     from scanner.config import load_config, parse_fail_on
+    from scanner.model import Severity
 
-    config = load_config(root, args.config, trust_repo_config=args.trust_repo_config)
+    # A commit is the cheapest moment to stop a secret, and what it adds is new: the hook
+    # blocks on warnings too (a live credential whose power is unknown), not only errors.
+    config = load_config(root, args.config, trust_repo_config=args.trust_repo_config,
+                         fail_on=Severity.WARNING)
     return config.with_overrides(
         fail_on=parse_fail_on(args.fail_on) if args.fail_on else None,
         baseline=(root / args.baseline) if args.baseline else None,

@@ -135,3 +135,15 @@ def test_imports_neither_typer_nor_rich(repo: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True,
                           text=True, check=True)
     assert proc.stderr.strip().splitlines()[-1] == "(0, 1) []"
+
+
+def test_the_hook_blocks_a_secret_of_unknown_power_by_default(repo: Path) -> None:
+    """`scan` fails on errors by default; a commit is the cheapest moment to stop a live
+    secret, so the hook also blocks warnings (a password whose power nothing tells)."""
+    (repo / "app" / "db.py").write_text('import os\nDB_PASSWORD = "Vq7#pXs92!Lzk4"\n')
+    assert hook.main(["app/db.py"]) == 1
+    assert hook.main(["app/db.py", "--fail-on", "error"]) == 0
+    # The repository's config may not weaken it; the user's own config may.
+    (repo / ".credscope.toml").write_text('fail-on = "error"\n')
+    assert hook.main(["app/db.py"]) == 1
+    assert hook.main(["app/db.py", "--trust-repo-config"]) == 0
