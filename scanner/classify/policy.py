@@ -88,7 +88,7 @@ DEFAULT_RULES: tuple[PolicyRule, ...] = (
                and not f.nonprod),
     PolicyRule("production-in-nonprod", Severity.ERROR, V.MISPLACED,
                "a production credential does not belong in tests, fixtures, examples or staging",
-               lambda f: f.environment is Environment.PRODUCTION and
+               lambda f: f.environment.reaches_production and  # production or all
                (f.location in _NON_PROD_PLACES or f.staging_path)),
     PolicyRule("admin-committed", Severity.ERROR, V.OVERPRIVILEGED,
                "an ADMIN or destructive credential must not be committed to the repository",

@@ -1,0 +1,205 @@
+"""What a file's own structure says around a value: the key path that holds it in a config
+file, the environment declared in its scope, and the comments beside and above it.
+
+Read once per file (the findings of a file arrive together) and only for files with findings.
+Nothing here returns a value from the file other than key names, declared environment names
+and the words of comments, so evidence built from it never carries a secret.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from scanner.model import Blob
+from scanner.sources.structured import parse
+
+PARSE_LIMIT = 256 * 1024  # larger config files keep the line-based readings only
+_PARSED = {".json": "json", ".jsonc": "json", ".toml": "toml", ".ini": "ini", ".cfg": "ini",
+           ".conf": "ini", ".properties": "ini", ".tfvars": "ini"}
+_YAML = (".yaml", ".yml")
+_MARKDOWN = (".md", ".mdx", ".markdown", ".rst", ".adoc")
+
+
+@dataclass
+class Document:
+    """One blob's text split into lines, and (lazily) the spans of its parsed values."""
+
+    data: bytes
+    path: str
+    text: str
+    lines: list[str]
+    _labels: tuple[tuple[int, int, str], ...] | None = field(default=None, repr=False)
+    _declares: bool | None = field(default=None, repr=False)
+
+    def declares(self) -> bool:
+        """Whether any line could declare an environment (most files: no, so skip them)."""
+        if self._declares is None:
+            self._declares = _DECLARATION_HINT.search(self.text) is not None
+        return self._declares
+
+    def labels(self) -> tuple[tuple[int, int, str], ...]:
+        if self._labels is None:
+            kind = _PARSED.get(_suffix(self.path))
+            parsed = parse(kind, self.data) if kind and len(self.data) <= PARSE_LIMIT else None
+            self._labels = parsed.labels if parsed is not None else ()
+        return self._labels
+
+
+_LAST: list[Document] = []
+
+
+def document(blob: Blob) -> Document:
+    """The blob's Document, built once for consecutive findings in the same blob."""
+    if _LAST and _LAST[0].data is blob.data:
+        return _LAST[0]
+    text = blob.data.decode("utf-8", "replace")
+    doc = Document(blob.data, blob.path, text, text.split("\n"))
+    _LAST[:] = [doc]
+    return doc
+
+
+def _suffix(path: str) -> str:
+    name = path.rsplit("/", 1)[-1].lower()
+    dot = name.rfind(".")
+    return name[dot:] if dot > 0 else ""
+
+
+# --- key paths ---------------------------------------------------------------------------
+
+_YAML_KEY = re.compile(r"^(\s*)(?:-\s+)?([^\s#:\-\[{][^#:]*?|\"[^\"]+\"|'[^']+')\s*:(?:\s|$)")
+
+
+def config_label(blob: Blob, doc: Document, offset: int, line_index: int) -> str:
+    """The key path of the value at `offset`: from the source's parse (agent-surface
+    files), else this file's own parse (JSON, TOML, INI), else YAML's indentation."""
+    found = blob.label_at(offset)
+    if found:
+        return found
+    for start, end, label in doc.labels():
+        if start <= offset < end:
+            found = label
+    if found:
+        return found
+    if _suffix(doc.path) in _YAML:
+        return ".".join(yaml_parents(doc.lines, line_index))
+    return ""
+
+
+def yaml_parents(lines: list[str], index: int) -> list[str]:
+    """Keys of the blocks enclosing line `index` by indentation, outermost first, with the
+    line's own key last (a value in a Helm template that will not parse still has these)."""
+    keys: list[str] = []
+    own = _YAML_KEY.match(lines[index]) if index < len(lines) else None
+    if own:
+        keys.append(own.group(2).strip("\"'"))
+    depth = _indent(lines[index]) if index < len(lines) else 0
+    for i in range(index - 1, max(index - 400, -1), -1):
+        line = lines[i]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        indent = _indent(line)
+        if indent < depth and (m := _YAML_KEY.match(line)):
+            keys.append(m.group(2).strip("\"'"))
+            depth = indent
+            if indent == 0:
+                break
+    return keys[::-1]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t-"))
+
+
+# --- declared environments ------------------------------------------------------------------
+
+_DECLARATION = re.compile(
+    r"^\s*(?:export\s+|-\s+)?[\"']?(?P<key>(?:[A-Za-z]+_)*(?:ENV|ENVIRONMENT|STAGE|"
+    r"PROFILES_ACTIVE|environment|env|stage|namespace|Environment|ENVIRONMENT_NAME)"
+    r")[\"']?[ \t]*[:=][ \t]*(?:name:[ \t]*)?[\"']?(?P<value>[A-Za-z][A-Za-z0-9_.-]{1,40})"
+    r"[\"']?[ \t,]*(?:#.*)?$")
+
+
+_DECLARATION_HINT = re.compile(r"(?i)(?:env|environment|stage|profiles_active|namespace)"
+                               r"[\"']?[ \t]*[:=][ \t]*[\"']?[a-z]")
+_SCOPE_LINES = 300
+
+
+def declaration(lines: list[str], index: int) -> str:
+    """The nearest `environment: production`, `NODE_ENV=staging`, `namespace: prod`... in
+    the value's scope: among its siblings, else among each enclosing block's siblings
+    (a GitHub Actions job's `environment:` covers the env of its steps)."""
+    if index >= len(lines):
+        return ""
+    depth = _indent(lines[index])
+    anchor = index
+    while True:
+        found = _sibling_declaration(lines, anchor, depth)
+        if found or depth == 0:
+            return found
+        parent = next((i for i in range(anchor - 1, -1, -1)
+                       if lines[i].strip() and _indent(lines[i]) < depth), None)
+        if parent is None:
+            return ""
+        anchor, depth = parent, _indent(lines[parent])
+
+
+def _sibling_declaration(lines: list[str], anchor: int, depth: int) -> str:
+    """Declarations at exactly `depth` in the run of lines around `anchor` that stay at or
+    below that depth; the nearest one wins."""
+    best, distance = "", len(lines) + 1
+    for step in (-1, 1):
+        i = anchor
+        while 0 <= i < len(lines) and abs(i - anchor) < _SCOPE_LINES:
+            line = lines[i]
+            if line.strip():
+                if _indent(line) < depth:
+                    break
+                m = _DECLARATION.match(line) if _indent(line) == depth else None
+                if m and abs(i - anchor) < distance:
+                    best, distance = f"{m.group('key')}={m.group('value')}", abs(i - anchor)
+            i += step
+    return best
+
+
+# --- comments -------------------------------------------------------------------------------
+
+_TRAILING = re.compile(r"(?:^|\s)(?:#|//|--|;)\s*(.*)$|/\*(.*?)\*/|<!--(.*?)-->")
+_COMMENT_LINE = re.compile(r"^\s*(?:#+|//+|;+|--|/\*+|\*+|<!--|rem\s|::)\s*(.*?)\s*(?:\*/|-->)?$",
+                           re.I)
+_ASSIGNMENT = re.compile(r"[=:]\S|\w\s*=\s")  # a commented-out line of code or config
+
+
+def line_comment(line: str, end_column: int) -> str:
+    """The comment after the value on its line (`KEY=value  # staging`)."""
+    m = _TRAILING.search(line[end_column:])
+    return next((g for g in m.groups() if g), "").strip() if m else ""
+
+
+def block_comment(lines: list[str], index: int, path: str) -> str:
+    """The nearest comment above the value in its block. Markdown: the nearest heading.
+    Across a blank line only a banner (`# --- Production ---`) still speaks for the block."""
+    if _suffix(path) in _MARKDOWN:
+        for i in range(index - 1, max(index - 120, -1), -1):
+            stripped = lines[i].strip()
+            if stripped.startswith("#") and (m := re.match(r"#{1,6}\s+(.*)", stripped)):
+                return m.group(1)
+        return ""
+    crossed = False
+    found: list[str] = []
+    for i in range(index - 1, max(index - 15, -1), -1):
+        stripped = lines[i].strip()
+        if not stripped:
+            crossed = True
+            continue
+        m = _COMMENT_LINE.match(stripped)
+        if m is None:
+            if crossed:
+                break
+            continue
+        text = m.group(1)
+        if text and not _ASSIGNMENT.search(text) and (not crossed or len(text.split()) <= 4):
+            found.append(text)
+            if len(found) == 3:
+                break
+    return " | ".join(found)
