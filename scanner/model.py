@@ -149,6 +149,7 @@ class SuppressionKind(StrEnum):
     BASELINE = "baseline"
     PRAGMA = "pragma"
     PLACEHOLDER = "placeholder"
+    PUBLIC_VALUE = "public-value"  # a value its vendor publishes (rules/catalogue/public-values)
     ALLOWLIST = "allowlist"
     INVALID = "invalid"
 

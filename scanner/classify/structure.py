@@ -8,6 +8,7 @@ and the words of comments, so evidence built from it never carries a secret.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -23,27 +24,46 @@ _MARKDOWN = (".md", ".mdx", ".markdown", ".rst", ".adoc")
 
 @dataclass
 class Document:
-    """One blob's text split into lines, and (lazily) the spans of its parsed values."""
+    """One blob's text split into lines, and (lazily) what is read from it more than once:
+    the spans of its parsed values, each line's indentation, its declaration lines."""
 
     data: bytes
     path: str
     text: str
     lines: list[str]
     _labels: tuple[tuple[int, int, str], ...] | None = field(default=None, repr=False)
-    _declares: bool | None = field(default=None, repr=False)
+    _starts: list[int] = field(default_factory=list, repr=False)
+    _indents: list[int] | None = field(default=None, repr=False)
+    _declared: dict[int, str] | None = field(default=None, repr=False)
 
-    def declares(self) -> bool:
-        """Whether any line could declare an environment (most files: no, so skip them)."""
-        if self._declares is None:
-            self._declares = _DECLARATION_HINT.search(self.text) is not None
-        return self._declares
-
-    def labels(self) -> tuple[tuple[int, int, str], ...]:
+    def label_at(self, offset: int) -> str:
+        """The label of the parsed value holding `offset` (JSON, TOML, INI leaves do not
+        overlap, so the one starting last at or before it is the only candidate)."""
         if self._labels is None:
             kind = _PARSED.get(_suffix(self.path))
             parsed = parse(kind, self.data) if kind and len(self.data) <= PARSE_LIMIT else None
-            self._labels = parsed.labels if parsed is not None else ()
-        return self._labels
+            self._labels = tuple(sorted(parsed.labels)) if parsed is not None else ()
+            self._starts = [start for start, _, _ in self._labels]
+        at = bisect.bisect_right(self._starts, offset) - 1
+        if at >= 0 and offset < self._labels[at][1]:
+            return self._labels[at][2]
+        return ""
+
+    def indents(self) -> list[int]:
+        """Each line's indentation; -1 for a blank line."""
+        if self._indents is None:
+            self._indents = [_indent(line) if line.strip() else -1 for line in self.lines]
+        return self._indents
+
+    def declared(self) -> dict[int, str]:
+        """Line index -> "KEY=value" for every line declaring an environment."""
+        if self._declared is None:
+            self._declared = {}
+            if _DECLARATION_HINT.search(self.text):
+                for index, line in enumerate(self.lines):
+                    if (m := _DECLARATION.match(line)) is not None:
+                        self._declared[index] = f"{m.group('key')}={m.group('value')}"
+        return self._declared
 
 
 _LAST: list[Document] = []
@@ -73,12 +93,7 @@ _YAML_KEY = re.compile(r"^(\s*)(?:-\s+)?([^\s#:\-\[{][^#:]*?|\"[^\"]+\"|'[^']+')
 def config_label(blob: Blob, doc: Document, offset: int, line_index: int) -> str:
     """The key path of the value at `offset`: from the source's parse (agent-surface
     files), else this file's own parse (JSON, TOML, INI), else YAML's indentation."""
-    found = blob.label_at(offset)
-    if found:
-        return found
-    for start, end, label in doc.labels():
-        if start <= offset < end:
-            found = label
+    found = blob.label_at(offset) or doc.label_at(offset)
     if found:
         return found
     if _suffix(doc.path) in _YAML:
@@ -107,7 +122,7 @@ def yaml_parents(lines: list[str], index: int) -> list[str]:
     return keys[::-1]
 
 
-def _indent(line: str) -> int:
+def _indent(line: str) -> int:  # list dashes count: "- name:" sits inside its list
     return len(line) - len(line.lstrip(" \t-"))
 
 
@@ -125,39 +140,39 @@ _DECLARATION_HINT = re.compile(r"(?i)(?:env|environment|stage|profiles_active|na
 _SCOPE_LINES = 300
 
 
-def declaration(lines: list[str], index: int) -> str:
+def declaration(doc: Document, index: int) -> str:
     """The nearest `environment: production`, `NODE_ENV=staging`, `namespace: prod`... in
     the value's scope: among its siblings, else among each enclosing block's siblings
     (a GitHub Actions job's `environment:` covers the env of its steps)."""
-    if index >= len(lines):
+    declared = doc.declared()
+    if not declared or index >= len(doc.lines):
         return ""
-    depth = _indent(lines[index])
-    anchor = index
+    indents = doc.indents()
+    depth, anchor = max(indents[index], 0), index
     while True:
-        found = _sibling_declaration(lines, anchor, depth)
+        found = _sibling_declaration(declared, indents, anchor, depth)
         if found or depth == 0:
             return found
-        parent = next((i for i in range(anchor - 1, -1, -1)
-                       if lines[i].strip() and _indent(lines[i]) < depth), None)
+        parent = next((i for i in range(anchor - 1, max(anchor - _SCOPE_LINES, -1), -1)
+                       if 0 <= indents[i] < depth), None)
         if parent is None:
             return ""
-        anchor, depth = parent, _indent(lines[parent])
+        anchor, depth = parent, indents[parent]
 
 
-def _sibling_declaration(lines: list[str], anchor: int, depth: int) -> str:
+def _sibling_declaration(declared: dict[int, str], indents: list[int], anchor: int,
+                         depth: int) -> str:
     """Declarations at exactly `depth` in the run of lines around `anchor` that stay at or
     below that depth; the nearest one wins."""
-    best, distance = "", len(lines) + 1
+    best, distance = "", _SCOPE_LINES
     for step in (-1, 1):
         i = anchor
-        while 0 <= i < len(lines) and abs(i - anchor) < _SCOPE_LINES:
-            line = lines[i]
-            if line.strip():
-                if _indent(line) < depth:
-                    break
-                m = _DECLARATION.match(line) if _indent(line) == depth else None
-                if m and abs(i - anchor) < distance:
-                    best, distance = f"{m.group('key')}={m.group('value')}", abs(i - anchor)
+        while 0 <= i < len(indents) and abs(i - anchor) < distance:
+            indent = indents[i]
+            if 0 <= indent < depth:
+                break
+            if indent == depth and i in declared:
+                best, distance = declared[i], abs(i - anchor)
             i += step
     return best
 
