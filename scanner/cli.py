@@ -77,7 +77,11 @@ def scan(
     config_file: Annotated[Optional[Path], typer.Option("--config", help="Config file.")]  # noqa: UP045
     = None,
     exclude: Annotated[list[str], typer.Option(help="Glob to skip; repeatable.")] = [],  # noqa: B006
-    history: Annotated[bool, typer.Option(help="Scan every blob in git history.")] = False,
+    history: Annotated[bool, typer.Option(
+        help="Audit: every blob in git history and the working tree (ignored files "
+        "included), each blob once.")] = False,
+    history_only: Annotated[bool, typer.Option(
+        help="Every blob in git history, without the working tree.")] = False,
     since: Annotated[Optional[str], typer.Option(help="History: only commits after REV.")]  # noqa: UP045
     = None,
     rev_range: Annotated[Optional[str], typer.Option("--range", help="History: commits A..B.")]  # noqa: UP045
@@ -122,7 +126,7 @@ def scan(
         if exclude:
             config = config.with_overrides(exclude=(*config.exclude, *exclude))
         opts = SourceOptions(history=history, since=since, range=rev_range, staged=staged,
-                             agent_surface=agent_surface, home=home)
+                             agent_surface=agent_surface, home=home, history_only=history_only)
         raise ExitCode(run_scan(config, opts, reports))
 
 

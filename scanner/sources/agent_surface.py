@@ -15,17 +15,19 @@ the source.
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from scanner.config import DEFAULT_EXCLUDED_DIRS, Config
 from scanner.errors import SourceError
-from scanner.model import Blob, LocationClass, Skipped
-from scanner.parallel import Shard
+from scanner.model import Blob, Finding, LocationClass, Skipped
+from scanner.parallel import Shard, StreamingSource
 from scanner.paths import matches_any
+from scanner.sources import Finalizing, Source
 from scanner.sources.structured import parse, parser_for_name
 from scanner.sources.worktree import WorktreeSource, is_binary, read_limit, read_regular
 
@@ -111,44 +113,62 @@ REPO_SURFACE: tuple[SurfaceEntry, ...] = (
 )
 
 _HOME_SHARD = "home"
+_REPO_SHARD = "repo"
 
 
 class AgentSurfaceSource:
     mode = "agent-surface"
 
-    def __init__(self, config: Config, home: Path | None = None) -> None:
+    def __init__(self, config: Config, home: Path | None = None,
+                 repo: Source | None = None) -> None:
+        """`repo` is how the repository is read: its working tree by default, or a history
+        source (`--agent-surface --history`: history and working tree, each blob once)."""
         self.config = config
-        self.worktree = WorktreeSource(config)
-        self.root = self.worktree.root
+        self.repo: Source = repo if repo is not None else WorktreeSource(config)
+        self.root = self.repo.root
+        tree = getattr(self.repo, "tree", self.repo)
+        self.base: Path = tree.base if isinstance(tree, WorktreeSource) else \
+            config.root.resolve()
         chosen = home if home is not None else Path.home()
         if not chosen.is_dir():
             raise SourceError("home directory does not exist", path=str(chosen))
         self.home = chosen.resolve()
 
     def notes(self) -> list[str]:
-        present = sum(os.path.lexists(self.home / e.pattern.removesuffix("/**"))
-                      for e in HOME_SURFACE)
-        return [*self.worktree.notes(),
+        present = sum(any(True for _ in _expand(self.home, e.pattern)) for e in HOME_SURFACE)
+        return [*self.repo.notes(),
                 f"agent surface: {present} of {len(HOME_SURFACE)} known agent and CLI "
                 f"credential locations exist under {self.home}"]
 
     def items(self) -> Iterator[Blob | Skipped]:
-        for item in self.worktree.items():
+        for item in self.repo.items():
             yield from self._repo_item(item)
         yield from self._home_items()
 
-    # StreamingSource: the repository is split as the worktree splits it (worker processes on
-    # large trees); everything under the home is one more, small shard.
+    # StreamingSource: the repository is split as its own source splits it (worker processes
+    # on large trees and histories); everything under the home is one more, small shard.
     def stream_shards(self, shard_bytes: int) -> Iterator[Shard | Skipped]:
-        yield from self.worktree.stream_shards(shard_bytes)
+        if isinstance(self.repo, StreamingSource):
+            yield from self.repo.stream_shards(shard_bytes)
+        else:  # pragma: no cover - every repository source streams today
+            yield Shard(_REPO_SHARD, 0)
         yield Shard(_HOME_SHARD, 0)
 
     def read_shard(self, shard: Any) -> Iterator[Blob | Skipped]:
         if shard == _HOME_SHARD:
             yield from self._home_items()
             return
-        for item in self.worktree.read_shard(shard):
+        items = self.repo.items() if shard == _REPO_SHARD else \
+            self.repo.read_shard(shard)  # type: ignore[attr-defined]
+        for item in items:
             yield from self._repo_item(item)
+
+    def finalize(self, findings: Sequence[Finding]) -> tuple[Finding, ...]:
+        """The repository's source revisits its findings (history-only); home files have no
+        history, so nothing it decides touches them."""
+        if isinstance(self.repo, Finalizing):
+            return self.repo.finalize(findings)
+        return tuple(findings)
 
     def _repo_item(self, item: Blob | Skipped) -> Iterator[Blob | Skipped]:
         if isinstance(item, Blob) and (entry := repo_entry(item.path)) is not None:
@@ -161,10 +181,11 @@ class AgentSurfaceSource:
             yield from self._home_entry(entry)
 
     def _home_entry(self, entry: SurfaceEntry) -> Iterator[Blob | Skipped]:
-        if entry.pattern.endswith("/**"):
-            yield from self._home_directory(entry, entry.pattern.removesuffix("/**"))
-        else:
-            yield from self._home_file(entry, entry.pattern, entry.parser, raw_binary=True)
+        for rel in _expand(self.home, entry.pattern):
+            if entry.pattern.endswith("/**"):
+                yield from self._home_directory(entry, rel)
+            else:
+                yield from self._home_file(entry, rel, entry.parser, raw_binary=True)
 
     def _home_file(self, entry: SurfaceEntry, rel: str, parser: str | None, *,
                    raw_binary: bool) -> Iterator[Blob | Skipped]:
@@ -241,8 +262,7 @@ class AgentSurfaceSource:
         return read_regular(real, shown, read_limit(self.config))
 
     def _in_repository(self, real: Path) -> bool:
-        base = self.worktree.base
-        return base.is_dir() and real.is_relative_to(base)
+        return self.base.is_dir() and real.is_relative_to(self.base)
 
     def _labelled(self, blob: Blob, parser: str | None, name: str) -> Iterator[Blob | Skipped]:
         kind = parser_for_name(name) if parser == "auto" else parser
@@ -254,6 +274,35 @@ class AgentSurfaceSource:
             yield Skipped(blob.path, f"unparseable {kind}: {parsed.problem}; scanned as plain "
                                      "text", "unparseable")
         yield replace(blob, labels=parsed.labels)
+
+
+_MAX_MATCHES = 256  # a "*" segment expands to at most this many names (a cache dir may hold more)
+
+
+def _expand(home: Path, pattern: str) -> Iterator[str]:
+    """The existing paths under `home` a catalogue pattern names: literal segments, `*`
+    (fnmatch within one segment, at most _MAX_MATCHES names, sorted) and a final `/**`
+    (the directory itself, walked by the caller)."""
+    yield from _expand_from(home, "", pattern.removesuffix("/**").split("/"))
+
+
+def _expand_from(home: Path, prefix: str, parts: list[str]) -> Iterator[str]:
+    if not parts:
+        yield prefix
+        return
+    head, rest = parts[0], parts[1:]
+    if not any(c in head for c in "*?["):
+        rel = f"{prefix}/{head}" if prefix else head
+        if os.path.lexists(home / rel):
+            yield from _expand_from(home, rel, rest)
+        return
+    try:
+        with os.scandir(home / prefix if prefix else home) as it:
+            names = sorted(e.name for e in it if fnmatch.fnmatchcase(e.name, head))
+    except OSError:
+        return
+    for name in names[:_MAX_MATCHES]:
+        yield from _expand_from(home, f"{prefix}/{name}" if prefix else name, rest)
 
 
 def repo_entry(rel: str) -> SurfaceEntry | None:
