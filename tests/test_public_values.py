@@ -127,6 +127,19 @@ def test_request_ids(name: str, value: str, public: bool) -> None:
     assert (found is not None and found.id == "request-id.uuid") is public
 
 
+@pytest.mark.parametrize(("name", "public"), [
+    ("home_account_id", True), ("realm", True), ("tenantId", True), ("client_id", True),
+    ("project", True), ("environment", True), ("subscriptionId", True), ("id", True),
+    ("token", False), ("RAILWAY_TOKEN", False), ("api_key", False), ("secret", False),
+    ("HEROKU_API_KEY", False), ("password", False),
+])
+def test_resource_ids(name: str, public: bool) -> None:
+    found = pv.public_value(uuid4_like(name), assigned_to=name)
+    assert (found is not None and found.id == "resource-id.uuid") is public
+    assert pv.public_value("ghp_" + rand("abcdef0123456789", 36, name), assigned_to=name) \
+        is None
+
+
 def test_a_scan_suppresses_them_with_reason_and_source(tmp_path: Path) -> None:
     demo = ENTRIES["supabase.cli-local-jwt"].signing_secret
     service = hs256({"iss": "supabase-demo", "role": "service_role", "exp": 1983812996}, demo)

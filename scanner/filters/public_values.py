@@ -49,6 +49,7 @@ class PublicValue:
     signing_secret: bytes = b""
     names: re.Pattern[str] | None = None
     value: re.Pattern[str] | None = None
+    in_keys: bool = False  # also when the value sits in a key name of a parsed file
 
     @property
     def reason(self) -> str:
@@ -86,7 +87,7 @@ def _entry(raw: Any, path: str) -> PublicValue:
             secret = base64.b64decode(raw["signed_with_b64"], validate=True)
             return PublicValue(**common, signing_secret=secret)
         return PublicValue(**common, names=re.compile(raw["names"]),
-                           value=re.compile(raw["value"]))
+                           value=re.compile(raw["value"]), in_keys=bool(raw.get("in_keys")))
     except (KeyError, TypeError, binascii.Error, re.error) as err:
         raise RuleError(f"bad {raw['match']} entry: {err!r}", path=path, rule_id=ident
                         ) from None
@@ -98,8 +99,10 @@ def builtin() -> tuple[PublicValue, ...]:
 
 
 def public_value(secret: str, assigned_to: str = "",
-                 entries: tuple[PublicValue, ...] | None = None) -> PublicValue | None:
-    """The list entry `secret` (or a value inside it) is, or None."""
+                 entries: tuple[PublicValue, ...] | None = None,
+                 in_key: bool = False) -> PublicValue | None:
+    """The list entry `secret` (or a value inside it) is, or None. `in_key`: the value sits
+    inside a key name of a parsed file (an MSAL cache keys its entries by account ids)."""
     entries = builtin() if entries is None else entries
     digests = _digests(secret)
     tokens = _JWT.findall(secret)
@@ -110,7 +113,8 @@ def public_value(secret: str, assigned_to: str = "",
                                               for t in tokens):
             return entry
         if entry.match == "identifier" and entry.names is not None and entry.value is not None \
-                and entry.names.match(assigned_to) and entry.value.match(secret.strip()):
+                and (entry.names.match(assigned_to) or (in_key and entry.in_keys)) \
+                and entry.value.match(secret.strip()):
             return entry
     return None
 
@@ -158,8 +162,20 @@ class PublicValueFilter:
         self.entries = builtin() if entries is None else entries
 
     def check(self, finding: Finding, blob: Blob) -> Suppression | None:
-        assigned = dict(finding.classification.details).get("assigned-to", "")
-        entry = public_value(finding.secret, assigned, self.entries)
+        label = finding.location.label
+        # The name the value is assigned to, else the innermost key of its label (a value
+        # "<object id>.<tenant id>" under home_account_id has no assignment right before it).
+        assigned = dict(finding.classification.details).get("assigned-to") or \
+            _innermost_key(label)
+        # In a parsed file every value has a label; a match without one is in a key name.
+        in_key = bool(blob.labels) and label is None
+        entry = public_value(finding.secret, assigned, self.entries, in_key)
         if entry is None:
             return None
         return Suppression(SuppressionKind.PUBLIC_VALUE, entry.reason)
+
+
+def _innermost_key(label: str | None) -> str:
+    if not label or label.endswith("]"):
+        return ""
+    return label.rsplit(".", 1)[-1].rsplit("]", 1)[-1]

@@ -18,99 +18,24 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from scanner.config import DEFAULT_EXCLUDED_DIRS, Config
 from scanner.errors import SourceError
-from scanner.model import Blob, Finding, LocationClass, Skipped
+from scanner.model import Blob, Finding, Skipped
 from scanner.parallel import Shard, StreamingSource
 from scanner.paths import matches_any
-from scanner.sources import Finalizing, Source
+from scanner.sources import Finalizing, Source, catalogue
+from scanner.sources.catalogue import SurfaceEntry
 from scanner.sources.structured import parse, parser_for_name
 from scanner.sources.worktree import WorktreeSource, is_binary, read_limit, read_regular
 
-
-@dataclass(frozen=True, slots=True)
-class SurfaceEntry:
-    """One place coding agents or their tools read credentials from."""
-
-    pattern: str  # POSIX path under the home (or a glob in the repository); "dir/**" = all below
-    location: LocationClass | None  # forced class; None: the placement rules decide (repo files)
-    parser: str | None  # a key of structured.PARSERS, "auto" (by extension) or None (plain text)
-    tool: str  # who reads it; shown in the docs
-
-
-_A, _C, _H = LocationClass.AGENT_CONFIG, LocationClass.CLI_CREDENTIALS, LocationClass.SHELL_HISTORY
-_MAC = "Library/Application Support"
-_CLINE = "User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json"
-
-# Under the home directory. Linux and macOS paths are both listed: they are just paths.
-HOME_SURFACE: tuple[SurfaceEntry, ...] = (
-    SurfaceEntry(".claude.json", _A, "json", "Claude Code (user config, MCP servers)"),
-    SurfaceEntry(".claude/**", _A, "auto", "Claude Code (settings, instructions, credentials)"),
-    SurfaceEntry(".cursor/mcp.json", _A, "json", "Cursor"),
-    SurfaceEntry(".config/Claude/claude_desktop_config.json", _A, "json", "Claude Desktop (Linux)"),
-    SurfaceEntry(f"{_MAC}/Claude/claude_desktop_config.json", _A, "json", "Claude Desktop (macOS)"),
-    SurfaceEntry(".codeium/windsurf/mcp_config.json", _A, "json", "Windsurf"),
-    SurfaceEntry(".continue/config.json", _A, "json", "Continue"),
-    SurfaceEntry(".continue/config.yaml", _A, "yaml", "Continue"),
-    SurfaceEntry(f".config/Code/{_CLINE}", _A, "json", "Cline (Linux)"),
-    SurfaceEntry(f"{_MAC}/Code/{_CLINE}", _A, "json", "Cline (macOS)"),
-    SurfaceEntry(".config/Code/User/mcp.json", _A, "json", "VS Code (Linux)"),
-    SurfaceEntry(f"{_MAC}/Code/User/mcp.json", _A, "json", "VS Code (macOS)"),
-    SurfaceEntry(".codex/config.toml", _A, "toml", "Codex CLI"),
-    SurfaceEntry(".codex/AGENTS.md", _A, None, "Codex CLI"),
-    SurfaceEntry(".gemini/settings.json", _A, "json", "Gemini CLI"),
-    SurfaceEntry(".bash_history", _H, None, "bash"),
-    SurfaceEntry(".zsh_history", _H, None, "zsh"),
-    SurfaceEntry(".zhistory", _H, None, "zsh"),
-    SurfaceEntry(".sh_history", _H, None, "sh, ksh"),
-    SurfaceEntry(".local/share/fish/fish_history", _H, None, "fish"),
-    SurfaceEntry(".config/fish/fish_history", _H, None, "fish (old location)"),
-    SurfaceEntry(".python_history", _H, None, "Python REPL"),
-    SurfaceEntry(".node_repl_history", _H, None, "Node.js REPL"),
-    SurfaceEntry(".psql_history", _H, None, "psql"),
-    SurfaceEntry(".mysql_history", _H, None, "mysql"),
-    SurfaceEntry(".sqlite_history", _H, None, "sqlite3"),
-    SurfaceEntry(".rediscli_history", _H, None, "redis-cli"),
-    SurfaceEntry(".irb_history", _H, None, "Ruby irb"),
-    SurfaceEntry(".aws/credentials", _C, "ini", "AWS CLI"),
-    SurfaceEntry(".aws/config", _C, "ini", "AWS CLI"),
-    SurfaceEntry(".config/gh/hosts.yml", _C, "yaml", "GitHub CLI"),
-    SurfaceEntry(".npmrc", _C, "ini", "npm"),
-    SurfaceEntry(".pypirc", _C, "ini", "twine"),
-    SurfaceEntry(".docker/config.json", _C, "json", "Docker"),
-    SurfaceEntry(".kube/config", _C, "yaml", "kubectl"),
-    SurfaceEntry(".netrc", _C, "netrc", "curl, git, Heroku CLI"),
-    SurfaceEntry(".git-credentials", _C, "git-credentials", "git credential store"),
-    SurfaceEntry(".config/git/credentials", _C, "git-credentials", "git credential store"),
-    SurfaceEntry(".railway/config.json", _C, "json", "Railway CLI"),
-    SurfaceEntry(".fly/config.yml", _C, "yaml", "flyctl"),
-    SurfaceEntry(".local/share/com.vercel.cli/auth.json", _C, "json", "Vercel CLI (Linux)"),
-    SurfaceEntry(f"{_MAC}/com.vercel.cli/auth.json", _C, "json", "Vercel CLI (macOS)"),
-    SurfaceEntry(".config/stripe/config.toml", _C, "toml", "Stripe CLI"),
-    SurfaceEntry(".supabase/access-token", _C, None, "Supabase CLI"),
-    SurfaceEntry(".cargo/credentials.toml", _C, "toml", "Cargo"),
-    SurfaceEntry(".gem/credentials", _C, "yaml", "RubyGems"),
-    SurfaceEntry(".terraform.d/credentials.tfrc.json", _C, "json", "Terraform"),
-    SurfaceEntry(".config/gcloud/application_default_credentials.json", _C, "json", "gcloud"),
-    SurfaceEntry(".pgpass", _C, None, "PostgreSQL clients"),
-    SurfaceEntry(".my.cnf", _C, "ini", "MySQL clients"),
-)
-
-# In the repository, which WorktreeSource walks whole (ignored files included); these entries
-# name the agent-read files and give them parsers. Their class comes from the placement rules.
-REPO_SURFACE: tuple[SurfaceEntry, ...] = (
-    SurfaceEntry("**/.mcp.json", None, "json", "Claude Code (project MCP servers)"),
-    SurfaceEntry("**/.cursor/mcp.json", None, "json", "Cursor"),
-    SurfaceEntry("**/.vscode/mcp.json", None, "json", "VS Code"),
-    SurfaceEntry("**/.claude/**", None, "auto", "Claude Code (project settings, commands)"),
-    SurfaceEntry("**/AGENTS.md", None, None, "Codex, Cursor, many agents"),
-    SurfaceEntry("**/CLAUDE.md", None, None, "Claude Code"),
-    SurfaceEntry("**/.env*", None, "dotenv", "every tool that loads dotenv files"),
-)
+# The catalogue is data (rules/catalogue/agent-surface.toml, docs/agent-surface.md): one entry
+# per tool and location. Linux and macOS paths are both read, whatever the running system:
+# they are just paths under the home.
+HOME_SURFACE, REPO_SURFACE = catalogue.builtin()
 
 _HOME_SHARD = "home"
 _REPO_SHARD = "repo"

@@ -15,6 +15,7 @@ from scanner.classify.decoders import (
     macaroons,
     payloads,
     prefixes,
+    sessions,
     urls,
 )
 from scanner.classify.decoders.base import (
@@ -48,6 +49,8 @@ DECODERS: dict[str, Decoder] = {
     "private-key": keys.decode_private_key,
     "database-url": urls.decode_database_url,
     "railway-context": urls.decode_railway_context,
+    "session-expiry": sessions.decode_session_expiry,
+    "db-client": sessions.decode_db_client,
 }
 
 # Rules that name no decoder but carry one of these tags get this decoder: the generic
