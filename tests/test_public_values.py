@@ -36,6 +36,8 @@ EXACT: dict[str, list[str]] = {
     "gcloud.oauth-client-secret": [_join("ZmssLNjJy299", "8hD4CTg2ejr2")],
     "gcloud.adc-oauth-client-secret": [_join("d-FL95Q19q7M", "QmFpd7hHD0Ty")],
     "github-cli.oauth-client-secret": [_join("34ddeff2b558a23d", "38fba8a6de74f086ede1cc0b")],
+    "firebase-cli.oauth-client-secret": [_join("j9iVZfS8kkCE", "FUPaAeJV0sAi")],
+    "gemini-cli.oauth-client-secret": [_join("GOCSPX-", "4uHgMPm-1o7Sk-", "geV6Cu5clXFsxl")],
     "azure-cli.client-id": [_join("04b07795-8ddb-", "461a-bbee-02f9e1bf7b46")],
     "azure.cosmos-emulator-key": [_join("C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9n",
                                         "DuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==")],
@@ -128,7 +130,7 @@ def test_request_ids(name: str, value: str, public: bool) -> None:
 
 
 @pytest.mark.parametrize(("name", "public"), [
-    ("home_account_id", True), ("realm", True), ("tenantId", True), ("client_id", True),
+    ("home_account_id", True), ("realm", True), ("tenantId", True), ("client_id", False),
     ("project", True), ("environment", True), ("subscriptionId", True), ("id", True),
     ("token", False), ("RAILWAY_TOKEN", False), ("api_key", False), ("secret", False),
     ("HEROKU_API_KEY", False), ("password", False),
@@ -138,6 +140,13 @@ def test_resource_ids(name: str, public: bool) -> None:
     assert (found is not None and found.id == "resource-id.uuid") is public
     assert pv.public_value("ghp_" + rand("abcdef0123456789", 36, name), assigned_to=name) \
         is None
+
+
+def test_client_ids_only_in_cli_credential_stores() -> None:
+    value = uuid4_like("client")
+    assert pv.public_value(value, "client_id") is None  # a repository file: reported
+    found = pv.public_value(value, "client_id", place="cli-credentials")
+    assert found is not None and found.id == "cli-store.client-id"
 
 
 def test_a_scan_suppresses_them_with_reason_and_source(tmp_path: Path) -> None:

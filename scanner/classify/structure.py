@@ -16,6 +16,8 @@ from scanner.model import Blob
 from scanner.sources.structured import parse
 
 PARSE_LIMIT = 256 * 1024  # larger config files keep the line-based readings only
+_INI_SECTION = re.compile(r"(?m)^[ \t]*\[[^\]\n]+\][ \t]*$")
+_INI_PAIR = re.compile(r"(?m)^[ \t]*[A-Za-z0-9_.-]+[ \t]*=")
 _PARSED = {".json": "json", ".jsonc": "json", ".toml": "toml", ".ini": "ini", ".cfg": "ini",
            ".conf": "ini", ".properties": "ini", ".tfvars": "ini"}
 _YAML = (".yaml", ".yml")
@@ -40,7 +42,7 @@ class Document:
         """The label of the parsed value holding `offset` (JSON, TOML, INI leaves do not
         overlap, so the one starting last at or before it is the only candidate)."""
         if self._labels is None:
-            kind = _PARSED.get(_suffix(self.path))
+            kind = _PARSED.get(_suffix(self.path)) or self._sectioned()
             parsed = parse(kind, self.data) if kind and len(self.data) <= PARSE_LIMIT else None
             self._labels = tuple(sorted(parsed.labels)) if parsed is not None else ()
             self._starts = [start for start, _, _ in self._labels]
@@ -48,6 +50,13 @@ class Document:
         if at >= 0 and offset < self._labels[at][1]:
             return self._labels[at][2]
         return ""
+
+    def _sectioned(self) -> str | None:
+        """A file without a known suffix that is laid out as INI ([profile] key = value:
+        ~/.aws/credentials, .databrickscfg, .pgpass-style tool files): read as INI."""
+        if _suffix(self.path) or len(self.data) > PARSE_LIMIT:
+            return None
+        return "ini" if _INI_SECTION.search(self.text) and _INI_PAIR.search(self.text) else None
 
     def indents(self) -> list[int]:
         """Each line's indentation; -1 for a blank line."""
@@ -152,12 +161,22 @@ def declaration(doc: Document, index: int) -> str:
     while True:
         found = _sibling_declaration(declared, indents, anchor, depth)
         if found or depth == 0:
-            return found
+            return found or _document_namespace(doc, declared, index)
         parent = next((i for i in range(anchor - 1, max(anchor - _SCOPE_LINES, -1), -1)
                        if 0 <= indents[i] < depth), None)
         if parent is None:
             return ""
         anchor, depth = parent, indents[parent]
+
+
+def _document_namespace(doc: Document, declared: dict[int, str], index: int) -> str:
+    """A Kubernetes manifest's metadata.namespace covers the whole YAML document (between
+    `---` separators), however deep the value sits."""
+    lines = doc.lines
+    start = next((i for i in range(index, -1, -1) if lines[i].startswith("---")), 0)
+    end = next((i for i in range(index, len(lines)) if lines[i].startswith("---")), len(lines))
+    return next((d for i, d in sorted(declared.items())
+                 if start <= i < end and d.lower().startswith("namespace=")), "")
 
 
 def _sibling_declaration(declared: dict[int, str], indents: list[int], anchor: int,

@@ -50,6 +50,7 @@ class PublicValue:
     names: re.Pattern[str] | None = None
     value: re.Pattern[str] | None = None
     in_keys: bool = False  # also when the value sits in a key name of a parsed file
+    only_in: frozenset[str] = frozenset()  # location classes a source forced (home files)
 
     @property
     def reason(self) -> str:
@@ -87,7 +88,8 @@ def _entry(raw: Any, path: str) -> PublicValue:
             secret = base64.b64decode(raw["signed_with_b64"], validate=True)
             return PublicValue(**common, signing_secret=secret)
         return PublicValue(**common, names=re.compile(raw["names"]),
-                           value=re.compile(raw["value"]), in_keys=bool(raw.get("in_keys")))
+                           value=re.compile(raw["value"]), in_keys=bool(raw.get("in_keys")),
+                           only_in=frozenset(raw.get("only_in", ())))
     except (KeyError, TypeError, binascii.Error, re.error) as err:
         raise RuleError(f"bad {raw['match']} entry: {err!r}", path=path, rule_id=ident
                         ) from None
@@ -100,7 +102,7 @@ def builtin() -> tuple[PublicValue, ...]:
 
 def public_value(secret: str, assigned_to: str = "",
                  entries: tuple[PublicValue, ...] | None = None,
-                 in_key: bool = False) -> PublicValue | None:
+                 in_key: bool = False, place: str = "") -> PublicValue | None:
     """The list entry `secret` (or a value inside it) is, or None. `in_key`: the value sits
     inside a key name of a parsed file (an MSAL cache keys its entries by account ids)."""
     entries = builtin() if entries is None else entries
@@ -114,6 +116,7 @@ def public_value(secret: str, assigned_to: str = "",
             return entry
         if entry.match == "identifier" and entry.names is not None and entry.value is not None \
                 and (entry.names.match(assigned_to) or (in_key and entry.in_keys)) \
+                and (not entry.only_in or place in entry.only_in) \
                 and entry.value.match(secret.strip()):
             return entry
     return None
@@ -169,7 +172,8 @@ class PublicValueFilter:
             _innermost_key(label)
         # In a parsed file every value has a label; a match without one is in a key name.
         in_key = bool(blob.labels) and label is None
-        entry = public_value(finding.secret, assigned, self.entries, in_key)
+        place = str(blob.location_hint or "")
+        entry = public_value(finding.secret, assigned, self.entries, in_key, place)
         if entry is None:
             return None
         return Suppression(SuppressionKind.PUBLIC_VALUE, entry.reason)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from scanner.classify.decoders import (
     checksums,
     cloud,
+    configs,
     jwt,
     keys,
     macaroons,
@@ -51,6 +52,8 @@ DECODERS: dict[str, Decoder] = {
     "railway-context": urls.decode_railway_context,
     "session-expiry": sessions.decode_session_expiry,
     "db-client": sessions.decode_db_client,
+    "kubeconfig": configs.decode_kubeconfig,
+    "google-credentials": configs.decode_google_credentials,
 }
 
 # Rules that name no decoder but carry one of these tags get this decoder: the generic
