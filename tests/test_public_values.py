@@ -136,8 +136,10 @@ def test_request_ids(name: str, value: str, public: bool) -> None:
     ("HEROKU_API_KEY", False), ("password", False),
 ])
 def test_resource_ids(name: str, public: bool) -> None:
-    found = pv.public_value(uuid4_like(name), assigned_to=name)
+    found = pv.public_value(uuid4_like(name), assigned_to=name, place="cli-credentials")
     assert (found is not None and found.id == "resource-id.uuid") is public
+    # in the repository a UUID under these names is the generic detectors' call
+    assert pv.public_value(uuid4_like(name), assigned_to=name) is None
     assert pv.public_value("ghp_" + rand("abcdef0123456789", 36, name), assigned_to=name) \
         is None
 

@@ -72,7 +72,7 @@ def decode_db_client(secret: str, around: Surroundings) -> DecodeResult:
     fields = {m.group("key").lower(): m.group("value") for m in _OPTION.finditer(section)}
     if not fields:
         return unknown("no user, host or database beside the password")
-    return describe_database(fields.get("user", ""), fields.get("host", "localhost"), secret,
+    return describe_database(fields.get("user", ""), fields.get("host", ""), secret,
                              line, fields.get("dbname") or fields.get("database", ""))
 
 
