@@ -164,7 +164,8 @@ def test_kubeconfig_names_and_servers(tmp_path: Path, stages: Stages) -> None:
         b"\x06\x03\x55\x04\x03\x0c\x0dkubernetes-ad" + rand(ALNUM, 40, "der").encode()
     pem = ("-----BEGIN CERTIFICATE-----\n" + base64.b64encode(cert).decode()
            + "\n-----END CERTIFICATE-----\n")
-    key = "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQo" + rand(ALNUM, 120, "key")
+    key = base64.b64encode(b"-----BEGIN RSA PRIVATE KEY-----\n" + rand(ALNUM, 90, "key").encode()
+                           ).decode()
     kubeconfig = f"""apiVersion: v1
 kind: Config
 clusters:
