@@ -44,7 +44,8 @@ def surroundings(blob: Blob, match: Match) -> Surroundings:
         label=structure.config_label(blob, doc, match.start, index),
         line_comment=structure.line_comment(end_line[:_MAX_WINDOW], match.end_column - 1),
         block_comment=structure.block_comment(doc.lines, index, blob.path),
-        declared=structure.declaration(doc, index),
+        declared=structure.declaration(doc, index)
+        if structure.declares_environments(blob.path) else "",
         document=doc.text if len(data) <= DOCUMENT_LIMIT else "",
     )
 

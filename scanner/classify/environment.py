@@ -130,8 +130,17 @@ _HOST_KEY = re.compile(r"(?i)\b(?:host|hostname|server|endpoint|address|addr|dom
                        r"[ \t]*[:=][ \t]*[\"']?([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
 
+_HOST_WORDS = ("host", "server", "endpoint", "addr", "domain")
+
+
 def first_host(text: str) -> str:
-    m = _HOST.search(text) or _HOST_KEY.search(text)
+    """The first URL host in `text`, else the value of a host-like key (cheap tests first:
+    most windows hold neither)."""
+    m = _HOST.search(text) if "://" in text else None
+    if m is None:
+        lowered = text.lower()
+        if any(word in lowered for word in _HOST_WORDS):
+            m = _HOST_KEY.search(text)
     return m.group(1).lower() if m else ""
 
 

@@ -6,6 +6,7 @@ inside `devices` or `prod` inside `products` never counts.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from scanner.model import Environment
 
@@ -100,8 +101,10 @@ south northeast southeast region zone cfg ini yaml yml json toml xml tf hcl sh p
 """.strip()))
 
 
+@lru_cache(maxsize=4096)
 def path_env(path: str) -> tuple[Environment, str] | None:
-    """The environment a file's path names, innermost segment first."""
+    """The environment a file's path names, innermost segment first. (Cached: a file's
+    findings, and its versions in history, share a path.)"""
     home = path.startswith("~/")
     segments = path.removeprefix("~/").split("/")
     for index in range(len(segments) - 1, -1, -1):

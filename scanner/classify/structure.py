@@ -36,7 +36,7 @@ class Document:
     _labels: tuple[tuple[int, int, str], ...] | None = field(default=None, repr=False)
     _starts: list[int] = field(default_factory=list, repr=False)
     _indents: list[int] | None = field(default=None, repr=False)
-    _declared: dict[int, str] | None = field(default=None, repr=False)
+    _declared: dict[int, str] | None = field(default=None, repr=False)  # line -> KEY=value
 
     def label_at(self, offset: int) -> str:
         """The label of the parsed value holding `offset` (JSON, TOML, INI leaves do not
@@ -64,16 +64,19 @@ class Document:
             self._indents = [_indent(line) if line.strip() else -1 for line in self.lines]
         return self._indents
 
-    def declared(self) -> dict[int, str]:
-        """Line index -> "KEY=value" for every line declaring an environment."""
+    def declared_at(self, index: int) -> str:
+        """"KEY=value" when line `index` declares an environment, else "" (each line is
+        read at most once, and only lines near a finding are read at all)."""
         if self._declared is None:
             self._declared = {}
-            if _DECLARATION_HINT.search(self.text):
-                for index, line in enumerate(self.lines):
-                    if (m := _DECLARATION.match(line)) is not None:
-                        self._declared[index] = f"{m.group('key')}={m.group('value')}"
-        return self._declared
-
+        found = self._declared.get(index)
+        if found is None:
+            line = self.lines[index]
+            m = _DECLARATION.match(line) if any(w in line for w in _DECLARATION_WORDS) \
+                else None
+            found = self._declared[index] = f"{m.group('key')}={m.group('value')}" if m \
+                else ""
+        return found
 
 _LAST: list[Document] = []
 
@@ -138,30 +141,39 @@ def _indent(line: str) -> int:  # list dashes count: "- name:" sits inside its l
 # --- declared environments ------------------------------------------------------------------
 
 _DECLARATION = re.compile(
-    r"^\s*(?:export\s+|-\s+)?[\"']?(?P<key>(?:[A-Za-z]+_)*(?:ENV|ENVIRONMENT|STAGE|"
+    r"^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?(?P<key>(?:[A-Za-z]+_)*(?:ENV|ENVIRONMENT|STAGE|"
     r"PROFILES_ACTIVE|environment|env|stage|namespace|Environment|ENVIRONMENT_NAME)"
     r")[\"']?[ \t]*[:=][ \t]*(?:name:[ \t]*)?[\"']?(?P<value>[A-Za-z][A-Za-z0-9_.-]{1,40})"
-    r"[\"']?[ \t,]*(?:#.*)?$")
+    r"[\"']?[ \t,]*(?:#[^\n]*)?\r?$")
 
 
-_DECLARATION_HINT = re.compile(r"(?i)(?:env|environment|stage|profiles_active|namespace)"
-                               r"[\"']?[ \t]*[:=][ \t]*[\"']?[a-z]")
-_SCOPE_LINES = 300
+_DECLARATION_WORDS = ("nv", "NV", "tage", "TAGE", "amespace", "ACTIVE")
+_SCOPE_LINES = 200
+
+
+_DECLARING = frozenset({".yaml", ".yml", ".env", ".envrc", ".ini", ".toml", ".cfg", ".conf",
+                        ".tfvars", ".hcl", ".sh", ".bash", ".zsh", ".properties", ""})
+
+
+def declares_environments(path: str) -> bool:
+    """Configuration, dotenv, CI and shell files declare environments in a way this reads;
+    source code and prose are left alone (reading them costs, and says little)."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return name.startswith(".env") or _suffix(path) in _DECLARING
 
 
 def declaration(doc: Document, index: int) -> str:
     """The nearest `environment: production`, `NODE_ENV=staging`, `namespace: prod`... in
     the value's scope: among its siblings, else among each enclosing block's siblings
     (a GitHub Actions job's `environment:` covers the env of its steps)."""
-    declared = doc.declared()
-    if not declared or index >= len(doc.lines):
+    if index >= len(doc.lines):
         return ""
     indents = doc.indents()
     depth, anchor = max(indents[index], 0), index
     while True:
-        found = _sibling_declaration(declared, indents, anchor, depth)
+        found = _sibling_declaration(doc, indents, anchor, depth)
         if found or depth == 0:
-            return found or _document_namespace(doc, declared, index)
+            return found or _document_namespace(doc, index)
         parent = next((i for i in range(anchor - 1, max(anchor - _SCOPE_LINES, -1), -1)
                        if 0 <= indents[i] < depth), None)
         if parent is None:
@@ -169,18 +181,22 @@ def declaration(doc: Document, index: int) -> str:
         anchor, depth = parent, indents[parent]
 
 
-def _document_namespace(doc: Document, declared: dict[int, str], index: int) -> str:
+def _document_namespace(doc: Document, index: int) -> str:
     """A Kubernetes manifest's metadata.namespace covers the whole YAML document (between
     `---` separators), however deep the value sits."""
     lines = doc.lines
-    start = next((i for i in range(index, -1, -1) if lines[i].startswith("---")), 0)
-    end = next((i for i in range(index, len(lines)) if lines[i].startswith("---")), len(lines))
-    return next((d for i, d in sorted(declared.items())
-                 if start <= i < end and d.lower().startswith("namespace=")), "")
+    start = next((i for i in range(index, max(index - _SCOPE_LINES, -1), -1)
+                  if lines[i].startswith("---")), max(index - _SCOPE_LINES, 0))
+    end = next((i for i in range(index, min(index + _SCOPE_LINES, len(lines)))
+                if lines[i].startswith("---")), min(index + _SCOPE_LINES, len(lines)))
+    for i in range(start, end):
+        if "namespace" in lines[i] and (found := doc.declared_at(i)).lower().startswith(
+                "namespace="):
+            return found
+    return ""
 
 
-def _sibling_declaration(declared: dict[int, str], indents: list[int], anchor: int,
-                         depth: int) -> str:
+def _sibling_declaration(doc: Document, indents: list[int], anchor: int, depth: int) -> str:
     """Declarations at exactly `depth` in the run of lines around `anchor` that stay at or
     below that depth; the nearest one wins."""
     best, distance = "", _SCOPE_LINES
@@ -190,8 +206,8 @@ def _sibling_declaration(declared: dict[int, str], indents: list[int], anchor: i
             indent = indents[i]
             if 0 <= indent < depth:
                 break
-            if indent == depth and i in declared:
-                best, distance = declared[i], abs(i - anchor)
+            if indent == depth and (found := doc.declared_at(i)):
+                best, distance = found, abs(i - anchor)
             i += step
     return best
 
