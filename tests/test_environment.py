@@ -256,3 +256,35 @@ def test_explain_lists_what_was_read(tmp_path: Path, stages: Stages) -> None:
     assert "environment production from its key path [prod-admin] aws_secret_access_key" \
         in text
     assert "env-label: production" in text and "env-block-comment: production" in text
+
+
+def test_a_kubeconfig_alias_bomb_is_read_in_bounded_time(tmp_path: Path, stages: Stages) -> None:
+    """A hostile kubeconfig whose users entry aliases an exponentially large structure: the
+    decoder looks at the user's own fields, never expands the structure."""
+    token = rand(ALNUM, 40, "bomb")
+    layers = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    layers += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, "
+               f"*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 9)]
+    text = "\n".join(layers) + ("\nusers:\n- name: ci\n  extra: *a8\n  user:\n"
+                                f"    token: {token}\n")
+    import time
+
+    started = time.perf_counter()
+    hits = found(tmp_path, stages, {"infra/kubeconfig.yaml": text})
+    assert token in hits and time.perf_counter() - started < 20
+
+
+def test_session_expiry_reads_the_formats_clis_write() -> None:
+    from scanner.classify.decoders import Surroundings, run_decoder
+
+    def decode(key: str, window: str):  # type: ignore[no-untyped-def]
+        return run_decoder("session-expiry", "x" * 40, Surroundings(key=key, window=window))
+
+    assert decode("accessToken", '"expiresAt": "2020-01-01T00:00:00Z"').expired
+    assert decode("oauth_token", 'expiration_time = "2020-01-01T00:00:00.000Z"').expired
+    assert decode("access_token", '"expires_at": 1577836800000').expired  # milliseconds
+    assert not decode("access_token", '"expires_at": 4102444800').expired  # seconds, future
+    refresh = decode("refreshToken", '"expiresAt": "2020-01-01T00:00:00Z"')
+    assert not refresh.expired and dict(refresh.details)["kind"] == "refresh token"
+    assert not decode("accessToken", "no expiry here").known or not decode(
+        "accessToken", "no expiry here").expired

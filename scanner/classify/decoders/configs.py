@@ -33,7 +33,7 @@ def decode_kubeconfig(secret: str, around: Surroundings) -> DecodeResult:
     config = _yaml(around.document)
     if config is None:
         return unknown("the kubeconfig around the value does not parse")
-    users = [u for u in _items(config.get("users")) if secret in json.dumps(u)]
+    users = [u for u in _items(config.get("users")) if _holds(u.get("user"), secret)]
     if not users:
         return unknown("no kubeconfig user entry holds the value")
     user = users[0]
@@ -70,6 +70,14 @@ def decode_kubeconfig(secret: str, around: Surroundings) -> DecodeResult:
             b.say(f"cluster server {server}: {found[0]}")
     _client_certificate(b, user.get("user"))
     return b.build()
+
+
+def _holds(user: Any, secret: str) -> bool:
+    """Whether one of the user entry's own scalar fields holds the value. Never serialises
+    the entry: YAML aliases can make a small file an enormous structure."""
+    if not isinstance(user, dict):
+        return False
+    return any(isinstance(v, str) and secret in v for v in user.values())
 
 
 def _client_certificate(b: Builder, user: Any) -> None:
