@@ -184,7 +184,12 @@ def scan(
     disable_rule: Annotated[list[str], typer.Option(
         "--disable-rule", metavar="RULE-ID", help="Do not run this rule; repeatable.")]
     = [],  # noqa: B006
-    history: HistoryOpt = False,
+    history: Annotated[bool, typer.Option(
+        "--history", help="Audit: every blob in git history and the working tree (ignored "
+        "files included), each blob once.")] = False,
+    history_only: Annotated[bool, typer.Option(
+        "--history-only", help="Every blob in git history, without the working tree.")]
+    = False,
     since: Annotated[Optional[str], typer.Option(  # noqa: UP045
         metavar="REV", help="History: only commits after REV.")] = None,
     rev_range: Annotated[Optional[str], typer.Option(  # noqa: UP045
@@ -243,7 +248,7 @@ def scan(
         config = config.with_overrides(exclude=(*config.exclude, *exclude),
                                        disable_rules=(*config.disable_rules, *disable_rule))
         opts = SourceOptions(history=history, since=since, range=rev_range, staged=staged,
-                             agent_surface=agent_surface, home=home)
+                             agent_surface=agent_surface, home=home, history_only=history_only)
         try:
             code = run_scan(config, opts, reports, view)
         except UnknownRuleId as err:

@@ -77,7 +77,14 @@ class Environment(StrEnum):
     STAGING = "staging"
     TEST = "test"
     LOCAL = "local"
+    # An account-, org- or workspace-wide credential with no environment of its own: it
+    # reaches every environment the account holds, production included.
+    ALL = "all"
     UNKNOWN = "unknown"
+
+    @property
+    def reaches_production(self) -> bool:
+        return self in (Environment.PRODUCTION, Environment.ALL)
 
 
 class LocationClass(StrEnum):
@@ -142,6 +149,7 @@ class SuppressionKind(StrEnum):
     BASELINE = "baseline"
     PRAGMA = "pragma"
     PLACEHOLDER = "placeholder"
+    PUBLIC_VALUE = "public-value"  # a value its vendor publishes (rules/catalogue/public-values)
     ALLOWLIST = "allowlist"
     INVALID = "invalid"
     NOT_A_SECRET = "not-a-secret"  # a generic candidate that is code, text, a number, an id...

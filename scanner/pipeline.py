@@ -21,6 +21,7 @@ from scanner.filters.baseline import BaselineFilter, baseline_filter, stale_entr
 from scanner.filters.confidence import ConfidenceFilter
 from scanner.filters.placeholder import PlaceholderFilter
 from scanner.filters.pragma import PragmaFilter
+from scanner.filters.public_values import PublicValueFilter
 from scanner.filters.validity import ValidityFilter
 from scanner.findings import DEFAULT as DEFAULT_FINGERPRINTER
 from scanner.findings import Fingerprinter
@@ -62,8 +63,8 @@ def build_stages(config: Config) -> Stages:
     source = str(config.config_file or "policy")
     policy = Policy(severity_overrides(config.policy, source))
     filters: list[Filter] = [AllowlistFilter(config.allowlist_paths, config.allowlist_values),
-                             PragmaFilter(), PlaceholderFilter(), ValidityFilter(),
-                             ConfidenceFilter(config.min_confidence)]
+                             PragmaFilter(), PublicValueFilter(), PlaceholderFilter(),
+                             ValidityFilter(), ConfidenceFilter(config.min_confidence)]
     # The baseline goes first: every finding it lists is counted as baselined, so an entry
     # is stale only when its secret is truly gone (not when another filter got there first).
     if (baselined := baseline_filter(config)) is not None:

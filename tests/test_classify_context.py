@@ -72,15 +72,17 @@ def test_path_environment(path: str, env: Environment) -> None:
 ])
 def test_environment_from_context(around: Surroundings, path: str, env: Environment,
                                   said: str) -> None:
-    got, why = resolve(None, E.UNKNOWN, around, path, L.SOURCE)
-    assert got is env and said in why
+    got = resolve(None, E.UNKNOWN, around, path, L.SOURCE)
+    assert got.environment is env and said in got.evidence[0]
 
 
 def test_token_and_rule_environment_beat_context() -> None:
     around = Surroundings(key="KEY_TEST")
-    assert resolve(E.PRODUCTION, E.UNKNOWN, around, "tests/x", L.TESTS)[0] is E.PRODUCTION
-    assert resolve(None, E.STAGING, around, "tests/x", L.TESTS)[0] is E.STAGING
-    assert resolve(None, E.UNKNOWN, Surroundings(), "x/fixture.json", L.FIXTURES)[0] is E.TEST
+    assert resolve(E.PRODUCTION, E.UNKNOWN, around, "tests/x", L.TESTS).environment \
+        is E.PRODUCTION
+    assert resolve(None, E.STAGING, around, "tests/x", L.TESTS).environment is E.STAGING
+    assert resolve(None, E.UNKNOWN, Surroundings(), "x/fixture.json", L.FIXTURES
+                   ).environment is E.TEST
 
 
 @pytest.mark.parametrize(("path", "cls"), [

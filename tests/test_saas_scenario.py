@@ -75,7 +75,7 @@ def build(root: Path) -> Repo:
     repo = Repo(init_repo(root))
     w, r = repo.write, repo.real
     w(".gitignore", ".env\nnode_modules/\n")
-    account = r("railway-account", Expect(uuid4_like("acct"), Tier.ADMIN, E.UNKNOWN, L.DOCS,
+    account = r("railway-account", Expect(uuid4_like("acct"), Tier.ADMIN, E.ALL, L.DOCS,
                                           V.OVERPRIVILEGED, S.ERROR,
                                           says="it sits in scripts/notes.md (docs), which any "
                                                "agent working in this repository reads"))
@@ -118,7 +118,7 @@ def build(root: Path) -> Repo:
     w("web/src/lib/supabase.ts", 'import { createClient } from "@supabase/supabase-js";\n'
       f'const anonKey = "{anon}";\nconst serviceKey = "{service}";\n'
       'export const db = createClient("https://qwertyuiopasdfgh.supabase.co", serviceKey);\n')
-    pat = r("github-pat", Expect(github_token("ghp_", "mcp"), Tier.ADMIN, E.UNKNOWN,
+    pat = r("github-pat", Expect(github_token("ghp_", "mcp"), Tier.ADMIN, E.ALL,
                                  L.AGENT_CONFIG, V.AGENT_REACHABLE, S.ERROR,
                                  says="every prompt to this agent can use it"))
     w(".mcp.json", '{\n  "mcpServers": {\n    "github": {\n      "command": "npx",\n'
@@ -132,9 +132,9 @@ def build(root: Path) -> Repo:
                                         L.INFRA, V.UNVERIFIED_SCOPE, S.ERROR))
     w("infra/prod.tfvars", f'region = "us-east-1"\naws_access_key_id = "{key_id}"\n'
       f'aws_secret_access_key = "{aws_secret}"\n')
-    oa = r("openai-admin", Expect(openai_key("admin", "doc"), Tier.ADMIN, E.UNKNOWN, L.DOCS,
+    oa = r("openai-admin", Expect(openai_key("admin", "doc"), Tier.ADMIN, E.ALL, L.DOCS,
                                   V.OVERPRIVILEGED, S.ERROR))
-    an = r("anthropic-admin", Expect(anthropic_key("admin01", "doc"), Tier.ADMIN, E.UNKNOWN,
+    an = r("anthropic-admin", Expect(anthropic_key("admin01", "doc"), Tier.ADMIN, E.ALL,
                                      L.DOCS, V.OVERPRIVILEGED, S.ERROR))
     w("docs/ai-usage.md", "# Usage reports\n\nPull monthly usage:\n\n"
       f"    OPENAI_ADMIN_KEY={oa}\n    ANTHROPIC_ADMIN_KEY={an}\n")

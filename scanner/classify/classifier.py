@@ -60,9 +60,11 @@ class DefaultClassifier:
         worst = rule.worst_case if tier is Tier.UNKNOWN else tier
         scope = decoded.scope or rule.scope
         caps = decoded.capabilities if decoded.capabilities is not None else rule.capabilities
-        env, env_why = environment.resolve(decoded.environment, rule.environment, around,
-                                           blob.path, location, blob.label_at(match.start))
-        evidence += [e for e in (where_why, env_why) if e]
+        decision = environment.resolve(decoded.environment, rule.environment, around,
+                                       blob.display_path or blob.path, location, tier, scope,
+                                       worst)
+        env = decision.environment
+        evidence += [e for e in (where_why, *decision.evidence) if e]
         inert = _inert(decoded)
         level, level_why = confidence(rule, decoder, decoded, generic, blob.path, around.line,
                                       match.secret)
@@ -86,7 +88,7 @@ class DefaultClassifier:
             severity=judgement.severity, reason=sentence,
             remediation=reason.remediation(rule, tier), evidence=tuple(evidence),
             expired=decoded.expired,
-            details=(*_details(decoder, decoded, inert, around), *rejection,
+            details=(*_details(decoder, decoded, inert, around), *decision.details, *rejection,
                      ("policy-rule", judgement.policy_rule)),
             confidence=level,
         )

@@ -28,7 +28,9 @@ _TESTS = re.compile(
     r"|_test\.[a-z]+$|\.(test|spec)\.[a-z]+$|(^|/)conftest\.py$",
     re.IGNORECASE,
 )
-_DOTENV = re.compile(r"(^|/)\.env($|\.)|\.env$", re.IGNORECASE)
+# dotenv files, direnv's .envrc (exported into every shell entering the directory) and
+# Wrangler's .dev.vars (local secrets of `wrangler dev`)
+_DOTENV = re.compile(r"(^|/)\.env($|\.)|\.env$|(^|/)\.envrc$|(^|/)\.dev\.vars$", re.IGNORECASE)
 _CI = re.compile(
     r"(^|/)(\.github/workflows|\.circleci|\.buildkite|\.gitlab)/|(^|/)\.gitlab-ci\.ya?ml$"
     r"|(^|/)(Jenkinsfile|azure-pipelines\.ya?ml|bitbucket-pipelines\.yml|\.travis\.yml"

@@ -133,7 +133,8 @@ DEFAULT_RULES: tuple[PolicyRule, ...] = (
                and not f.nonprod),
     PolicyRule("production-in-nonprod", Severity.ERROR, V.MISPLACED,
                "a production credential does not belong in tests, fixtures, examples or staging",
-               lambda f: f.environment is Environment.PRODUCTION and (f.known or f.env_decoded)
+               lambda f: ((f.environment is Environment.PRODUCTION and (f.known or f.env_decoded))
+                          or (f.environment is Environment.ALL and f.known))
                and (f.location in _NON_PROD_PLACES or f.staging_path)),
     PolicyRule("admin-committed", Severity.ERROR, V.OVERPRIVILEGED,
                "an ADMIN or destructive credential must not be committed to the repository",

@@ -48,7 +48,9 @@ def describe(title: str, tier: Tier, effective: Tier, scope: Scope,
     parts = [tier_text(tier, effective)]
     if scope is not Scope.UNKNOWN:
         parts.append(f"{scope}-wide")
-    if environment is not Environment.UNKNOWN:
+    if environment is Environment.ALL:
+        parts.append("for every environment")
+    elif environment is not Environment.UNKNOWN:
         parts.append(f"for {environment}")
     if capabilities:
         parts.append("can " + ", ".join(CAPABILITY_TEXT[c] for c in capabilities))

@@ -15,140 +15,85 @@ the source.
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from scanner.config import DEFAULT_EXCLUDED_DIRS, Config
 from scanner.errors import SourceError
-from scanner.model import Blob, LocationClass, Skipped
-from scanner.parallel import Shard
+from scanner.model import Blob, Finding, Skipped
+from scanner.parallel import Shard, StreamingSource
 from scanner.paths import matches_any
+from scanner.sources import Finalizing, Source, catalogue
+from scanner.sources.catalogue import SurfaceEntry
 from scanner.sources.structured import parse, parser_for_name
 from scanner.sources.worktree import WorktreeSource, is_binary, read_limit, read_regular
 
-
-@dataclass(frozen=True, slots=True)
-class SurfaceEntry:
-    """One place coding agents or their tools read credentials from."""
-
-    pattern: str  # POSIX path under the home (or a glob in the repository); "dir/**" = all below
-    location: LocationClass | None  # forced class; None: the placement rules decide (repo files)
-    parser: str | None  # a key of structured.PARSERS, "auto" (by extension) or None (plain text)
-    tool: str  # who reads it; shown in the docs
-
-
-_A, _C, _H = LocationClass.AGENT_CONFIG, LocationClass.CLI_CREDENTIALS, LocationClass.SHELL_HISTORY
-_MAC = "Library/Application Support"
-_CLINE = "User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json"
-
-# Under the home directory. Linux and macOS paths are both listed: they are just paths.
-HOME_SURFACE: tuple[SurfaceEntry, ...] = (
-    SurfaceEntry(".claude.json", _A, "json", "Claude Code (user config, MCP servers)"),
-    SurfaceEntry(".claude/**", _A, "auto", "Claude Code (settings, instructions, credentials)"),
-    SurfaceEntry(".cursor/mcp.json", _A, "json", "Cursor"),
-    SurfaceEntry(".config/Claude/claude_desktop_config.json", _A, "json", "Claude Desktop (Linux)"),
-    SurfaceEntry(f"{_MAC}/Claude/claude_desktop_config.json", _A, "json", "Claude Desktop (macOS)"),
-    SurfaceEntry(".codeium/windsurf/mcp_config.json", _A, "json", "Windsurf"),
-    SurfaceEntry(".continue/config.json", _A, "json", "Continue"),
-    SurfaceEntry(".continue/config.yaml", _A, "yaml", "Continue"),
-    SurfaceEntry(f".config/Code/{_CLINE}", _A, "json", "Cline (Linux)"),
-    SurfaceEntry(f"{_MAC}/Code/{_CLINE}", _A, "json", "Cline (macOS)"),
-    SurfaceEntry(".config/Code/User/mcp.json", _A, "json", "VS Code (Linux)"),
-    SurfaceEntry(f"{_MAC}/Code/User/mcp.json", _A, "json", "VS Code (macOS)"),
-    SurfaceEntry(".codex/config.toml", _A, "toml", "Codex CLI"),
-    SurfaceEntry(".codex/AGENTS.md", _A, None, "Codex CLI"),
-    SurfaceEntry(".gemini/settings.json", _A, "json", "Gemini CLI"),
-    SurfaceEntry(".bash_history", _H, None, "bash"),
-    SurfaceEntry(".zsh_history", _H, None, "zsh"),
-    SurfaceEntry(".zhistory", _H, None, "zsh"),
-    SurfaceEntry(".sh_history", _H, None, "sh, ksh"),
-    SurfaceEntry(".local/share/fish/fish_history", _H, None, "fish"),
-    SurfaceEntry(".config/fish/fish_history", _H, None, "fish (old location)"),
-    SurfaceEntry(".python_history", _H, None, "Python REPL"),
-    SurfaceEntry(".node_repl_history", _H, None, "Node.js REPL"),
-    SurfaceEntry(".psql_history", _H, None, "psql"),
-    SurfaceEntry(".mysql_history", _H, None, "mysql"),
-    SurfaceEntry(".sqlite_history", _H, None, "sqlite3"),
-    SurfaceEntry(".rediscli_history", _H, None, "redis-cli"),
-    SurfaceEntry(".irb_history", _H, None, "Ruby irb"),
-    SurfaceEntry(".aws/credentials", _C, "ini", "AWS CLI"),
-    SurfaceEntry(".aws/config", _C, "ini", "AWS CLI"),
-    SurfaceEntry(".config/gh/hosts.yml", _C, "yaml", "GitHub CLI"),
-    SurfaceEntry(".npmrc", _C, "ini", "npm"),
-    SurfaceEntry(".pypirc", _C, "ini", "twine"),
-    SurfaceEntry(".docker/config.json", _C, "json", "Docker"),
-    SurfaceEntry(".kube/config", _C, "yaml", "kubectl"),
-    SurfaceEntry(".netrc", _C, "netrc", "curl, git, Heroku CLI"),
-    SurfaceEntry(".git-credentials", _C, "git-credentials", "git credential store"),
-    SurfaceEntry(".config/git/credentials", _C, "git-credentials", "git credential store"),
-    SurfaceEntry(".railway/config.json", _C, "json", "Railway CLI"),
-    SurfaceEntry(".fly/config.yml", _C, "yaml", "flyctl"),
-    SurfaceEntry(".local/share/com.vercel.cli/auth.json", _C, "json", "Vercel CLI (Linux)"),
-    SurfaceEntry(f"{_MAC}/com.vercel.cli/auth.json", _C, "json", "Vercel CLI (macOS)"),
-    SurfaceEntry(".config/stripe/config.toml", _C, "toml", "Stripe CLI"),
-    SurfaceEntry(".supabase/access-token", _C, None, "Supabase CLI"),
-    SurfaceEntry(".cargo/credentials.toml", _C, "toml", "Cargo"),
-    SurfaceEntry(".gem/credentials", _C, "yaml", "RubyGems"),
-    SurfaceEntry(".terraform.d/credentials.tfrc.json", _C, "json", "Terraform"),
-    SurfaceEntry(".config/gcloud/application_default_credentials.json", _C, "json", "gcloud"),
-    SurfaceEntry(".pgpass", _C, None, "PostgreSQL clients"),
-    SurfaceEntry(".my.cnf", _C, "ini", "MySQL clients"),
-)
-
-# In the repository, which WorktreeSource walks whole (ignored files included); these entries
-# name the agent-read files and give them parsers. Their class comes from the placement rules.
-REPO_SURFACE: tuple[SurfaceEntry, ...] = (
-    SurfaceEntry("**/.mcp.json", None, "json", "Claude Code (project MCP servers)"),
-    SurfaceEntry("**/.cursor/mcp.json", None, "json", "Cursor"),
-    SurfaceEntry("**/.vscode/mcp.json", None, "json", "VS Code"),
-    SurfaceEntry("**/.claude/**", None, "auto", "Claude Code (project settings, commands)"),
-    SurfaceEntry("**/AGENTS.md", None, None, "Codex, Cursor, many agents"),
-    SurfaceEntry("**/CLAUDE.md", None, None, "Claude Code"),
-    SurfaceEntry("**/.env*", None, "dotenv", "every tool that loads dotenv files"),
-)
+# The catalogue is data (rules/catalogue/agent-surface.toml, docs/agent-surface.md): one entry
+# per tool and location. Linux and macOS paths are both read, whatever the running system:
+# they are just paths under the home.
+HOME_SURFACE, REPO_SURFACE = catalogue.builtin()
 
 _HOME_SHARD = "home"
+_REPO_SHARD = "repo"
 
 
 class AgentSurfaceSource:
     mode = "agent-surface"
 
-    def __init__(self, config: Config, home: Path | None = None) -> None:
+    def __init__(self, config: Config, home: Path | None = None,
+                 repo: Source | None = None) -> None:
+        """`repo` is how the repository is read: its working tree by default, or a history
+        source (`--agent-surface --history`: history and working tree, each blob once)."""
         self.config = config
-        self.worktree = WorktreeSource(config)
-        self.root = self.worktree.root
+        self.repo: Source = repo if repo is not None else WorktreeSource(config)
+        self.root = self.repo.root
+        tree = getattr(self.repo, "tree", self.repo)
+        self.base: Path = tree.base if isinstance(tree, WorktreeSource) else \
+            config.root.resolve()
         chosen = home if home is not None else Path.home()
         if not chosen.is_dir():
             raise SourceError("home directory does not exist", path=str(chosen))
         self.home = chosen.resolve()
 
     def notes(self) -> list[str]:
-        present = sum(os.path.lexists(self.home / e.pattern.removesuffix("/**"))
-                      for e in HOME_SURFACE)
-        return [*self.worktree.notes(),
+        present = sum(any(True for _ in _expand(self.home, e.pattern)) for e in HOME_SURFACE)
+        return [*self.repo.notes(),
                 f"agent surface: {present} of {len(HOME_SURFACE)} known agent and CLI "
                 f"credential locations exist under {self.home}"]
 
     def items(self) -> Iterator[Blob | Skipped]:
-        for item in self.worktree.items():
+        for item in self.repo.items():
             yield from self._repo_item(item)
         yield from self._home_items()
 
-    # StreamingSource: the repository is split as the worktree splits it (worker processes on
-    # large trees); everything under the home is one more, small shard.
+    # StreamingSource: the repository is split as its own source splits it (worker processes
+    # on large trees and histories); everything under the home is one more, small shard.
     def stream_shards(self, shard_bytes: int) -> Iterator[Shard | Skipped]:
-        yield from self.worktree.stream_shards(shard_bytes)
+        if isinstance(self.repo, StreamingSource):
+            yield from self.repo.stream_shards(shard_bytes)
+        else:  # pragma: no cover - every repository source streams today
+            yield Shard(_REPO_SHARD, 0)
         yield Shard(_HOME_SHARD, 0)
 
     def read_shard(self, shard: Any) -> Iterator[Blob | Skipped]:
         if shard == _HOME_SHARD:
             yield from self._home_items()
             return
-        for item in self.worktree.read_shard(shard):
+        items = self.repo.items() if shard == _REPO_SHARD else \
+            self.repo.read_shard(shard)  # type: ignore[attr-defined]
+        for item in items:
             yield from self._repo_item(item)
+
+    def finalize(self, findings: Sequence[Finding]) -> tuple[Finding, ...]:
+        """The repository's source revisits its findings (history-only); home files have no
+        history, so nothing it decides touches them."""
+        if isinstance(self.repo, Finalizing):
+            return self.repo.finalize(findings)
+        return tuple(findings)
 
     def _repo_item(self, item: Blob | Skipped) -> Iterator[Blob | Skipped]:
         if isinstance(item, Blob) and (entry := repo_entry(item.path)) is not None:
@@ -161,10 +106,11 @@ class AgentSurfaceSource:
             yield from self._home_entry(entry)
 
     def _home_entry(self, entry: SurfaceEntry) -> Iterator[Blob | Skipped]:
-        if entry.pattern.endswith("/**"):
-            yield from self._home_directory(entry, entry.pattern.removesuffix("/**"))
-        else:
-            yield from self._home_file(entry, entry.pattern, entry.parser, raw_binary=True)
+        for rel in _expand(self.home, entry.pattern):
+            if entry.pattern.endswith("/**"):
+                yield from self._home_directory(entry, rel)
+            else:
+                yield from self._home_file(entry, rel, entry.parser, raw_binary=True)
 
     def _home_file(self, entry: SurfaceEntry, rel: str, parser: str | None, *,
                    raw_binary: bool) -> Iterator[Blob | Skipped]:
@@ -241,8 +187,7 @@ class AgentSurfaceSource:
         return read_regular(real, shown, read_limit(self.config))
 
     def _in_repository(self, real: Path) -> bool:
-        base = self.worktree.base
-        return base.is_dir() and real.is_relative_to(base)
+        return self.base.is_dir() and real.is_relative_to(self.base)
 
     def _labelled(self, blob: Blob, parser: str | None, name: str) -> Iterator[Blob | Skipped]:
         kind = parser_for_name(name) if parser == "auto" else parser
@@ -254,6 +199,35 @@ class AgentSurfaceSource:
             yield Skipped(blob.path, f"unparseable {kind}: {parsed.problem}; scanned as plain "
                                      "text", "unparseable")
         yield replace(blob, labels=parsed.labels)
+
+
+_MAX_MATCHES = 256  # a "*" segment expands to at most this many names (a cache dir may hold more)
+
+
+def _expand(home: Path, pattern: str) -> Iterator[str]:
+    """The existing paths under `home` a catalogue pattern names: literal segments, `*`
+    (fnmatch within one segment, at most _MAX_MATCHES names, sorted) and a final `/**`
+    (the directory itself, walked by the caller)."""
+    yield from _expand_from(home, "", pattern.removesuffix("/**").split("/"))
+
+
+def _expand_from(home: Path, prefix: str, parts: list[str]) -> Iterator[str]:
+    if not parts:
+        yield prefix
+        return
+    head, rest = parts[0], parts[1:]
+    if not any(c in head for c in "*?["):
+        rel = f"{prefix}/{head}" if prefix else head
+        if os.path.lexists(home / rel):
+            yield from _expand_from(home, rel, rest)
+        return
+    try:
+        with os.scandir(home / prefix if prefix else home) as it:
+            names = sorted(e.name for e in it if fnmatch.fnmatchcase(e.name, head))
+    except OSError:
+        return
+    for name in names[:_MAX_MATCHES]:
+        yield from _expand_from(home, f"{prefix}/{name}" if prefix else name, rest)
 
 
 def repo_entry(rel: str) -> SurfaceEntry | None:

@@ -71,8 +71,20 @@ class HistorySource:
     def items(self) -> Iterator[Blob | Skipped]:
         """Stream: one walk, one reader; held are the blob ids seen and the list of blobs to
         read (for their stored order), never their contents."""
+        yield from self.read_shard(self.changes())
+        self._describe_skipped_entries()
+
+    def changes(self) -> Iterator[git.Change]:
+        """Each unique blob of the walk once, at its first commit, in reading order."""
         self._prepare()
-        yield from self.read_shard(self._in_read_order(self._first_seen(self._walk())))
+        return self._in_read_order(self._first_seen(self._walk()))
+
+    @property
+    def head_blobs(self) -> frozenset[str]:
+        """Blob ids of HEAD's tree (known once `changes()` has started)."""
+        return self._head_blobs
+
+    def describe_skipped_entries(self) -> None:
         self._describe_skipped_entries()
 
     def stream_shards(self, shard_bytes: int) -> Iterator[Shard | Skipped]:
@@ -81,10 +93,9 @@ class HistorySource:
         tells a blob's size only as it is read, so shards count blobs (a typical source blob
         is a few KiB) and a blob over max-file-size is skipped by the worker that reads its
         header."""
-        self._prepare()
         per_shard = max(shard_bytes // _BLOB_ESTIMATE, 1)
         shard: list[git.Change] = []
-        for change in self._in_read_order(self._first_seen(self._walk())):
+        for change in self.changes():
             shard.append(change)
             if len(shard) >= per_shard:
                 yield Shard(shard, len(shard) * _BLOB_ESTIMATE)

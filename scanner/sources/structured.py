@@ -215,9 +215,13 @@ def _locate(text: str, value: str, cursor: int) -> int | None:
     """The value written literally right after a quote (or a multi-line string's newline),
     first after the cursor, else anywhere (tables may be defined out of order). Values with
     escapes are not found and stay unlabelled."""
-    pattern = re.compile(r"(?<=[\"'\n])" + re.escape(value))
-    m = pattern.search(text, cursor) or pattern.search(text)
-    return m.start() if m else None
+    for start in (cursor, 0):
+        at = text.find(value, start)
+        while at >= 0:
+            if at > 0 and text[at - 1] in "\"'\n":
+                return at
+            at = text.find(value, at + 1)
+    return None
 
 
 # --- line formats: INI (~/.aws, ~/.pypirc, ~/.npmrc), dotenv, netrc, git-credentials -------

@@ -10,11 +10,13 @@ from __future__ import annotations
 from scanner.classify.decoders import (
     checksums,
     cloud,
+    configs,
     jwt,
     keys,
     macaroons,
     payloads,
     prefixes,
+    sessions,
     urls,
 )
 from scanner.classify.decoders.base import (
@@ -48,6 +50,10 @@ DECODERS: dict[str, Decoder] = {
     "private-key": keys.decode_private_key,
     "database-url": urls.decode_database_url,
     "railway-context": urls.decode_railway_context,
+    "session-expiry": sessions.decode_session_expiry,
+    "db-client": sessions.decode_db_client,
+    "kubeconfig": configs.decode_kubeconfig,
+    "google-credentials": configs.decode_google_credentials,
 }
 
 # Rules that name no decoder but carry one of these tags get this decoder: the generic

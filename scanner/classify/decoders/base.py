@@ -26,11 +26,20 @@ DETAIL_INERT = "inert"
 
 @dataclass(frozen=True, slots=True)
 class Surroundings:
-    """Text around a match: the assigned name or header (`key`), its line and a few lines."""
+    """Text around a match: the assigned name or header (`key`), its line and a few lines,
+    and what the file's own structure says about it (classify.context fills these in)."""
 
     key: str = ""
     line: str = ""
     window: str = ""
+    # Key path of the value in its file ("production.stripe.secret_key", "[prod] token").
+    label: str = ""
+    line_comment: str = ""  # the comment after the value on its line
+    block_comment: str = ""  # the nearest comment or heading above it, in its block
+    declared: str = ""  # "NODE_ENV=production": an environment declared in its scope
+    # The whole file, when small enough, for decoders that read the credential's own
+    # configuration (a kubeconfig's contexts, a service-account JSON's project).
+    document: str = ""
 
 
 @dataclass(frozen=True, slots=True)

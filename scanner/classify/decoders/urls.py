@@ -16,7 +16,8 @@ from scanner.classify.decoders.base import (
 from scanner.model import Capability, Environment, Scope, Tier
 
 _URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*)://(?:(?P<user>[^:@/\s\"']*)"
-                  r"(?::(?P<password>[^@\s\"']*))?@)(?P<host>[^:/?\s\"',;]+)", re.I)
+                  r"(?::(?P<password>[^@\s\"']*))?@)(?P<host>[^:/?\s\"',;]+)"
+                  r"(?::\d+)?(?:/(?P<database>[A-Za-z0-9_.-]+))?", re.I)
 _MSSQL = re.compile(r"(?:server|data source|host)\s*=\s*(?P<host>[^;,\"']+).*?"
                     r"(?:user id|uid|user)\s*=\s*(?P<user>[^;\"']*).*?"
                     r"(?:password|pwd)\s*=\s*(?P<password>[^;\"']*)", re.I | re.S)
@@ -52,11 +53,21 @@ def decode_database_url(secret: str, around: Surroundings) -> DecodeResult:
     parts = _parse(secret, around)
     if parts is None:
         return unknown("no connection URL with user and host around the value")
-    user, host, password = parts["user"], parts["host"].lower(), parts["password"]
+    return describe_database(parts["user"], parts["host"], parts["password"], around.line,
+                             parts.get("database", ""))
+
+
+def describe_database(user: str, host: str, password: str, line: str,
+                      database: str = "") -> DecodeResult:
+    """What a database login says about itself: the user (superuser, read-only, app), the host
+    (local, a hosted provider, an environment named in it), the database's name."""
+    host = host.lower()
     b = Builder(scope=Scope.RESOURCE)
     b.fact("user", user or "(none)")
     b.fact("host", host)
-    _privilege(b, user, around.line)
+    if database:
+        b.fact("database", database)
+    _privilege(b, user, line)
     local = bool(_LOCAL_HOSTS.match(host))
     if local:
         b.environment = Environment.LOCAL
@@ -71,6 +82,9 @@ def decode_database_url(secret: str, around: Surroundings) -> DecodeResult:
     b.environment = env_from_words(host.split(".")[0] if provider else host)
     if b.environment is not None:
         b.say(f"host {host} names the {b.environment} environment")
+    elif database and (named := env_from_words(database)) is not None:
+        b.environment = named
+        b.say(f"database {database} names the {named} environment")
     return b.build()
 
 
