@@ -121,7 +121,9 @@ def test_history_counts_what_a_repository_exclude_removed(hostile: Path) -> None
     commit_all(hostile, "vendor")
     proc = cli("scan", str(hostile), "--no-progress", "--history", "-f", "json")
     config = json.loads(proc.stdout)["configuration"]
-    assert next(c for c in config if c["setting"] == "exclude")["detail"] == "excluded 1 file"
+    # History: the blob at vendor/lib.py; the tree: the vendor directory, pruned whole.
+    assert next(c for c in config if c["setting"] == "exclude")["detail"] == \
+        "excluded 1 file and 1 directory"
 
 
 def test_config_outside_the_repository_is_the_users_own(hostile: Path, tmp_path: Path) -> None:

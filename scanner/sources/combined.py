@@ -25,6 +25,7 @@ from scanner.parallel import Shard
 from scanner.sources import git
 from scanner.sources.history import HistorySource
 from scanner.sources.worktree import FileTask, WorktreeSource, is_binary, read_limit, read_regular
+from scanner.trust import ExcludeTally
 
 _TREE, _HISTORY = "tree", "history"
 _IGNORED = frozenset({Flag.IGNORED_BUT_PRESENT})
@@ -58,6 +59,18 @@ class HistoryAndTreeSource:
         self._ignored: set[str] = set()  # ids of gitignored files on disk
         self._deduplicated = 0
         self._format = "sha1"
+
+    @property
+    def excluded(self) -> ExcludeTally:
+        """What the repository's exclude patterns removed, from the history and the tree
+        (a path excluded in both counts in both: they are different reads)."""
+        tally = ExcludeTally(self.config.repo_exclude)
+        for part in (self.history.excluded, *((self.tree.excluded,) if self.tree else ())):
+            for pattern, (files, dirs) in part.counts.items():
+                counts = tally.counts.setdefault(pattern, [0, 0])
+                counts[0] += files
+                counts[1] += dirs
+        return tally
 
     # -- the walk ------------------------------------------------------------------------
 
