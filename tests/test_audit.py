@@ -301,7 +301,8 @@ def test_forks_share_the_work(first_run: AuditOutcome, env: Path,
     upstream_of += ["upstream1", "upstream3"]  # the bare clone, the file:// URL's mirror
     saved = sum(by_base[upstream] for upstream in upstream_of)
     with sqlite3.connect(env / "out" / STORE_NAME) as db:
-        rows = db.execute("SELECT blob, path, scheme, outcome FROM places").fetchall()
+        rows = [(blob, os.fsdecode(path), scheme, outcome) for blob, path, scheme, outcome
+                in db.execute("SELECT blob, path, scheme, outcome FROM places")]
     places = {(blob, path) for blob, path, _, _ in rows}
     outcomes = {(blob, path, scheme): pickle.loads(data) for blob, path, scheme, data in rows}
     assert first_run.counts.blobs <= len(rows)
