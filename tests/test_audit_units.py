@@ -25,6 +25,7 @@ from scanner.audit.repos import (
     repository_state,
 )
 from scanner.audit.store import Store
+from scanner.audit.waiting import Waiting
 from scanner.audit.work import RepoTask, ShardTask, analyse_shard, plan_repository
 from scanner.baseline import Entry, dump_baseline, sha1_candidates, sha1_hex
 from scanner.cli import app
@@ -397,3 +398,31 @@ def test_a_place_with_findings_is_judged_again_for_another_salt_only(tmp_path: P
         identities |= set(assembled.identities.values())
     assert len(identities) == 1
     store.close()
+
+
+class _Run:
+    def __init__(self, name: str) -> None:
+        self.name, self.failed = name, False
+
+
+def test_the_book_of_places_in_flight() -> None:
+    """One analysis per scheme at most: a clean outcome serves every scheme, one with
+    findings its own, and each other scheme gets one analysis again, later repositories of
+    that scheme waiting on it; a failed repository is dropped, not served."""
+    book: Waiting[_Run] = Waiting()
+    key = ("analysis", "blob", "path")
+    a, b1, b2, c = _Run("a"), _Run("b1"), _Run("b2"), _Run("c")
+    book.wait(key, "A", a, analysing="A")
+    book.wait(key, "B", b1)
+    book.wait(key, "C", c)
+    c.failed = True
+    served, again = book.arrived(key, "A", salted=True)
+    assert served == [a] and again == [b1]  # the failed repository's scheme is not analysed
+    book.wait(key, "B", b2)  # a later repository of B: waits on B's analysis
+    assert book.arrived(key, "B", salted=True) == ([b1, b2], [])
+    assert key not in book and list(book.left()) == []
+    book.wait(key, "A", a, analysing="A")
+    book.wait(key, "B", b1)
+    assert book.arrived(key, "A", salted=False) == ([a, b1], [])  # no findings: for all
+    book.wait(key, "A", a, analysing="A")
+    assert book.failed(key) == [a] and book.arrived(key, "A", salted=False) == ([], [])

@@ -14,6 +14,7 @@ A shard judges its places under its owner's fingerprint scheme (identity.py). A 
 without findings serves every repository waiting on it; one with findings serves those of
 the same scheme, and is analysed again for each other scheme waiting (unrelated repositories
 holding the same secret at the same path: rare, and the only way to their fingerprints).
+waiting.py keeps that book.
 
 A lost worker is Dask's to handle (its tasks run again elsewhere; a re-delivered shard is a
 no-op in the store). A shard that fails for good fails the repositories waiting on it, each
@@ -33,6 +34,7 @@ from scanner.audit.cluster import distributed
 from scanner.audit.identity import RepoScheme
 from scanner.audit.keys import analysis_key, portable
 from scanner.audit.store import Place, Store
+from scanner.audit.waiting import Waiting
 from scanner.audit.work import (
     Plan,
     ReportTask,
@@ -49,7 +51,6 @@ from scanner.sources.git import Change
 Future = Any  # dask.distributed futures (see cluster.distributed)
 PLAN_PRIORITY = 10  # walks first: the more plans are in, the more blobs a batch shares
 OPEN_REPOSITORIES = 256  # repositories walked and not yet done, at most
-PlaceKey = tuple[str, str, str]  # (analysis key, blob id, path)
 
 
 @dataclass
@@ -84,15 +85,6 @@ class RepoRun:
                              self.audit_salt)
 
 
-@dataclass
-class Waiting:
-    """The runs waiting for one place, by fingerprint scheme (RepoScheme.key), and the schemes
-    a shard is analysing it under."""
-
-    analysing: set[str]
-    runs: dict[str, list[RepoRun]] = field(default_factory=dict)
-
-
 # (run, what was assembled and its reports' text by format) or (run, None, why it failed)
 Done = Callable[[RepoRun, tuple[Assembled, dict[str, str]] | None, str | None], None]
 
@@ -104,7 +96,7 @@ class Driver:
         self.client, self.store, self.shard_blobs = client, store, shard_blobs
         self.done, self.on_shard = done, on_shard
         self.counts = Counts()
-        self.waiting: dict[PlaceKey, Waiting] = {}
+        self.waiting: Waiting[RepoRun] = Waiting()
         self.work: dict[Future, tuple[str, Any]] = {}
         self.window, self.open = open_repositories, 0
         self.queue: Iterator[RepoRun] = iter(())
@@ -123,10 +115,8 @@ class Driver:
         self._refill()
 
     def finish(self) -> None:
-        for waiting in self.waiting.values():
-            for runs_left in waiting.runs.values():
-                for run in runs_left:
-                    self._fail(run, "internal error: a place was never analysed")
+        for run in list(self.waiting.left()):
+            self._fail(run, "internal error: a place was never analysed")
 
     def take(self, batch: list[Future]) -> None:
         """A batch of finished tasks: the plans first (their places may be in this batch's
@@ -175,13 +165,12 @@ class Driver:
             self.counts.reused += len(stored)
             run.missing = set(places) - stored
             for blob, path in run.missing:
-                waiting = self.waiting.get((run.analysis, blob, path))
-                if waiting is None:  # new: the batch's first repository to hold it judges it
+                key, analysing = (run.analysis, blob, path), None
+                if key not in self.waiting:  # new: the batch's first holder of the blob judges it
                     owner, paths = owned.setdefault((run.analysis, blob), (run, set()))
                     paths.add(path)
-                    waiting = Waiting({owner.scheme.key})
-                    self.waiting[(run.analysis, blob, path)] = waiting
-                waiting.runs.setdefault(run.scheme.key, []).append(run)
+                    analysing = owner.scheme.key
+                self.waiting.wait(key, run.scheme.key, run, analysing)
             if not run.missing:
                 ready.append(run)
         for owner in {id(r): r for r, _ in owned.values()}.values():
@@ -206,9 +195,7 @@ class Driver:
             reason = f"{_reason(err)} (while analysing {task.blobs[0][0].path} and others)"
             for change, paths in task.blobs:
                 for path in paths:
-                    waiting = self.waiting.pop((analysis, change.oid.decode(), path), None)
-                    for run in (r for runs in (waiting.runs if waiting else {}).values()
-                                for r in runs):
+                    for run in self.waiting.failed((analysis, change.oid.decode(), path)):
                         self._fail(run, reason)
             return
         self.store.put_outcomes(analysis, scheme, result.outcomes)
@@ -218,24 +205,11 @@ class Driver:
         changes = {change.oid.decode(): change for change, _ in task.blobs}
         again: dict[int, tuple[RepoRun, list[tuple[Change, str]]]] = {}
         for place, outcome in result.outcomes:
-            key = (analysis, *place)
-            waiting = self.waiting.get(key)
-            if waiting is None:
-                continue  # every run waiting on it failed
-            waiting.analysing.discard(scheme)
-            for other in list(waiting.runs):
-                runs = [r for r in waiting.runs.pop(other) if not r.failed]
-                if other == scheme or not outcome.salted:
-                    for run in runs:
-                        self._arrived(run, place)
-                elif runs:  # its fingerprints need the secret under their scheme
-                    waiting.runs[other] = runs
-                    if other not in waiting.analysing:
-                        waiting.analysing.add(other)
-                        again.setdefault(id(runs[0]), (runs[0], []))[1].append(
-                            (changes[place[0]], place[1]))
-            if not waiting.runs:
-                del self.waiting[key]
+            served, to_judge = self.waiting.arrived((analysis, *place), scheme, outcome.salted)
+            for run in served:
+                self._arrived(run, place)
+            for run in to_judge:  # its fingerprints need the secret under its own scheme
+                again.setdefault(id(run), (run, []))[1].append((changes[place[0]], place[1]))
         for run, places in again.values():
             self.counts.rejudged += len(places)
             by_blob: dict[str, tuple[Change, list[str]]] = {}
