@@ -150,7 +150,7 @@ def _baselined_v1(path: Path) -> Path:
     accepted = npm_token(seed="v1-accepted")
     imported = github_token(seed="v1-imported")
     _repo(path, {"a.py": f'A = "{accepted}"\n', "b.py": f'B = "{imported}"\n',
-                 "c.py": f'C = "{npm_token(seed="v1-not-accepted")}"\n'})
+                 "c.py": f'C = "{npm_token(seed="v1-other")}"\n'})
     entries = [{"fingerprint": legacy_fingerprint("npm.access-token", accepted), "reason": "v1"},
                {"sha1": sha1_hex(imported), "source": "detect-secrets"},
                {"fingerprint": legacy_fingerprint("npm.access-token", "gone"), "reason": "stale"}]
