@@ -20,7 +20,9 @@ from scanner.model import Finding, Location, ScanResult
 from scanner.reporters.common import commit_dict, finding_properties, summary
 from scanner.reporters.sarif import security_severity
 
-SCHEMA_VERSION = "1.0"
+# 2.0: credentials are identities (`identity`; `shared` lists identities, not fingerprints),
+# and each place names its repository's own `fingerprint`.
+SCHEMA_VERSION = "2.0"
 
 
 @dataclass(frozen=True, slots=True)
