@@ -48,7 +48,9 @@ class RepoTask:
     scheme: RepoScheme  # its fingerprints' salt and cost, resolved on the driver as `scan` does
     audit_salt: bytes  # the audit's salt, for identities across repositories
     scanner: str = field(default_factory=scanner_digest)  # the driver's credscope
-    fingerprint_key: str | None = field(default_factory=lambda: os.environ.get(PEPPER_VARIABLE))
+    # The pepper, if any: never in a repr (Dask may log a task it could not run).
+    fingerprint_key: str | None = field(
+        default_factory=lambda: os.environ.get(PEPPER_VARIABLE), repr=False)
 
 
 @dataclass(frozen=True, slots=True)
