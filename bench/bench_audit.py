@@ -5,7 +5,7 @@
 
 The organisation (bench/.work/audit-org): real public repositories (mirrors fetched into
 /work/.mirror, cloned locally), forks of each (a clone plus a commit of its own: the fork
-shares its upstream's whole history), and the 30-repository synthetic organisation of the
+shares its upstream's whole history), and the 32-repository synthetic organisation of the
 tests. Measured:
   - sequential: one `credscope scan --history --format json --report sarif=...` process per
     repository (the same two reports the audit writes; default options, as a user would
@@ -16,6 +16,13 @@ tests. Measured:
   - re-run with nothing changed, wall time;
   - equality: every repository's audit JSON against its own scan (all but `seconds`).
 The per-blob and per-MiB costs it prints are what docs/audit.md's estimate starts from.
+
+    python bench/bench_audit.py --in-process
+
+measures the audit's own analysis path without Dask: each real upstream walked and analysed
+in this one process (plan_repository, then analyse_shard over shards of 256 blobs), its CPU
+and its git children's, per blob and per GiB, and how many distinct secrets it fingerprinted
+(two scrypt derivations each: the repository's key and the identity).
 Not part of the test suite.
 """
 
@@ -130,7 +137,8 @@ def audit(listing: Path, out: Path, workers: int) -> dict[str, Any]:
             "cpu_seconds": {k: round(sum(cpu[p] for p in cpu if kind[p] == k), 2)
                             for k in ("driver", "worker", "git", "other")},
             "blobs": doc["blobsAnalysed"], "mib": doc["bytesAnalysed"] / 2**20,
-            "walked": doc["repositoriesWalked"], "exit": proc.returncode}
+            "walked": doc["repositoriesWalked"], "reused": doc["placesReused"],
+            "rejudged": doc["placesRejudged"], "exit": proc.returncode}
 
 
 def _children(proc: psutil.Process) -> list[psutil.Process]:
@@ -163,6 +171,44 @@ def compare(repos: list[tuple[str, Path]], seq: Path, out: Path) -> tuple[int, l
     return len(repos) - len(differ), differ
 
 
+def in_process(real: list[str]) -> dict[str, Any]:
+    import hashlib
+    import resource
+
+    from scanner.audit.identity import repo_scheme
+    from scanner.audit.keys import analysis_key, portable
+    from scanner.audit.work import RepoTask, ShardTask, analyse_shard, plan_repository
+    from scanner.config import load_config
+
+    def cpu() -> float:
+        mine, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF,
+                                                      resource.RUSAGE_CHILDREN))
+        return mine.ru_utime + mine.ru_stime + kids.ru_utime + kids.ru_stime
+
+    started, blobs, size, secrets = cpu(), 0, 0, set()
+    for name in real:
+        path = WORK / "org" / f"real-{name}.git"
+        config = load_config(path).with_overrides(root=path, progress=False, jobs=1)
+        task = RepoTask(name, portable(config), analysis_key(config), repo_scheme(config),
+                        os.urandom(16))
+        changes = plan_repository(task).changes
+        for start in range(0, len(changes), 256):
+            shard = ShardTask(task, tuple((c, (c.path,)) for c in changes[start:start + 256]))
+            result = analyse_shard(shard)
+            blobs, size = blobs + result.blobs, size + result.size
+            secrets |= {k.identity for _, o in result.outcomes for k in o.findings}
+    seconds = cpu() - started
+    one = time.perf_counter()
+    for i in range(20):
+        hashlib.scrypt(b"%d" % i, salt=b"s" * 16, n=2**11, r=8, p=1, maxmem=1 << 23)
+    scrypt_ms = (time.perf_counter() - one) / 20 * 1000
+    return {"repositories": real, "blobs": blobs, "mib": round(size / 2**20, 1),
+            "cpu_seconds": round(seconds, 2), "ms_per_blob": round(1000 * seconds / blobs, 3),
+            "cpu_s_per_gib": round(seconds / (size / 2**30), 2),
+            "distinct_secrets": len(secrets), "scrypt_ms": round(scrypt_ms, 2),
+            "scrypt_share": round(2 * len(secrets) * scrypt_ms / 1000 / seconds, 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
@@ -171,10 +217,16 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="rebuild the organisation")
     parser.add_argument("--reuse-sequential", action="store_true",
                         help="keep the last sequential run (its reports and timing)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="only the analysis path's cost in one process, without Dask")
     args = parser.parse_args()
     if args.fresh:
         shutil.rmtree(WORK, ignore_errors=True)
-    listing = build([n for n in args.real.split(",") if n], args.forks)
+    real = [n for n in args.real.split(",") if n]
+    listing = build(real, args.forks)
+    if args.in_process:
+        print(json.dumps(in_process(real), indent=2))
+        return
     repos = repositories(listing)
     shutil.rmtree(WORK / "out", ignore_errors=True)
     saved = WORK / "sequential.json"

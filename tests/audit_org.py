@@ -1,21 +1,28 @@
 """A small organisation of real git repositories for the audit's tests and benchmark.
 
-30 repositories: five upstreams, forks that share their history (one deletes a secret, one
-adds its own, one is bare), vendored copies (the same blob at the same path in another
-history, and at another path), a repository much larger than the rest, one with its own
-config, one with a baseline (fingerprint and imported sha1 entries), a binary blob, an
-inline pragma, an empty repository, one whose name would be markup, and a file:// URL.
-Tokens are fake and built at run time.
+32 repositories: five upstreams, forks that share their history (one deletes a secret, one
+adds its own, one is bare), vendored copies in unrelated repositories (the same blob at the
+same path in another history, at another path, and a shared secret in another file: other
+root commits, so other fingerprint salts), a repository much larger than the rest, one with
+its own config, one whose config tries what only the user's own config may do (load a
+plugin and rules, allowlist by regex, exclude everything, never fail), one with a version 2
+baseline under its own salt (fingerprint and imported sha1 entries, one stale) and one with
+a version 1 baseline, a binary blob, an inline pragma, an empty repository, one whose name
+would be markup, and a file:// URL. Tokens are fake and built at run time.
+
+`user_config` writes the auditor's own config (CREDSCOPE_USER_CONFIG) the tests use: a
+smaller max-file-size and a value allowlist, settings a repository's config may not make.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
-from scanner.baseline import sha1_hex
-from scanner.findings import fingerprint
+from scanner.baseline import Entry, dump_baseline, sha1_hex
+from scanner.findings import Fingerprinter, legacy_fingerprint
 from tests.helpers import commit_all, git, github_token, init_repo, npm_token, stripe_key
 
 LARGE_FILES = 400
@@ -84,11 +91,13 @@ def build_org(root: Path) -> list[str]:
     ]
     large = _large(org / "large")
     configured = _repo(org / "configured", {
+        # max-file-size below the user's: refused (it would skip more), and reported
         ".credscope.toml": 'exclude = ["ignored/**"]\nmax-file-size = "200B"\n',
         "ignored/key.txt": f"GITHUB_TOKEN={github_token(seed='ignored')}\n",
-        "big.txt": "x" * 300 + f"\nGITHUB_TOKEN={github_token(seed='big')}\n",
+        "big.txt": "x" * 2000 + f"\nGITHUB_TOKEN={github_token(seed='big')}\n",
         "small.py": f'T = "{github_token(seed="small")}"\n'})
-    baselined = _baselined(org / "baselined")
+    untrusted = _untrusted(org / "untrusted", root / "plugin-ran")
+    baselined = [_baselined(org / "baselined"), _baselined_v1(org / "baselined-v1")]
     misc = [
         _repo(org / "binary", {"logo.png": b"\x89PNG\0\0binary" + b"\0" * 64,
                                "key.py": f'K = "{npm_token(seed="bin")}"\n'}),
@@ -99,8 +108,8 @@ def build_org(root: Path) -> list[str]:
         init_repo(org / "empty"),
         _repo(org / "evil<b>name</b>", {"a.py": f'T = "{github_token(seed="evil")}"\n'}),
     ]
-    local = [*ups, *forks, org / "mirror-bare.git", *vendors, large, configured, baselined,
-             *misc]
+    local = [*ups, *forks, org / "mirror-bare.git", *vendors, large, configured, untrusted,
+             *baselined, *misc]
     lines = ["# the organisation", *(str(p.relative_to(root)) for p in local)]
     lines += [f"file://{ups[3]}", "org/missing-repository"]
     return lines
@@ -116,16 +125,60 @@ def _large(path: Path) -> Path:
     return path
 
 
+BASELINE_SALT = b"baseline's-salt!"  # a baseline carries its own salt (16 bytes)
+
+
 def _baselined(path: Path) -> Path:
+    """A version 2 baseline with a salt of its own: the repository's fingerprints are under
+    it. Its imported entry is the sha1 of a leading part of the secret, as detect-secrets'
+    Stripe plugin stores it."""
     accepted = github_token(seed="accepted")
     imported = stripe_key(seed="imported")
     _repo(path, {"a.py": f'A = "{accepted}"\n', "b.env": f"STRIPE={imported}\n",
                  "c.py": f'C = "{github_token(seed="not-accepted")}"\n'})
-    entries = [{"fingerprint": fingerprint("github.classic-pat", accepted), "reason": "test"},
+    own = Fingerprinter(BASELINE_SALT)
+    entries = [Entry(fingerprint=own.fingerprint("github.classic-pat", accepted), reason="test"),
+               Entry(sha1=sha1_hex(imported[:32]), source="detect-secrets"),
+               Entry(fingerprint=own.fingerprint("github.classic-pat", "gone"), reason="stale")]
+    (path / ".credscope-baseline.json").write_text(dump_baseline(entries, BASELINE_SALT),
+                                                   encoding="utf-8")
+    return path
+
+
+def _baselined_v1(path: Path) -> Path:
+    """A version 1 baseline (v1 fingerprints, no salt), not yet updated."""
+    accepted = npm_token(seed="v1-accepted")
+    imported = github_token(seed="v1-imported")
+    _repo(path, {"a.py": f'A = "{accepted}"\n', "b.py": f'B = "{imported}"\n',
+                 "c.py": f'C = "{npm_token(seed="v1-other")}"\n'})
+    entries = [{"fingerprint": legacy_fingerprint("npm.access-token", accepted), "reason": "v1"},
                {"sha1": sha1_hex(imported), "source": "detect-secrets"},
-               {"fingerprint": fingerprint("github.classic-pat", "gone"), "reason": "stale"}]
+               {"fingerprint": legacy_fingerprint("npm.access-token", "gone"), "reason": "stale"}]
     (path / ".credscope-baseline.json").write_text(
         json.dumps({"version": 1, "tool": "credscope", "entries": entries}), encoding="utf-8")
+    return path
+
+
+def _untrusted(path: Path, marker: Path) -> Path:
+    """A repository config trying what only the user's own config may do. Its plugin would
+    create `marker` if anything imported it."""
+    return _repo(path, {
+        ".credscope.toml": 'detect-secrets-plugins = ["plugin.py"]\nrules-dirs = ["rules"]\n'
+                           'allowlist-values = [".*"]\nfail-on = "never"\n'
+                           'exclude = ["**", "docs/**"]\n',
+        "plugin.py": f"from pathlib import Path\nPath({str(marker)!r}).touch()\n",
+        "rules/silence.toml": "# never loaded\n",
+        "docs/notes.md": "nothing to see\n",
+        "deploy/prod/.env": f"TOKEN={github_token(seed='untrusted')}\n"})
+
+
+def user_config(root: Path) -> Path:
+    """The auditor's own config: trusted, so it may lower max-file-size and allowlist a value
+    by pattern (here the binary repository's npm token)."""
+    path = root / "user-config.toml"
+    pattern = "^" + re.escape(npm_token(seed="bin")) + "$"
+    path.write_text(f'max-file-size = "1KiB"\nallowlist-values = [{json.dumps(pattern)}]\n',
+                    encoding="utf-8")
     return path
 
 

@@ -1,7 +1,9 @@
-"""`credscope audit` on a real Dask LocalCluster with two worker processes, over 30 real git
-repositories: the same findings as `scan --history` one repository at a time, shared secrets
-reported once with every place, nothing lost to a killed worker or a crashed driver, and
-re-runs that do only the work that changed (counted in blobs analysed, not timed).
+"""`credscope audit` on a real Dask LocalCluster with two worker processes, over 32 real git
+repositories: the same findings as `scan --history` one repository at a time (fingerprints,
+configuration effects and baselines included, with the auditor's own config), shared secrets
+reported once with every place across unrelated repositories too, nothing lost to a killed
+worker or a crashed driver, and re-runs that do only the work that changed (counted in blobs
+analysed, not timed).
 
 Dask's processes talk over loopback TCP, so these tests are `allow_loopback`: the test process
 and (through a worker preload) every worker process may reach 127.0.0.1 and nothing else.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
 import socket
 import sqlite3
@@ -28,11 +31,15 @@ from scanner.audit.cluster import LOOPBACK, local_cluster
 from scanner.audit.driver import Counts
 from scanner.audit.repos import slug_of
 from scanner.audit.run import STORE_NAME, AuditOptions, AuditOutcome, run_audit
+from scanner.baseline import sha1_candidates
 from scanner.config import load_config
+from scanner.findings import Fingerprinter
+from scanner.pipeline import scan
 from scanner.runner import run_scan
+from scanner.sources.history import HistorySource
 from scanner.sources.select import SourceOptions
 from tests import loopback
-from tests.audit_org import add_commit, build_org
+from tests.audit_org import BASELINE_SALT, add_commit, build_org, user_config
 from tests.helpers import github_token, init_repo
 
 distributed = pytest.importorskip("distributed")
@@ -55,8 +62,15 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         }.items():
             mp.setenv(var, value)
         mp.delenv("CREDSCOPE_FINGERPRINT_KEY", raising=False)
+        mp.setenv("CREDSCOPE_USER_CONFIG", str(user_config(base)))
         loopback.install(mp.setattr)
         yield base
+
+
+@pytest.fixture(autouse=True)
+def auditor_config(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The auditor's own config for every test here (conftest clears it for each test)."""
+    monkeypatch.setenv("CREDSCOPE_USER_CONFIG", str(env / "user-config.toml"))
 
 
 @pytest.fixture(scope="module")
@@ -86,14 +100,33 @@ def audit(org: Path, out: Path, client: Any, on_shard: Any = None, **options: An
     return run_audit(settings, client=client, on_shard=on_shard)
 
 
+def _config(path: Path) -> Any:
+    root = path if path.is_dir() else path.parent
+    return load_config(root).with_overrides(root=path, progress=False, jobs=1)
+
+
 def scan_one(path: Path, out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """What `credscope scan --history PATH --format json` and `--format sarif` write."""
-    root = path if path.is_dir() else path.parent
-    config = load_config(root).with_overrides(root=path, progress=False, jobs=1)
     out.mkdir(parents=True, exist_ok=True)
-    run_scan(config, SourceOptions(history=True), [("json", out / "scan.json"),
-                                                  ("sarif", out / "scan.sarif")])
+    run_scan(_config(path), SourceOptions(history=True), [("json", out / "scan.json"),
+                                                         ("sarif", out / "scan.sarif")])
     return _report(out / "scan.json"), _report(out / "scan.sarif")
+
+
+Place = tuple[str, str, int, str]  # repository, path, line, commit
+
+
+def secrets_in(name: str, path: Path) -> dict[tuple[str, str], set[Place]]:
+    """Where `scan --history` finds each (rule, secret) of a repository active: the secret
+    itself, which no report holds, is what tells the same credential in two repositories."""
+    config = _config(path)
+    found: dict[tuple[str, str], set[Place]] = {}
+    for finding in scan(config, HistorySource(config)).findings:
+        for loc in finding.occurrences:
+            assert loc.commit is not None
+            found.setdefault((finding.rule_id, finding.secret), set()).add(
+                (name, loc.path, loc.line, loc.commit.sha))
+    return found
 
 
 def _report(path: Path) -> dict[str, Any]:
@@ -126,7 +159,7 @@ def _names(org: Path) -> list[tuple[str, str]]:
 
 def assert_same_as_scans(out: Path, scans: dict[str, Any], outcome: AuditOutcome) -> None:
     scanned = [r for r in outcome.repos if r.status != "failed"]
-    assert len(scanned) == 30
+    assert len(scanned) == 32
     for repo in scanned:
         assert audited(out, repo.name) == scans[repo.name], repo.name
 
@@ -135,6 +168,18 @@ def assert_same_as_scans(out: Path, scans: dict[str, Any], outcome: AuditOutcome
 def first_run(org: Path, env: Path, client: Any,
               one_by_one: dict[str, Any]) -> AuditOutcome:
     return audit(org, env / "out", client)
+
+
+@pytest.fixture(scope="module")
+def secrets(first_run: AuditOutcome, org: Path) -> dict[tuple[str, str], set[Place]]:
+    """Every active (rule, secret) of the organisation and its places, from scans one by
+    one (after the audit, which mirrored the URL)."""
+    found: dict[tuple[str, str], set[Place]] = {}
+    for name, location in _names(org):
+        if Path(location).exists():
+            for key, places in secrets_in(name, Path(location)).items():
+                found.setdefault(key, set()).update(places)
+    return found
 
 
 def test_audit_equals_scan_history_one_by_one(first_run: AuditOutcome, env: Path,
@@ -151,29 +196,90 @@ def test_audit_equals_scan_history_one_by_one(first_run: AuditOutcome, env: Path
     assert first_run.exit_code == 2  # one repository could not be audited
 
 
+def _repo_report(out: Path, outcome: AuditOutcome, base: str) -> dict[str, Any]:
+    name = next(r.name for r in outcome.repos if r.name.endswith(f"/{base}"))
+    return audited(out, name)[0]
+
+
+def test_fingerprints_are_each_repositorys_own(first_run: AuditOutcome, env: Path) -> None:
+    """Equal to the scans (above), and so: under a version 2 baseline's own salt, else the
+    repository's root commit's (a fork's are its upstream's, an unrelated repository's are
+    not), and every kind of baseline entry matched."""
+    out = env / "out"
+    baselined = _repo_report(out, first_run, "baselined")
+    accepted = next(f for f in baselined["suppressed"] if f["suppression"]["reason"] == "test")
+    own = Fingerprinter(BASELINE_SALT)
+    assert accepted["fingerprint"] == own.fingerprint("github.classic-pat",
+                                                      github_token(seed="accepted"))
+    assert {f["suppression"]["reason"] for f in baselined["suppressed"]} == {
+        "test", "accepted in the baseline (detect-secrets)"}  # fingerprint, sha1 of a prefix
+    assert len(baselined["staleBaseline"]) == 1
+    legacy = _repo_report(out, first_run, "baselined-v1")
+    assert {f["suppression"]["reason"] for f in legacy["suppressed"]} == {
+        "v1", "accepted in the baseline (detect-secrets)"}  # v1 fingerprint, full sha1
+    prints = {base: {f["ruleId"]: f["fingerprint"] for f in
+                     _repo_report(out, first_run, base)["findings"]}
+              for base in ("upstream0", "fork5", "vendor-same-path")}
+    assert prints["upstream0"]["github.classic-pat"] == prints["fork5"]["github.classic-pat"]
+    assert prints["upstream0"]["github.classic-pat"] != \
+        prints["vendor-same-path"]["github.classic-pat"]
+
+
+def test_repository_config_is_held_to_the_trust_boundary(first_run: AuditOutcome,
+                                                         env: Path) -> None:
+    """As `scan` without --trust-repo-config: the auditor's own config applies (a value
+    allowlist, a smaller max-file-size); a repository's config may narrow only in ways its
+    reports show, and its plugin never runs, on the driver or on any worker."""
+    out = env / "out"
+    untrusted = _repo_report(out, first_run, "untrusted")
+    effects = {(e["setting"], e["value"]): (e["applied"], e["detail"])
+               for e in untrusted["configuration"]}
+    assert {key for key, (applied, _) in effects.items() if not applied} == {
+        ("exclude", "**"), ("allowlist-values", ".*"), ("rules-dirs", "rules"),
+        ("detect-secrets-plugins", "plugin.py"), ("fail-on", "never")}
+    assert effects[("exclude", "docs/**")] == (True, "excluded 1 file")
+    assert untrusted["summary"]["failing"] == 1  # its fail-on = never was refused
+    assert not (env / "plugin-ran").exists()
+    configured = _repo_report(out, first_run, "configured")
+    assert [(e["setting"], e["applied"]) for e in configured["configuration"]] == [
+        ("exclude", True), ("max-file-size", False)]
+    assert configured["summary"]["skippedByKind"] == {"too-large": 1}  # the user's 1 KiB
+    binary = _repo_report(out, first_run, "binary")
+    assert [f["suppression"]["kind"] for f in binary["suppressed"]] == ["allowlist"]
+
+
 def test_shared_credentials_are_reported_once_with_every_place(
-        first_run: AuditOutcome, env: Path, one_by_one: dict[str, Any]) -> None:
+        first_run: AuditOutcome, env: Path, one_by_one: dict[str, Any],
+        secrets: dict[tuple[str, str], set[Place]]) -> None:
+    """One credential per secret, with every place in every repository, whatever each
+    repository's own fingerprint for it; each place names that fingerprint."""
     doc = json.loads((env / "out" / "organisation.json").read_text(encoding="utf-8"))
-    expected: dict[str, set[tuple[str, str, int, str]]] = {}
+    fingerprint_at: dict[Place, str] = {}
     for name, (report, _) in one_by_one.items():
         for finding in report["findings"]:
             for loc in finding["locations"]:
-                expected.setdefault(finding["fingerprint"], set()).add(
-                    (name, loc["path"], loc["line"], loc["commit"]["sha"]))
+                fingerprint_at[(name, loc["path"], loc["line"], loc["commit"]["sha"])] = \
+                    finding["fingerprint"]
     creds = doc["credentials"]
-    assert len(creds) == len({c["fingerprint"] for c in creds}) == len(expected)
+    assert len(creds) == len({c["identity"] for c in creds}) == len(secrets)
+    grouped = []
     for cred in creds:
         places = [(p["repository"], p["path"], p["line"], p["commit"]["sha"])
                   for p in cred["places"]]
         assert len(places) == len(set(places))
-        assert set(places) == expected[cred["fingerprint"]]
+        grouped.append(frozenset(places))
         assert cred["repositories"] == sorted({p[0] for p in places})
-    shared = {c["fingerprint"]: c for c in creds if len(c["repositories"]) > 1}
+        assert all(p["fingerprint"] == fingerprint_at[place]
+                   for p, place in zip(cred["places"], places, strict=True))
+    assert sorted(grouped, key=sorted) == sorted(map(frozenset, secrets.values()), key=sorted)
+    shared = {c["identity"]: c for c in creds if len(c["repositories"]) > 1}
     assert set(doc["shared"]) == set(shared)
     everywhere = next(c for c in shared.values()
                       if any(p["path"] == "ops/prod.env" for p in c["places"]))
     assert {r.rsplit("/", 1)[-1] for r in everywhere["repositories"]} >= {
         "upstream0", "fork0", "fork5", "fork10", "vendor-shared"}
+    # Unrelated repositories (other root commits): other fingerprints, one credential.
+    assert len({p["fingerprint"] for p in everywhere["places"]}) == 2
     [accepted] = everywhere["suppressedPlaces"]  # allowed by a pragma there: still a place
     assert accepted["repository"].endswith("/pragma") and accepted["path"] == "shared.py"
     assert accepted["suppression"]["kind"] == "pragma"
@@ -186,17 +292,40 @@ def test_forks_share_the_work(first_run: AuditOutcome, env: Path,
                               one_by_one: dict[str, Any]) -> None:
     """A blob held by several repositories is read and matched once per (blob, path) at
     most: every blob a fork, a bare clone or a mirror shares with its upstream is work saved
-    against scanning each repository on its own."""
+    against scanning each repository on its own. Only a place with findings is analysed
+    again, once per other fingerprint salt that needs it (a vendored copy in an unrelated
+    repository); one without findings is stored once for all."""
     files = {name: report["scan"]["files"] for name, (report, _) in one_by_one.items()}
     by_base = {name.rsplit("/", 1)[-1]: files[name] for name in files if "://" not in name}
     upstream_of = [f"upstream{n % 5}" for n in range(12)]  # the forks
     upstream_of += ["upstream1", "upstream3"]  # the bare clone, the file:// URL's mirror
     saved = sum(by_base[upstream] for upstream in upstream_of)
     with sqlite3.connect(env / "out" / STORE_NAME) as db:
-        places, blobs = db.execute("SELECT count(*), count(DISTINCT blob) FROM places").fetchone()
-    assert first_run.counts.blobs <= places
+        rows = [(blob, os.fsdecode(path), scheme, outcome) for blob, path, scheme, outcome
+                in db.execute("SELECT blob, path, scheme, outcome FROM places")]
+    places = {(blob, path) for blob, path, _, _ in rows}
+    outcomes = {(blob, path, scheme): pickle.loads(data) for blob, path, scheme, data in rows}
+    assert first_run.counts.blobs <= len(rows)
     assert first_run.counts.blobs <= sum(files.values()) - saved
-    assert first_run.counts.blobs >= blobs - 2  # the binary and the too-large are not read
+    unread = {blob for (blob, _, _), o in outcomes.items() if o.skipped is not None}
+    assert first_run.counts.blobs >= len({blob for blob, _ in places} - unread)
+    for (_, path, scheme), outcome in outcomes.items():
+        assert (scheme == "") == (not outcome.findings), path
+    schemes: dict[tuple[str, str], int] = {}
+    for blob, path, _, _ in rows:
+        schemes[(blob, path)] = schemes.get((blob, path), 0) + 1
+    vendored = [place for place in places if place[1] == "app/settings.py"
+                and schemes[place] == 2]  # upstream0 and its forks; vendor-same-path
+    assert len(vendored) == 1
+
+
+def test_the_store_holds_no_secret_nor_a_fast_hash_of_one(
+        first_run: AuditOutcome, env: Path, secrets: dict[tuple[str, str], set[Place]]) -> None:
+    stored = b"".join(path.read_bytes() for path in (env / "out").glob(f"{STORE_NAME}*"))
+    assert secrets
+    for _, secret in secrets:
+        assert secret.encode() not in stored
+        assert not any(digest.encode() in stored for digest in sha1_candidates(secret))
 
 
 def test_html_report_is_self_contained_and_escaped(first_run: AuditOutcome, env: Path) -> None:
@@ -214,10 +343,12 @@ def test_reruns_do_only_the_work_that_changed(first_run: AuditOutcome, org: Path
                                               client: Any) -> None:
     out = env / "out"
     before = {p.name: p.read_bytes() for p in (out / "repositories").iterdir()}
+    credentials = _credentials(out)
     again = audit(org, out, client)
     assert (again.counts.planned, again.counts.blobs, again.counts.shards) == (0, 0, 0)
     assert {r.status for r in again.repos} == {"unchanged", "failed"}
     assert {p.name: p.read_bytes() for p in (out / "repositories").iterdir()} == before
+    assert _credentials(out) == credentials  # the audit's salt is the store's: the same ids
 
     changed = org.parent / "org" / "fork7"
     add_commit(changed, "new/.env", f"TOKEN={github_token(seed='new-secret')}\n")
@@ -228,6 +359,11 @@ def test_reruns_do_only_the_work_that_changed(first_run: AuditOutcome, org: Path
     assert report == scan_one(changed, env / "scans" / "changed")
     old = json.loads(before[f"{slug_of(str(changed))}.json"])
     assert report[0]["summary"]["findings"] == old["summary"]["findings"] + 1
+
+
+def _credentials(out: Path) -> list[tuple[str, list[Any]]]:
+    doc = json.loads((out / "organisation.json").read_text(encoding="utf-8"))
+    return [(c["identity"], c["places"]) for c in doc["credentials"]]
 
 
 def test_crashed_driver_resumes_without_losing_or_duplicating(
@@ -277,7 +413,7 @@ def test_a_worker_killed_mid_run_loses_nothing(org: Path, env: Path,
         outcome = audit(org, out, own, on_shard=kill_a_busy_worker)
         assert killed and killed[0] not in own.run(os.getpid).values()
     _same_as_scans_where_unchanged(out, one_by_one, outcome)
-    assert len([r for r in outcome.repos if r.status == "scanned"]) == 30
+    assert len([r for r in outcome.repos if r.status == "scanned"]) == 32
 
 
 def test_local_cluster_listens_on_loopback_only(client: Any) -> None:

@@ -6,13 +6,18 @@ from __future__ import annotations
 import os
 import pickle
 import sqlite3
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from scanner.audit.keys import analysis_key, portable, repository_key
-from scanner.audit.outcome import Outcome, without_secret
+from scanner.audit.driver import Driver, RepoRun
+from scanner.audit.identity import RepoScheme, repo_scheme
+from scanner.audit.keys import analysis_key, portable, repository_key, rules_digest
+from scanner.audit.outcome import Kept, Outcome, without_secret
 from scanner.audit.repos import (
     read_locations,
     refresh_mirror,
@@ -20,13 +25,16 @@ from scanner.audit.repos import (
     repository_state,
 )
 from scanner.audit.store import Store
-from scanner.audit.work import RepoTask, plan_repository
-from scanner.baseline import sha1_hex
+from scanner.audit.waiting import Waiting
+from scanner.audit.work import RepoTask, ShardTask, analyse_shard, plan_repository
+from scanner.baseline import Entry, dump_baseline, sha1_candidates, sha1_hex
 from scanner.cli import app
 from scanner.config import Config
-from scanner.errors import ConfigError, InternalError
-from scanner.model import Blob, ScanResult, ScanStats, Severity, Skipped
-from scanner.pipeline import build_stages, findings_in
+from scanner.errors import BaselineError, ConfigError, InternalError, ReportError
+from scanner.findings import DEFAULT_COST, Cost, Fingerprinter, legacy_fingerprint, repository_salt
+from scanner.model import Blob, Finding, ScanResult, ScanStats, Severity, Skipped
+from scanner.pipeline import build_stages, findings_in, scan
+from scanner.sources.history import HistorySource
 from tests.helpers import commit_all, git, github_token, init_repo
 
 
@@ -87,22 +95,77 @@ def _result() -> ScanResult:
     return ScanResult(root="r", findings=(), suppressed=(), skipped=(), stats=ScanStats(1, 2))
 
 
+SCHEME = RepoScheme(b"s" * 16, DEFAULT_COST)
+AUDIT_SALT = b"a" * 16
+_RULE = """
+[[rules]]
+id = "acme.token"
+provider = "Acme"
+title = "Acme token"
+description = "x"
+remediation = "x"
+keywords = ["acme_"]
+tier = "READ"
+pattern = '{pattern}'
+"""
+
+
+def _finding(tmp_path: Path, seed: str) -> Finding:
+    """A real finding of a fake GitHub token, its secret still in it."""
+    stages = replace(build_stages(Config(root=tmp_path)), fingerprinter=SCHEME.fingerprinter())
+    blob = Blob("a.py", f'T = "{github_token(seed=seed)}"\n'.encode())
+    [found] = findings_in(blob, stages.engine.scan(blob.data), stages,
+                          {r.id: r for r in stages.rules}, stages.filters)
+    return found
+
+
+def _kept(tmp_path: Path, seed: str) -> Kept:
+    """A real finding, kept as a worker keeps it."""
+    return without_secret(_finding(tmp_path, seed), SCHEME, Fingerprinter(AUDIT_SALT))
+
+
 def test_store_round_trip_and_no_duplicates(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite")
     outcome = Outcome(12, (), None)
     skipped = Outcome(skipped=Skipped("", "binary file", "binary"))
     path = os.fsdecode(b"caf\xe9.txt")  # git paths need not be UTF-8
-    store.put_outcomes("k", [(("b1", path), outcome), (("b2", "x"), skipped)])
-    store.put_outcomes("k", [(("b1", path), outcome)])  # a shard delivered twice
-    assert store.known("k", [("b1", path), ("b2", "x"), ("b3", "x")]) == {("b1", path),
-                                                                          ("b2", "x")}
-    assert store.known("other", [("b1", path)]) == set()
-    assert dict(store.outcomes("k", [("b1", path), ("b2", "x")])) == {
+    store.put_outcomes("k", "x", [(("b1", path), outcome), (("b2", "x"), skipped)])
+    store.put_outcomes("k", "x", [(("b1", path), outcome)])  # a shard delivered twice
+    assert store.known("k", "x", [("b1", path), ("b2", "x"), ("b3", "x")]) == {("b1", path),
+                                                                               ("b2", "x")}
+    assert store.known("other", "x", [("b1", path)]) == set()
+    assert dict(store.outcomes("k", "x", [("b1", path), ("b2", "x")])) == {
         ("b1", path): outcome, ("b2", "x"): skipped}
     assert store.count_places() == 2
-    store.put_repository("repo", "state", _result(), "now")
-    assert store.repository("repo") == ("state", _result())
+    store.put_repository("repo", "state", _result(), {"v2:fp": "v2:id"}, "now")
+    assert store.repository("repo") == ("state", _result(), {"v2:fp": "v2:id"})
     store.close()
+
+
+def test_outcomes_with_findings_are_kept_per_fingerprint_scheme(tmp_path: Path) -> None:
+    """Without findings an outcome serves every scheme; with findings (whose fingerprints
+    are one scheme's) only its own."""
+    store = Store(tmp_path / "s.sqlite")
+    found = Outcome(30, (_kept(tmp_path, "store"),))
+    store.put_outcomes("k", "salt-a", [(("b1", "a.py"), found), (("b2", "b.py"), Outcome(3))])
+    assert store.known("k", "salt-a", [("b1", "a.py"), ("b2", "b.py")]) == {
+        ("b1", "a.py"), ("b2", "b.py")}
+    assert store.known("k", "salt-b", [("b1", "a.py"), ("b2", "b.py")]) == {("b2", "b.py")}
+    store.put_outcomes("k", "salt-b", [(("b1", "a.py"), found)])
+    assert store.count_places() == 3
+    store.close()
+
+
+def test_the_audit_salt_is_random_and_kept_with_the_store(tmp_path: Path) -> None:
+    first = Store(tmp_path / "one.sqlite")
+    salt = first.audit_salt
+    first.close()
+    assert len(salt) == 16 and Store(tmp_path / "one.sqlite").audit_salt == salt
+    assert Store(tmp_path / "two.sqlite").audit_salt != salt
+    with sqlite3.connect(tmp_path / "one.sqlite") as db:
+        db.execute("UPDATE meta SET value='zz' WHERE key='audit-salt'")
+    with pytest.raises(ReportError, match="audit salt is damaged"):
+        Store(tmp_path / "one.sqlite")
 
 
 class _Boom:
@@ -114,11 +177,11 @@ def test_store_never_unpickles_anything_but_the_model(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     store = Store(tmp_path / "s.sqlite")
-    store.put_outcomes("k", [(("b", "p"), Outcome())])
+    store.put_outcomes("k", "x", [(("b", "p"), Outcome())])
     with sqlite3.connect(tmp_path / "s.sqlite") as db:
         db.execute("UPDATE places SET outcome=?", (pickle.dumps(_Boom()),))
-    assert store.known("k", [("b", "p")]) == {("b", "p")}
-    assert list(store.outcomes("k", [("b", "p")])) == []  # unreadable: analysed again
+    assert store.known("k", "x", [("b", "p")]) == {("b", "p")}
+    assert list(store.outcomes("k", "x", [("b", "p")])) == []  # unreadable: analysed again
     assert not (tmp_path / "pwned").exists()
     store.close()
 
@@ -144,6 +207,18 @@ def test_what_changes_the_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("CREDSCOPE_FINGERPRINT_KEY", "team-key")
     assert analysis_key(base) != key
     monkeypatch.delenv("CREDSCOPE_FINGERPRINT_KEY")
+    # A fork's config file at another path, and where settings came from, change nothing.
+    assert analysis_key(base.with_overrides(config_file=tmp_path / "fork/.credscope.toml",
+                                            exclude=("docs/**",))) == key
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "mine.toml").write_text(_RULE.format(pattern="acme_[a-z]{{20}}"), encoding="utf-8")
+    with_rules = base.with_overrides(rules_dirs=(rules,))
+    edited = analysis_key(with_rules)
+    assert edited != key
+    (rules / "mine.toml").write_text(_RULE.format(pattern="acme_[a-z]{{24}}"), encoding="utf-8")
+    rules_digest.cache_clear()  # as each audit does
+    assert analysis_key(with_rules) != edited  # the rule's content, not only its path
     state = repository_key(base, "refs")
     assert repository_key(base, "other refs") != state
     assert repository_key(base.with_overrides(fail_on=Severity.NOTE), "refs") != state
@@ -153,22 +228,76 @@ def test_what_changes_the_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 def test_workers_refuse_a_driver_running_other_code(tmp_path: Path) -> None:
     init_repo(tmp_path)
-    task = RepoTask("r", portable(Config(root=tmp_path)), scanner="another credscope")
+    config = Config(root=tmp_path)
+    task = RepoTask("r", portable(config), analysis_key(config), repo_scheme(config),
+                    b"a" * 16, scanner="another credscope")
     with pytest.raises(InternalError, match="different credscope"):
         plan_repository(task)
 
 
-def test_kept_findings_hold_no_secret(tmp_path: Path) -> None:
+def test_a_worker_fingerprints_under_the_scheme_and_keeps_no_secret(tmp_path: Path) -> None:
+    """analyse_shard, in this process: fingerprints and redactions under the repository's
+    scheme (as `scan` makes them there), the identity under the audit's salt, and nothing
+    in what it returns that holds the secret or a fast hash of it."""
     token = github_token(seed="kept")
-    stages = build_stages(Config(root=tmp_path))
-    blob = Blob("a.py", f'T = "{token}"\n'.encode())
-    found = list(findings_in(blob, stages.engine.scan(blob.data), stages,
-                             {r.id: r for r in stages.rules}, stages.filters))
-    assert found
-    kept = [without_secret(f) for f in found]
-    assert all(k.finding.secret == "" and len(k.sha1_keys) == len(token) - 15 for k in kept)
-    assert token.encode() not in pickle.dumps(kept)
-    assert sha1_hex(token) not in {k for kept_one in kept for k in kept_one.sha1_keys}
+    repo = init_repo(tmp_path / "r")
+    (repo / "a.py").write_text(f'T = "{token}"\n', encoding="utf-8")
+    commit_all(repo, "a")
+    config = Config(root=repo)
+    task = RepoTask("r", portable(config), analysis_key(config), SCHEME, AUDIT_SALT)
+    plan = plan_repository(task)
+    result = analyse_shard(ShardTask(task, tuple((c, (c.path,)) for c in plan.changes)))
+    [(_, outcome)] = result.outcomes
+    [kept] = outcome.findings
+    assert kept.finding.secret == "" and kept.entries == ()
+    mine = SCHEME.fingerprinter()
+    assert kept.finding.fingerprint == mine.fingerprint("github.classic-pat", token)
+    assert kept.finding.redacted == mine.redact(token)
+    assert kept.identity == Fingerprinter(AUDIT_SALT).fingerprint("github.classic-pat", token)
+    stored = pickle.dumps(result)
+    assert token.encode() not in stored
+    assert not any(digest.encode() in stored for digest in sha1_candidates(token))
+
+
+def test_entries_only_the_secret_matches_are_matched_on_the_worker(tmp_path: Path) -> None:
+    """v1 fingerprints and imported sha1s need the secret: the worker keeps only the keys of
+    the entries it matched (public: the baseline lists them)."""
+    token = github_token(seed="entries")
+    legacy = legacy_fingerprint("github.classic-pat", token)
+    scheme = RepoScheme(b"s" * 16, DEFAULT_COST, frozenset({legacy, "v1:other"}),
+                        frozenset({sha1_hex(token[:20]), sha1_hex("other")}))
+    finding = _finding(tmp_path, "entries")
+    assert scheme.entries_matched(finding) == (legacy, f"sha1:{sha1_hex(token[:20])}")
+    assert RepoScheme(b"s" * 16, DEFAULT_COST).entries_matched(finding) == ()
+
+
+def test_a_repositorys_scheme_is_the_one_scan_uses(tmp_path: Path) -> None:
+    """Its v2 baseline's salt and cost; else its root commit's salt, which a clone shares
+    and an unrelated repository does not; the entries keyed by the secret itself."""
+    upstream = init_repo(tmp_path / "up")
+    (upstream / "a.txt").write_text("a\n", encoding="utf-8")
+    commit_all(upstream, "a")
+    git(tmp_path, "clone", "-q", str(upstream), str(tmp_path / "fork"))
+    other = init_repo(tmp_path / "other")
+    (other / "a.txt").write_text("a\n", encoding="utf-8")
+    commit_all(other, "a", date="2025-06-01T00:00:00+00:00")
+    schemes = {name: repo_scheme(Config(root=tmp_path / name)) for name in ("up", "fork",
+                                                                            "other")}
+    assert schemes["up"].salt == schemes["fork"].salt == repository_salt(upstream)
+    assert schemes["up"].key == schemes["fork"].key != schemes["other"].key
+    cost = Cost(n=2**10, r=8, p=1)
+    entries = [Entry(fingerprint="v1:" + "0" * 40), Entry(sha1="ab" * 20),
+               Entry(fingerprint="v2:" + "1" * 40)]
+    (upstream / ".credscope-baseline.json").write_text(
+        dump_baseline(entries, b"own-salt-16bytes", cost), encoding="utf-8")
+    baselined = repo_scheme(Config(root=upstream))
+    assert (baselined.salt, baselined.cost) == (b"own-salt-16bytes", cost)
+    assert baselined.legacy == {"v1:" + "0" * 40} and baselined.sha1s == {"ab" * 20}
+    stages = build_stages(Config(root=upstream))  # what `scan` fingerprints with
+    assert (stages.fingerprinter.salt, stages.fingerprinter.cost) == (baselined.salt, cost)
+    (upstream / ".credscope-baseline.json").write_text("{", encoding="utf-8")
+    with pytest.raises(BaselineError):
+        repo_scheme(Config(root=upstream))
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -191,3 +320,109 @@ def test_empty_or_missing_list_exits_2(tmp_path: Path) -> None:
         result = CliRunner().invoke(app, ["audit", str(listing), "--out", str(tmp_path / "o")])
         assert result.exit_code == 2
         assert "no repositories listed" in result.output or "cannot read" in result.output
+
+
+class _Finished:
+    """A task run at once, in this process, answering as a Dask future does."""
+
+    def __init__(self, fn: Callable[[Any], Any], task: Any) -> None:
+        self.task = task
+        try:
+            self.value, self.error = fn(task), None
+        except Exception as err:  # noqa: BLE001 - handed back through result(), as Dask does
+            self.value, self.error = None, err
+
+    def result(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+class _Client:
+    """What the driver asks of a Dask client, run in order: each `take` is one batch."""
+
+    def __init__(self) -> None:
+        self.submitted: list[_Finished] = []
+
+    def submit(self, fn: Callable[[Any], Any], task: Any, **_: Any) -> _Finished:
+        self.submitted.append(_Finished(fn, task))
+        return self.submitted[-1]
+
+    def take(self) -> list[_Finished]:
+        batch, self.submitted = self.submitted, []
+        return batch
+
+
+def test_a_place_with_findings_is_judged_again_for_another_salt_only(tmp_path: Path) -> None:
+    """Two unrelated repositories (other root commits, so other salts) hold the same two
+    blobs at the same paths, one with a secret. The batch's first repository reads both;
+    the other takes the clean one as it is and has only the secret's place judged again,
+    under its own salt; each gets the fingerprints `scan` gives it, one identity for both."""
+    token = github_token(seed="two-salts")
+    repos = []
+    for i, name in enumerate(("first", "second")):
+        repo = init_repo(tmp_path / name)
+        (repo / "README.md").write_text("# shared\n", encoding="utf-8")
+        (repo / "settings.py").write_text(f'T = "{token}"\n', encoding="utf-8")
+        commit_all(repo, f"start {name}", date=f"2025-0{i + 1}-01T00:00:00+00:00")
+        repos.append(repo)
+    store = Store(tmp_path / "s.sqlite")
+    finished: dict[str, Any] = {}
+    runs = []
+    for repo in repos:
+        config = Config(root=repo).with_overrides(progress=False, jobs=1)
+        runs.append(RepoRun(str(repo), config, "key", repo_scheme(config), store.audit_salt))
+    assert runs[0].scheme.key != runs[1].scheme.key
+    client = _Client()
+    driver = Driver(client, store, 16, lambda run, done, _: finished.update({run.name: done}))
+    driver.start(runs, set())
+    driver.take(client.take())  # both walks, in one batch
+    [shard] = client.take()
+    assert shard.task.repo.name == str(repos[0]) and len(shard.task.blobs) == 2
+    driver.take([shard])
+    report, again = sorted(client.take(), key=lambda f: type(f.task).__name__)
+    assert again.task.repo.name == str(repos[1])
+    assert [(c.path, paths) for c, paths in again.task.blobs] == [("settings.py",
+                                                                   ("settings.py",))]
+    driver.take([report, again])
+    driver.take(client.take())  # the second repository's reports
+    driver.finish()
+    assert driver.counts.blobs == 3 and driver.counts.rejudged == 1
+    identities = set()
+    for run in runs:
+        assembled, texts = finished[run.name]
+        scanned = scan(run.config, HistorySource(run.config))
+        assert [f.fingerprint for f in assembled.result.findings] == \
+            [f.fingerprint for f in scanned.findings]
+        assert set(texts) == {"json", "sarif"}
+        identities |= set(assembled.identities.values())
+    assert len(identities) == 1
+    store.close()
+
+
+class _Run:
+    def __init__(self, name: str) -> None:
+        self.name, self.failed = name, False
+
+
+def test_the_book_of_places_in_flight() -> None:
+    """One analysis per scheme at most: a clean outcome serves every scheme, one with
+    findings its own, and each other scheme gets one analysis again, later repositories of
+    that scheme waiting on it; a failed repository is dropped, not served."""
+    book: Waiting[_Run] = Waiting()
+    key = ("analysis", "blob", "path")
+    a, b1, b2, c = _Run("a"), _Run("b1"), _Run("b2"), _Run("c")
+    book.wait(key, "A", a, analysing="A")
+    book.wait(key, "B", b1)
+    book.wait(key, "C", c)
+    c.failed = True
+    served, again = book.arrived(key, "A", salted=True)
+    assert served == [a] and again == [b1]  # the failed repository's scheme is not analysed
+    book.wait(key, "B", b2)  # a later repository of B: waits on B's analysis
+    assert book.arrived(key, "B", salted=True) == ([b1, b2], [])
+    assert key not in book and list(book.left()) == []
+    book.wait(key, "A", a, analysing="A")
+    book.wait(key, "B", b1)
+    assert book.arrived(key, "A", salted=False) == ([a, b1], [])  # no findings: for all
+    book.wait(key, "A", a, analysing="A")
+    assert book.failed(key) == [a] and book.arrived(key, "A", salted=False) == ([], [])

@@ -1,19 +1,21 @@
 """One repository's ScanResult from its plan and the outcomes of its places: the scan-wide
-steps of pipeline.scan (baseline, grouping by fingerprint, the source's finalize, order),
-run on the driver, so the report is the one `credscope scan --history` writes.
+steps of pipeline.scan (baseline, grouping by fingerprint, the source's finalize, order, what
+the repository's config narrowed or was refused), run on the driver, so the report is the one
+`credscope scan --history` writes.
 
-A place's outcome is shared by every repository holding that blob at that path; what is the
-repository's own is applied here: the commit that introduced the blob in this repository,
-this repository's baseline, and HEAD's tree for history-only.
+A place's outcome is shared by every repository holding that blob at that path (with the
+same fingerprint scheme, when it has findings); what is the repository's own is applied here:
+the commit that introduced the blob in this repository, this repository's baseline, and HEAD's
+tree for history-only.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from scanner.audit.outcome import Kept, Outcome, keyed_sha1
+from scanner.audit.outcome import Kept, Outcome
 from scanner.audit.store import Place
 from scanner.audit.work import Plan
 from scanner.baseline import Baseline, Entry
@@ -22,14 +24,23 @@ from scanner.filters.baseline import BaselineFilter, baseline_filter, stale_entr
 from scanner.model import Commit, Finding, ScanResult, ScanStats, Skipped
 from scanner.pipeline import baselined, finalize, group_by_fingerprint, report_order
 from scanner.runner import with_provenance
+from scanner.trust import with_counts
+
+
+@dataclass(frozen=True)
+class Assembled:
+    result: ScanResult
+    identities: dict[str, str]  # the repository's fingerprints -> the audit's identities
 
 
 def assemble(config: Config, plan: Plan, outcomes: Mapping[Place, Outcome],
-             started: float) -> ScanResult:
+             started: float) -> Assembled:
     baseline = baseline_filter(config)
+    entries = {e.key: e for e in baseline.baseline.entries} if baseline is not None else {}
     active: list[Finding] = []
     suppressed: list[Finding] = []
     skipped: list[Skipped] = list(plan.skipped)
+    identities: dict[str, str] = {}
     files = size = 0
     for change in plan.changes:
         outcome = outcomes[(change.oid.decode(), change.path)]
@@ -39,7 +50,9 @@ def assemble(config: Config, plan: Plan, outcomes: Mapping[Place, Outcome],
         files += 1
         size += outcome.size
         for kept in outcome.findings:
-            finding = _baselined(_introduced_by(kept.finding, change.commit), kept, baseline)
+            identities[kept.finding.fingerprint] = kept.identity
+            finding = _baselined(_introduced_by(kept.finding, change.commit), kept, baseline,
+                                 entries)
             (suppressed if finding.suppression else active).append(finding)
     source = plan.source
     result = ScanResult(
@@ -52,8 +65,10 @@ def assemble(config: Config, plan: Plan, outcomes: Mapping[Place, Outcome],
         notes=tuple(source.notes()),
         fail_on=config.fail_on,
         stale_baseline=stale_entries([baseline] if baseline else [], source),
+        # The walk counted what the repository's own excludes removed.
+        config_effects=with_counts(config.config_effects, source.excluded),
     )
-    return with_provenance(result, config.root)
+    return Assembled(with_provenance(result, config.root), identities)
 
 
 def _introduced_by(finding: Finding, commit: Commit) -> Finding:
@@ -61,20 +76,20 @@ def _introduced_by(finding: Finding, commit: Commit) -> Finding:
     return replace(finding, location=replace(finding.location, commit=commit))
 
 
-def _baselined(finding: Finding, kept: Kept, baseline: BaselineFilter | None) -> Finding:
-    """pipeline.baselined, plus imported detect-secrets entries (sha1 of the secret), which
-    the stored finding matches through its keyed sha1s since it no longer holds the secret."""
+def _baselined(finding: Finding, kept: Kept, baseline: BaselineFilter | None,
+               entries: Mapping[str, Entry]) -> Finding:
+    """pipeline.baselined, plus the entries only the secret can match (v1 fingerprints,
+    imported detect-secrets sha1s), which the worker matched while it held the secret."""
     if baseline is None:
         return finding
     judged = baselined(finding, [baseline])
-    if judged is not finding or not kept.sha1_keys:
+    if judged is not finding or not kept.entries:
         return judged
-    for entry in baseline.baseline.entries:
-        if entry.sha1 and not entry.fingerprint and keyed_sha1(entry.sha1) in kept.sha1_keys:
-            # The same suppression the filter gives a fingerprint entry with this reason.
-            alias = Entry(fingerprint=finding.fingerprint, reason=entry.reason,
-                          source=entry.source)
-            judged = baselined(finding, [BaselineFilter(Baseline((alias,)))])
-            baseline.matched.setdefault(entry.key, {})[finding.fingerprint] = finding
-            return judged
+    entry = next((entries[key] for key in kept.entries if key in entries), None)
+    if entry is None:
+        return judged
+    # The same suppression the filter gives a fingerprint entry with this reason.
+    alias = Entry(fingerprint=finding.fingerprint, reason=entry.reason, source=entry.source)
+    judged = baselined(finding, [BaselineFilter(Baseline((alias,)))])
+    baseline.matched.setdefault(entry.key, {})[finding.fingerprint] = finding
     return judged

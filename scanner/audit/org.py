@@ -1,15 +1,17 @@
 """The organisation report: every repository's findings folded into one view.
 
-A credential is a fingerprint (rule + secret, keyed): the same secret in N repositories is one
-credential with N repositories and every place listed, judged by its most dangerous place.
-Credentials come most dangerous first; each repository gets its counts; whatever could not be
-audited (a repository, or a blob inside one) is listed with its reason.
+A credential is an identity (rule + secret, under the audit's own salt: identity.py), the
+same in every repository whatever its own fingerprints: the same secret in N repositories is
+one credential with N repositories, every place listed with the fingerprint that
+repository's reports give it, judged by its most dangerous place. Credentials come most
+dangerous first; each repository gets its counts; whatever could not be audited (a
+repository, or a blob inside one) is listed with its reason.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +20,9 @@ from scanner.model import Finding, Location, ScanResult
 from scanner.reporters.common import commit_dict, finding_properties, summary
 from scanner.reporters.sarif import security_severity
 
-SCHEMA_VERSION = "1.0"
+# 2.0: credentials are identities (`identity`; `shared` lists identities, not fingerprints),
+# and each place names its repository's own `fingerprint`.
+SCHEMA_VERSION = "2.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,13 +34,21 @@ class RepoReport:
     status: str  # "scanned", "unchanged" (reused from the store) or "failed"
     result: ScanResult | None = None
     error: str | None = None
+    identities: Mapping[str, str] = field(default_factory=dict)  # fingerprint -> identity
+
+    def identity(self, finding: Finding) -> str:
+        """The finding's identity across repositories (its fingerprint when none is known:
+        a repository scanned on its own)."""
+        return self.identities.get(finding.fingerprint, finding.fingerprint)
 
 
 @dataclass
 class Credential:
+    identity: str
     primary: Finding  # its most dangerous place speaks for it
     repository: str  # ... which sits in this repository
     places: list[tuple[str, Location]] = field(default_factory=list)
+    fingerprints: dict[str, str] = field(default_factory=dict)  # repository -> its fingerprint
     # Where the same secret is suppressed (baselined, allowed by a pragma...): accepted there,
     # but one more place to fix when it is rotated.
     suppressed: list[tuple[str, Finding]] = field(default_factory=list)
@@ -57,24 +69,28 @@ def credentials(repos: Sequence[RepoReport]) -> list[Credential]:
         if repo.result is None:
             continue
         for finding in repo.result.findings:
-            cred = found.get(finding.fingerprint)
+            identity = repo.identity(finding)
+            cred = found.get(identity)
             if cred is None:
-                cred = found[finding.fingerprint] = Credential(finding, repo.name)
+                cred = found[identity] = Credential(identity, finding, repo.name)
             elif danger(finding) > danger(cred.primary):
                 cred.primary, cred.repository = finding, repo.name
             cred.places += [(repo.name, loc) for loc in finding.occurrences or (finding.location,)]
+            cred.fingerprints[repo.name] = finding.fingerprint
     for repo in repos:
         for finding in repo.result.suppressed if repo.result else ():
-            if finding.fingerprint in found:
-                found[finding.fingerprint].suppressed.append((repo.name, finding))
+            cred = found.get(repo.identity(finding))
+            if cred is not None:
+                cred.suppressed.append((repo.name, finding))
     return sorted(found.values(), key=lambda c: (
         -c.primary.severity.rank, -security_severity(c.primary), -len(c.repositories),
-        c.primary.rule_id, c.primary.fingerprint))
+        c.primary.rule_id, c.identity))
 
 
-def place_dict(repo: str, loc: Location) -> dict[str, Any]:
-    return {"repository": repo, "path": loc.path, "line": loc.line, "column": loc.column,
-            "label": loc.label, "blobId": loc.blob_id, "commit": commit_dict(loc.commit)}
+def place_dict(repo: str, loc: Location, fingerprint: str) -> dict[str, Any]:
+    return {"repository": repo, "fingerprint": fingerprint, "path": loc.path, "line": loc.line,
+            "column": loc.column, "label": loc.label, "blobId": loc.blob_id,
+            "commit": commit_dict(loc.commit)}
 
 
 def credential_dict(cred: Credential) -> dict[str, Any]:
@@ -82,13 +98,14 @@ def credential_dict(cred: Credential) -> dict[str, Any]:
     return {
         "ruleId": f.rule_id, "title": f.title, "secret": f.redacted,
         **finding_properties(f),
+        "identity": cred.identity,
         "reason": f.classification.reason,
         "securitySeverity": security_severity(f),
         "repositories": cred.repositories,
         "primaryRepository": cred.repository,
-        "places": [place_dict(repo, loc) for repo, loc in cred.places],
+        "places": [place_dict(repo, loc, cred.fingerprints[repo]) for repo, loc in cred.places],
         "suppressedPlaces": [
-            {**place_dict(repo, f.location), "suppression": {
+            {**place_dict(repo, f.location, f.fingerprint), "suppression": {
                 "kind": str(f.suppression.kind), "reason": f.suppression.reason}
                 if f.suppression else None} for repo, f in cred.suppressed],
     }
@@ -127,6 +144,6 @@ def organisation(repos: Sequence[RepoReport], creds: Sequence[Credential],
                                    for c in creds)),
         },
         "credentials": [credential_dict(c) for c in creds],
-        "shared": [c.primary.fingerprint for c in shared],
+        "shared": [c.identity for c in shared],
         "repositories": [repository_dict(r) for r in repos],
     }

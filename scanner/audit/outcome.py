@@ -3,28 +3,27 @@
 A blob's engine matches depend on its bytes alone, but its findings also depend on where it
 sits (the path decides the location class and can name the environment), so the shared unit
 is a (blob id, path) place. Outcomes hold no secret: a finding's `secret` is emptied before it
-leaves the worker. What the scan-wide step still needs of the value, matching a repository's
-imported detect-secrets baseline entries (sha1 of the secret or of a leading part of it), is
-kept as keyed hashes of those sha1s, as strong as the fingerprint itself.
+leaves the worker. What the rest of the audit still needs of the value is worked out there,
+while the worker holds it (identity.py): the secret's identity across repositories, and which
+of the repository's baseline entries keyed by the secret itself it matches.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass, replace
 
-from scanner.baseline import sha1_candidates
-from scanner.findings import fingerprint_key
+from scanner.audit.identity import RepoScheme
+from scanner.findings import Fingerprinter
 from scanner.model import Finding, Skipped
 
 
 @dataclass(frozen=True, slots=True)
 class Kept:
-    """A finding without its secret, and the keyed hashes baseline sha1 entries match on."""
+    """A finding without its secret."""
 
-    finding: Finding
-    sha1_keys: frozenset[str]
+    finding: Finding  # fingerprint and redaction under its repository's scheme
+    identity: str  # the secret's fingerprint under the audit's salt: one in every repository
+    entries: tuple[str, ...] = ()  # keys of the v1 and sha1 baseline entries it matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +34,13 @@ class Outcome:
     findings: tuple[Kept, ...] = ()
     skipped: Skipped | None = None  # its path is the reader's; each place shows its own
 
+    @property
+    def salted(self) -> bool:
+        """Does it hold for one fingerprint scheme only? (Its findings carry fingerprints;
+        an outcome without findings is the same under every scheme.)"""
+        return bool(self.findings)
 
-def keyed_sha1(sha1: str) -> str:
-    return hmac.new(fingerprint_key(), sha1.encode("ascii"), hashlib.sha256).hexdigest()[:24]
 
-
-def without_secret(finding: Finding) -> Kept:
-    keys = frozenset(keyed_sha1(digest) for digest in sha1_candidates(finding.secret))
-    return Kept(replace(finding, secret=""), keys)
+def without_secret(finding: Finding, scheme: RepoScheme, identity: Fingerprinter) -> Kept:
+    return Kept(replace(finding, secret=""), identity.fingerprint(finding.rule_id, finding.secret),
+                scheme.entries_matched(finding))

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from scanner import __version__
 from scanner.audit.driver import Counts
-from scanner.audit.keys import portable
+from scanner.audit.keys import analysis_key, portable
 from scanner.audit.org import Credential, RepoReport, credentials, organisation
 from scanner.audit.work import REPORT_FORMATS, ReportTask, render_reports
 from scanner.config import Config
@@ -42,7 +42,8 @@ def write_repository(out: Path, slug: str, result: ScanResult, config: Config,
     targets = report_paths(out, slug)
     if missing_only and all(path.exists() for path in targets.values()):
         return
-    write_texts(targets, render_reports(ReportTask(result, portable(config))))
+    write_texts(targets, render_reports(ReportTask(result, portable(config),
+                                                   analysis_key(config))))
 
 
 def report_paths(out: Path, slug: str) -> dict[str, Path]:
@@ -60,7 +61,8 @@ def write_organisation(out: Path, repos: Sequence[RepoReport], counts: Counts,
     audit = {"generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
              "scheduler": scheduler, "repositoriesWalked": counts.planned,
              "blobsAnalysed": counts.blobs, "bytesAnalysed": counts.bytes,
-             "placesReused": counts.reused, "shards": counts.shards}
+             "placesReused": counts.reused, "placesRejudged": counts.rejudged,
+             "shards": counts.shards}
     doc = organisation(repos, creds, audit)
     write_report(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", out / "organisation.json")
     write_report(render_html(repos, creds, doc), out / "organisation.html")

@@ -1,8 +1,13 @@
 """`credscope audit`: the whole flow, in the order it happens.
 
 REPOS -> repositories (URLs mirrored) -> each one's config and git state -> unchanged since
-the store's last run? reuse its result : plan and analyse it on Dask (driver.Driver) ->
-per-repository JSON and SARIF (the `scan` reporters) -> organisation JSON and HTML.
+the store's last run? reuse its result : its fingerprint scheme, then plan and analyse it on
+Dask (driver.Driver) -> per-repository JSON and SARIF (the `scan` reporters) -> organisation
+JSON and HTML.
+
+Each repository's config is loaded as `scan` loads it without --trust-repo-config: the
+user's own config (config.user_config_path), then the repository's within the trust boundary
+(scanner/trust.py); what it narrowed or was refused is in its reports.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from scanner.audit import report
+from scanner.audit.assemble import Assembled
 from scanner.audit.driver import OPEN_REPOSITORIES, Counts, Driver, RepoRun
-from scanner.audit.keys import repository_key
+from scanner.audit.identity import RepoScheme, repo_scheme
+from scanner.audit.keys import repository_key, rules_digest
 from scanner.audit.org import RepoReport
 from scanner.audit.progress import AuditProgress
 from scanner.audit.repos import (
@@ -31,7 +38,7 @@ from scanner.audit.repos import (
 from scanner.audit.store import Store
 from scanner.config import Config, load_config
 from scanner.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ConfigError, ScannerError
-from scanner.model import ScanResult, Severity
+from scanner.model import Severity
 
 STORE_NAME = "audit.sqlite"
 SHARD_BLOBS = 256  # a few seconds of one worker's time: small enough to balance and to lose
@@ -60,6 +67,7 @@ class AuditOutcome:
 
 def run_audit(options: AuditOptions, client: Any = None,
               on_shard: Callable[[Counts], None] | None = None) -> AuditOutcome:
+    rules_digest.cache_clear()  # rule files are read afresh for each audit
     locations = read_locations(options.repos)
     if not locations:
         raise ConfigError("no repositories listed", path=str(options.repos))
@@ -86,22 +94,46 @@ def _prepare(repos: list[Repository], options: AuditOptions, store: Store,
     side); reuse what the store has for the unchanged ones."""
     with ThreadPoolExecutor(_GIT_THREADS) as pool:
         prepared = list(pool.map(lambda r: _state(r, options), repos))
+        changed: list[tuple[Repository, Config, str]] = []
+        for repo, state in zip(repos, prepared, strict=True):
+            if isinstance(state, str):
+                _failed(repo, state, reports, progress)
+                continue
+            config, key = state
+            stored = store.repository(repo.name)
+            if stored is not None and stored[0] == key:
+                _, result, identities = stored
+                reports[repo.name] = RepoReport(repo.name, repo.slug, "unchanged", result,
+                                                identities=identities)
+                report.write_repository(options.out, repo.slug, result, config,
+                                        missing_only=True)
+                progress.repository_done()
+            else:
+                changed.append((repo, config, key))
+        # Only a repository to analyse needs its scheme (finding its root commit asks git).
+        schemes = list(pool.map(lambda item: _scheme(item[1]), changed))
     runs = []
-    for repo, state in zip(repos, prepared, strict=True):
-        if isinstance(state, str):
-            reports[repo.name] = RepoReport(repo.name, repo.slug, "failed", error=state)
-            print(f"credscope: audit: {repo.name}: {state}", file=sys.stderr)
-            progress.repository_done()
-            continue
-        config, key = state
-        stored = store.repository(repo.name)
-        if stored is not None and stored[0] == key:
-            reports[repo.name] = RepoReport(repo.name, repo.slug, "unchanged", stored[1])
-            report.write_repository(options.out, repo.slug, stored[1], config, missing_only=True)
-            progress.repository_done()
+    for (repo, config, key), scheme in zip(changed, schemes, strict=True):
+        if isinstance(scheme, str):
+            _failed(repo, scheme, reports, progress)
         else:
-            runs.append(RepoRun(repo.name, config, key))
+            runs.append(RepoRun(repo.name, config, key, scheme, store.audit_salt))
     return runs
+
+
+def _failed(repo: Repository, error: str, reports: dict[str, RepoReport],
+            progress: AuditProgress) -> None:
+    reports[repo.name] = RepoReport(repo.name, repo.slug, "failed", error=error)
+    print(f"credscope: audit: {repo.name}: {error}", file=sys.stderr)
+    progress.repository_done()
+
+
+def _scheme(config: Config) -> RepoScheme | str:
+    """The repository's fingerprint scheme, or why `scan` would stop (its baseline)."""
+    try:
+        return repo_scheme(config)
+    except ScannerError as err:
+        return err.message
 
 
 def _state(repo: Repository, options: AuditOptions) -> tuple[Config, str] | str:
@@ -121,18 +153,19 @@ def _state(repo: Repository, options: AuditOptions) -> tuple[Config, str] | str:
 def _analyse(runs: list[RepoRun], options: AuditOptions, store: Store,
              reports: dict[str, RepoReport], progress: AuditProgress, client: Any,
              on_shard: Callable[[Counts], None] | None) -> Counts:
-    def done(run: RepoRun, finished: tuple[ScanResult, dict[str, str]] | None,
+    def done(run: RepoRun, finished: tuple[Assembled, dict[str, str]] | None,
              error: str | None) -> None:
         slug = slug_of(run.name)
         if finished is None:
             reports[run.name] = RepoReport(run.name, slug, "failed", error=error)
             print(f"credscope: audit: {run.name}: {error}", file=sys.stderr)
         else:
-            result, texts = finished
+            assembled, texts = finished
             report.write_texts(report.report_paths(options.out, slug), texts)
-            store.put_repository(run.name, run.key, result,
+            store.put_repository(run.name, run.key, assembled.result, assembled.identities,
                                  datetime.now(timezone.utc).isoformat(timespec="seconds"))
-            reports[run.name] = RepoReport(run.name, slug, "scanned", result)
+            reports[run.name] = RepoReport(run.name, slug, "scanned", assembled.result,
+                                           identities=assembled.identities)
         progress.repository_done()
 
     def shard_done(counts: Counts) -> None:

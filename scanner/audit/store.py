@@ -1,15 +1,21 @@
 """The audit's results store: one SQLite file in the output directory.
 
 Two tables carry the work across runs (docs/audit.md explains the choice of SQLite):
-  places        (analysis, blob, path) -> Outcome   one row per blob analysed at one path
-  repositories  name -> (state, ScanResult)         one row per repository audited in full
+  places        (analysis, blob, path, scheme) -> Outcome   a blob analysed at one path
+  repositories  name -> (state, ScanResult, identities)     a repository audited in full
 
 `analysis` digests credscope's own code and rules and the settings that change a blob's
-findings, so an upgrade or a new policy never reuses an old outcome. A repository's `state`
-digests its refs, HEAD, configuration and baseline: an unchanged state means an unchanged
-report. Rows are written by the driver alone, one transaction per finished shard, with the
-primary key making a re-delivered shard (a lost worker's task run again) a no-op, so a crash
-or a lost worker can neither lose nor duplicate a finding.
+findings, so an upgrade or a new policy never reuses an old outcome. `scheme` is the
+repository's fingerprint scheme (identity.RepoScheme: its salt, work factors and the
+baseline entries only a secret matches) for an outcome with findings, whose fingerprints
+hold for that scheme alone, and '' for one without, which every scheme shares. A
+repository's `state` digests its refs, HEAD, configuration and baseline: an unchanged state
+means an unchanged report; `identities` maps its fingerprints to the audit's identities.
+`meta` holds the schema version and the audit's own random salt (identity.py).
+
+Rows are written by the driver alone, one transaction per finished shard, with the primary
+key making a re-delivered shard (a lost worker's task run again) a no-op, so a crash or a
+lost worker can neither lose nor duplicate a finding.
 
 Values are pickled with an unpickler that accepts credscope's model classes and nothing else:
 the store is a cache, never a way to run code, and a row it cannot read is analysed again.
@@ -18,6 +24,7 @@ the store is a cache, never a way to run code, and a row it cannot read is analy
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -29,15 +36,19 @@ from scanner.audit.outcome import Outcome
 from scanner.errors import ReportError
 from scanner.model import ScanResult
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS places (
-    analysis TEXT NOT NULL, blob TEXT NOT NULL, path BLOB NOT NULL, outcome BLOB NOT NULL,
-    PRIMARY KEY (analysis, blob, path)) WITHOUT ROWID;
+    analysis TEXT NOT NULL, blob TEXT NOT NULL, path BLOB NOT NULL, scheme TEXT NOT NULL,
+    outcome BLOB NOT NULL,
+    PRIMARY KEY (analysis, blob, path, scheme)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS repositories (
-    name BLOB PRIMARY KEY, state TEXT NOT NULL, result BLOB NOT NULL, finished TEXT NOT NULL);
+    name BLOB PRIMARY KEY, state TEXT NOT NULL, result BLOB NOT NULL, identities BLOB NOT NULL,
+    finished TEXT NOT NULL);
 """
+SHARED = ""  # the scheme of an outcome without findings: it holds for every scheme
+_SALT_BYTES = 16
 _ALLOWED_MODULES = frozenset({"scanner.model", "scanner.audit.outcome"})
 _ALLOWED_BUILTINS = frozenset({"frozenset", "set", "tuple", "list", "dict"})
 Place = tuple[str, str]  # (blob id, path)
@@ -75,6 +86,7 @@ class Store:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
             self._check_version(path)
+            self.audit_salt = self._audit_salt()
         except sqlite3.Error as err:
             raise ReportError(f"cannot open the audit store: {err}", path=str(path)) from None
 
@@ -86,24 +98,40 @@ class Store:
             raise ReportError(f"the audit store has schema {row[0]}, this credscope writes "
                               f"{SCHEMA_VERSION}: use another --out or remove it", path=str(path))
 
+    def _audit_salt(self) -> bytes:
+        """The audit's own salt (identity.py): random, made with the store, kept in it."""
+        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('audit-salt', ?)",
+                        (os.urandom(_SALT_BYTES).hex(),))
+        row = self.db.execute("SELECT value FROM meta WHERE key='audit-salt'").fetchone()
+        try:
+            salt = bytes.fromhex(row[0])
+        except ValueError:
+            salt = b""
+        if len(salt) != _SALT_BYTES:
+            raise sqlite3.DatabaseError("its audit salt is damaged: remove the store")
+        return salt
+
     def close(self) -> None:
         self.db.close()
 
-    def known(self, analysis: str, places: Iterable[Place]) -> set[Place]:
-        """The places among `places` that have an outcome (readable or not: see outcomes)."""
-        return {place for place, _ in self._rows(analysis, places, "1")}
+    def known(self, analysis: str, scheme: str, places: Iterable[Place]) -> set[Place]:
+        """The places among `places` that have an outcome for `scheme` (readable or not: see
+        outcomes)."""
+        return {place for place, _ in self._rows(analysis, scheme, places, "1")}
 
-    def outcomes(self, analysis: str, places: Iterable[Place]) -> Iterator[tuple[Place, Outcome]]:
+    def outcomes(self, analysis: str, scheme: str, places: Iterable[Place]
+                 ) -> Iterator[tuple[Place, Outcome]]:
         """Each place's outcome; a place missing or unreadable is left out (analyse it again)."""
-        for place, data in self._rows(analysis, places, "outcome"):
+        for place, data in self._rows(analysis, scheme, places, "outcome"):
             value = _loads(data)
             if isinstance(value, Outcome):
                 yield place, value
 
-    def _rows(self, analysis: str, places: Iterable[Place], column: str
+    def _rows(self, analysis: str, scheme: str, places: Iterable[Place], column: str
               ) -> Iterator[tuple[Place, Any]]:
-        """(place, column) of the stored places among `places`, asked by blob ids a batch at
-        a time (a row per place would cost a query per blob of a large history)."""
+        """(place, column) of the stored places among `places` (their outcome without findings,
+        or with findings under `scheme`), asked by blob ids a batch at a time (a row per place
+        would cost a query per blob of a large history)."""
         wanted: dict[str, set[str]] = {}
         for blob, path in places:
             wanted.setdefault(blob, set()).add(path)
@@ -112,7 +140,8 @@ class Store:
             for start in range(0, len(blobs), _BATCH):
                 batch = blobs[start:start + _BATCH]
                 cur.execute(f"SELECT blob, path, {column} FROM places WHERE analysis=? AND "  # noqa: S608 - a column name of ours
-                            f"blob IN ({','.join('?' * len(batch))})", (analysis, *batch))
+                            f"blob IN ({','.join('?' * len(batch))}) AND scheme IN (?, ?)",
+                            (analysis, *batch, SHARED, scheme))
                 for blob, raw_path, value in cur.fetchall():
                     path = raw_path.decode("utf-8", "surrogateescape")
                     if path in wanted[blob]:
@@ -129,23 +158,31 @@ class Store:
             raise
         self.db.execute("COMMIT")
 
-    def put_outcomes(self, analysis: str, rows: Iterable[tuple[Place, Outcome]]) -> None:
+    def put_outcomes(self, analysis: str, scheme: str,
+                     rows: Iterable[tuple[Place, Outcome]]) -> None:
+        """A shard's outcomes, analysed under `scheme`: those without findings for all."""
         with self._transaction():
             self.db.executemany(
-                "INSERT OR REPLACE INTO places VALUES (?, ?, ?, ?)",
-                ((analysis, blob, _path(path), _dumps(outcome))
-                 for (blob, path), outcome in rows))
+                "INSERT OR REPLACE INTO places VALUES (?, ?, ?, ?, ?)",
+                ((analysis, blob, _path(path), scheme if outcome.salted else SHARED,
+                  _dumps(outcome)) for (blob, path), outcome in rows))
 
-    def repository(self, name: str) -> tuple[str, ScanResult] | None:
-        row = self.db.execute("SELECT state, result FROM repositories WHERE name=?",
+    def repository(self, name: str) -> tuple[str, ScanResult, dict[str, str]] | None:
+        """A repository's stored state, result and identities (None: none, or unreadable)."""
+        row = self.db.execute("SELECT state, result, identities FROM repositories WHERE name=?",
                               (_path(name),)).fetchone()
-        result = _loads(row[1]) if row is not None else None
-        return (row[0], result) if isinstance(result, ScanResult) else None
+        if row is None:
+            return None
+        result, identities = _loads(row[1]), _loads(row[2])
+        if not isinstance(result, ScanResult) or not isinstance(identities, dict):
+            return None
+        return row[0], result, identities
 
-    def put_repository(self, name: str, state: str, result: ScanResult, finished: str) -> None:
+    def put_repository(self, name: str, state: str, result: ScanResult,
+                       identities: dict[str, str], finished: str) -> None:
         with self._transaction():
-            self.db.execute("INSERT OR REPLACE INTO repositories VALUES (?, ?, ?, ?)",
-                            (_path(name), state, _dumps(result), finished))
+            self.db.execute("INSERT OR REPLACE INTO repositories VALUES (?, ?, ?, ?, ?)",
+                            (_path(name), state, _dumps(result), _dumps(identities), finished))
 
     def count_places(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM places").fetchone()[0])

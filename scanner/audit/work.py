@@ -6,10 +6,11 @@
   HEAD's blobs that finish the repository's report.
 - `analyse_shard` reads a run of one repository's blobs through one `git cat-file`, matches
   each blob's bytes once, and classifies and filters them at every path the audit needs
-  (pipeline.findings_in, with the repository's own Stages): one blob shared by forks is read
-  and matched once, wherever it sits.
+  (pipeline.findings_in, with the repository's own Stages and fingerprint scheme): one blob
+  shared by forks is read and matched once, wherever it sits.
 
-Secrets never leave a worker: every finding comes back as outcome.Kept, without its value.
+Secrets never leave a worker: every finding comes back as outcome.Kept, without its value,
+with what the driver needs of it worked out here (identity.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from scanner.audit.keys import analysis_config, analysis_key, scanner_digest
+from scanner.audit.identity import RepoScheme, audit_identity
+from scanner.audit.keys import PEPPER_VARIABLE, analysis_config, scanner_digest
 from scanner.audit.outcome import Outcome, without_secret
 from scanner.config import Config
 from scanner.errors import InternalError
@@ -31,7 +33,6 @@ from scanner.pipeline import Stages, build_stages, findings_in
 from scanner.sources.git import Change
 from scanner.sources.history import HistorySource
 
-_KEY_VARIABLE = "CREDSCOPE_FINGERPRINT_KEY"
 REPORT_FORMATS = ("json", "sarif")  # each repository's reports
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -43,8 +44,13 @@ class RepoTask:
 
     name: str
     config: Config  # keys.portable: its policy is a dict
+    analysis: str  # keys.analysis_key, as the driver worked it out
+    scheme: RepoScheme  # its fingerprints' salt and cost, resolved on the driver as `scan` does
+    audit_salt: bytes  # the audit's salt, for identities across repositories
     scanner: str = field(default_factory=scanner_digest)  # the driver's credscope
-    fingerprint_key: str | None = field(default_factory=lambda: os.environ.get(_KEY_VARIABLE))
+    # The pepper, if any: never in a repr (Dask may log a task it could not run).
+    fingerprint_key: str | None = field(
+        default_factory=lambda: os.environ.get(PEPPER_VARIABLE), repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,7 @@ class ShardTask:
 class ReportTask:
     result: ScanResult  # a finished repository
     config: Config  # keys.portable: its policy is a dict
+    analysis: str  # keys.analysis_key of the config
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +95,13 @@ def plan_repository(task: RepoTask) -> Plan:
 
 def analyse_shard(task: ShardTask) -> ShardResult:
     with _same_credscope(task.repo):
-        stages = stages_for(task.repo.config)
+        scheme = task.repo.scheme
+        stages = replace(stages_for(task.repo.config, task.repo.analysis),
+                         fingerprinter=scheme.fingerprinter())
+        identity = audit_identity(task.repo.audit_salt)
         by_id = {rule.id: rule for rule in stages.rules}
         changes = [change for change, _ in task.blobs]
-        read = _reader(task.repo.config).read_shard(changes)
+        read = _reader(task.repo.config, task.repo.analysis).read_shard(changes)
         out: list[tuple[tuple[str, str], Outcome]] = []
         blobs = size = 0
         for (change, paths), item in zip(task.blobs, read, strict=True):
@@ -106,7 +116,7 @@ def analyse_shard(task: ShardTask) -> ShardResult:
                 blob = item if path == item.path else replace(item, path=path)
                 found = findings_in(blob, matches, stages, by_id, stages.filters) if matches \
                     else ()
-                kept = tuple(without_secret(f) for f in found)
+                kept = tuple(without_secret(f, scheme, identity) for f in found)
                 out.append(((oid, path), Outcome(len(item.data), kept)))
         return ShardResult(tuple(out), blobs, size)
 
@@ -116,18 +126,19 @@ def render_reports(task: ReportTask) -> dict[str, str]:
     SARIF of a secret seen in thousands of blobs takes a worker minutes, not the driver."""
     from scanner.reporters import REPORTERS, ReportContext  # noqa: PLC0415
 
-    ctx = ReportContext(rules={r.id: r for r in stages_for(task.config).rules})
+    ctx = ReportContext(rules={r.id: r for r in stages_for(task.config, task.analysis).rules})
     return {fmt: REPORTERS[fmt](task.result, ctx) for fmt in REPORT_FORMATS}
 
 
 @contextmanager
 def _same_credscope(task: RepoTask) -> Iterator[None]:
     """Refuse to work for a driver running other credscope code or rules (its stored outcomes
-    would mix two versions), and judge with the driver's fingerprint key."""
+    would mix two versions), and judge with the driver's fingerprint pepper (Fingerprinter
+    and legacy_fingerprint read it from the environment)."""
     if task.scanner != scanner_digest():
         raise InternalError("this Dask worker runs a different credscope (code or rules) than "
                             "the audit's driver: install the same version on every worker")
-    before = os.environ.get(_KEY_VARIABLE)
+    before = os.environ.get(PEPPER_VARIABLE)
     _set_key(task.fingerprint_key)
     try:
         yield
@@ -137,26 +148,27 @@ def _same_credscope(task: RepoTask) -> Iterator[None]:
 
 def _set_key(value: str | None) -> None:
     if value is None:
-        os.environ.pop(_KEY_VARIABLE, None)
+        os.environ.pop(PEPPER_VARIABLE, None)
     else:
-        os.environ[_KEY_VARIABLE] = value
+        os.environ[PEPPER_VARIABLE] = value
 
 
 # Per worker process: Stages per analysis key (building one compiles the rules), and a reader
 # per repository (opening one asks git about it). Small, because a worker serves few at once.
+# Keyed by the driver's analysis key, which digests the rule files as the driver read them
+# this run: a worker kept between audits rebuilds its Stages when a user's rule changes.
 _STAGES: OrderedDict[str, Stages] = OrderedDict()
 _READERS: OrderedDict[tuple[str, str], HistorySource] = OrderedDict()
 
 
-def stages_for(config: Config) -> Stages:
-    """The repository's Stages (this process's copy, built once per analysis key)."""
-    key = analysis_key(config)
-    return _cached(_STAGES, key, lambda: build_stages(analysis_config(config)), 4)
+def stages_for(config: Config, analysis: str) -> Stages:
+    """The repository's Stages (this process's copy, built once per analysis key). Their
+    fingerprinter is a placeholder (analysis_config has no root): callers set the scheme."""
+    return _cached(_STAGES, analysis, lambda: build_stages(analysis_config(config)), 4)
 
 
-def _reader(config: Config) -> HistorySource:
-    key = (str(config.root), analysis_key(config))
-    return _cached(_READERS, key, lambda: HistorySource(config), 8)
+def _reader(config: Config, analysis: str) -> HistorySource:
+    return _cached(_READERS, (str(config.root), analysis), lambda: HistorySource(config), 8)
 
 
 def _cached(cache: OrderedDict[K, V], key: K, make: Callable[[], V], size: int) -> V:
