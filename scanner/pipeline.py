@@ -96,9 +96,7 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
     per_blob = [f for f in stages.filters if not isinstance(f, BaselineFilter)]
 
     def analyse(blob: Blob) -> list[Finding]:
-        matches = stages.engine.scan(blob.data)
-        matches += rejected_matches(blob.data, matches)  # counted as suppressed, with why
-        matches = owned(blob, matches)  # a window reports its own
+        matches = owned(blob, matches_in(blob.data, stages))  # a window reports its own
         return placed(blob, findings_in(blob, matches, stages, by_id, per_blob)) \
             if matches else []
 
@@ -132,6 +130,14 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
         stale_baseline=stale_entries(stages.filters, source),
         config_effects=with_counts(config.config_effects, getattr(source, "excluded", None)),
     )
+
+
+def matches_in(data: bytes, stages: Stages) -> list[Match]:
+    """The engine's matches in one blob, and the candidates the generic detectors rejected
+    (each kept, to be suppressed with its reason: nothing is dropped silently). The
+    classifier reads the detectors' judgements of this blob, so findings_in must follow."""
+    matches = stages.engine.scan(data)
+    return matches + rejected_matches(data, matches)
 
 
 def baselined(finding: Finding, baselines: Sequence[BaselineFilter]) -> Finding:

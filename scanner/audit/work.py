@@ -29,7 +29,7 @@ from scanner.config import Config
 from scanner.errors import InternalError
 from scanner.model import ScanResult, Skipped
 from scanner.parallel import SHARD_BYTES
-from scanner.pipeline import Stages, build_stages, findings_in
+from scanner.pipeline import Stages, build_stages, findings_in, matches_in
 from scanner.sources.git import Change
 from scanner.sources.history import HistorySource
 
@@ -111,7 +111,7 @@ def analyse_shard(task: ShardTask) -> ShardResult:
                 continue
             blobs += 1
             size += len(item.data)
-            matches = stages.engine.scan(item.data)
+            matches = matches_in(item.data, stages)  # as `scan` does, rejected ones too
             for path in paths:
                 blob = item if path == item.path else replace(item, path=path)
                 found = findings_in(blob, matches, stages, by_id, stages.filters) if matches \
