@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from scanner.findings import redact
 from scanner.model import Match
 
 EXCERPT_CHARS = 160  # kept on each side of the secret; a terminal line shows less
@@ -19,8 +18,10 @@ _MAX_BYTES = EXCERPT_CHARS * 4  # UTF-8: at most 4 bytes a character
 ELLIPSIS = "…"
 
 
-def excerpts(data: bytes, matches: Sequence[Match]) -> list[tuple[str, str]]:
-    """(before, after) for each match, in order."""
+def excerpts(data: bytes, matches: Sequence[Match], shown: Sequence[str]
+             ) -> list[tuple[str, str]]:
+    """(before, after) for each match, in order; `shown[i]` is how match i appears when it
+    sits on another match's line (its redacted form, as its own finding shows it)."""
     starts = sorted(range(len(matches)), key=lambda i: matches[i].start)
     ordered = [matches[i].start for i in starts]
     redacted: dict[int, bytes] = {}
@@ -34,7 +35,7 @@ def excerpts(data: bytes, matches: Sequence[Match]) -> list[tuple[str, str]]:
             m = matches[k]
             if k != skip and m.end > lo and m.start < hi:
                 if k not in redacted:
-                    redacted[k] = redact(m.secret).encode("utf-8")
+                    redacted[k] = shown[k].encode("utf-8")
                 found.append((max(m.start, lo), min(m.end, hi), redacted[k]))
         return found
 

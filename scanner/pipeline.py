@@ -6,7 +6,7 @@ Source ──Blob──▶ Engine ──Match──▶ Classifier ──Finding�
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from scanner.classify import Classifier
@@ -30,7 +30,16 @@ from scanner.matching.generic import register_generic_plugins
 from scanner.matching.generic.ledger import rejected_matches
 from scanner.matching.loader import load_rules
 from scanner.matching.schema import Rule
-from scanner.model import Blob, Finding, Location, Match, ScanResult, ScanStats, Skipped
+from scanner.model import (
+    Blob,
+    Finding,
+    Location,
+    Match,
+    ScanResult,
+    ScanStats,
+    Skipped,
+    SuppressionKind,
+)
 from scanner.parallel import Found, Progressed, scan_events
 from scanner.rules_catalog import check_rule_ids
 from scanner.sources import Finalizing, Source
@@ -150,10 +159,18 @@ def baselined(finding: Finding, baselines: Sequence[BaselineFilter]) -> Finding:
     return finding
 
 
+# Suppressions that judge the value not to be a secret at all: its fingerprint needs no
+# stretching (Fingerprinter.key). Baselined, pragma'd, allowlisted and low-confidence
+# findings may be real secrets, and keep the slow one.
+_NOT_SECRETS = frozenset({SuppressionKind.PLACEHOLDER, SuppressionKind.NOT_A_SECRET,
+                          SuppressionKind.PUBLIC_VALUE, SuppressionKind.INVALID})
+
+
 def findings_in(blob: Blob, matches: Sequence[Match], stages: Stages,
-                by_id: dict[str, Rule], filters: Sequence[Filter]) -> Iterable[Finding]:
-    lines = excerpts(blob.data, matches)  # each secret's line, for the terminal report
-    for match, excerpt in zip(matches, lines, strict=True):
+                by_id: dict[str, Rule], filters: Sequence[Filter]) -> list[Finding]:
+    found = []
+    prints = stages.fingerprinter
+    for match in matches:
         rule = by_id[match.rule_id]
         classification = stages.classifier.classify(rule, match, blob)
         finding = Finding(
@@ -164,17 +181,22 @@ def findings_in(blob: Blob, matches: Sequence[Match], stages: Stages,
                               match.end_line, blob.commit, blob.blob_id,
                               blob.label_at(match.start)),
             secret=match.secret,
-            redacted=stages.fingerprinter.redact(match.secret),
-            fingerprint=stages.fingerprinter.fingerprint(rule.id, match.secret),
+            redacted="",  # set below, once the filters have said what the value is
+            fingerprint="",
             classification=classification,
-            excerpt=excerpt,
         )
         for f in filters:
             suppression = f.check(finding, blob)
             if suppression is not None:
                 finding = replace(finding, suppression=suppression)
                 break
-        yield finding
+        quick = finding.suppression is not None and finding.suppression.kind in _NOT_SECRETS
+        found.append(replace(finding, redacted=prints.redact(match.secret, quick=quick),
+                             fingerprint=prints.fingerprint(rule.id, match.secret,
+                                                            quick=quick)))
+    # Each secret's line, for the terminal report, other secrets on it redacted as above.
+    lines = excerpts(blob.data, matches, [f.redacted for f in found])
+    return [replace(f, excerpt=excerpt) for f, excerpt in zip(found, lines, strict=True)]
 
 
 # Both orders are total (they end on what tells any two findings or locations apart), so

@@ -299,3 +299,34 @@ def test_a_bad_fingerprint_scheme_is_a_baseline_error(tmp_path: Path, fingerprin
     path.write_text(json.dumps({"version": 2, "fingerprint": fingerprint, "entries": []}))
     with pytest.raises(BaselineError):
         load_baseline(path)
+
+
+def test_values_judged_not_secret_are_not_stretched(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real code holds thousands of candidates the detectors judge not to be secrets
+    (placeholders, identifiers): scrypt for each would dominate a scan, and they are not
+    what a slow hash protects. Secrets, and anything suppressed for other reasons (a
+    baseline, a pragma, low confidence), still are."""
+    import hashlib
+
+    from scanner import findings
+
+    stretched: list[bytes] = []
+    real = hashlib.scrypt
+
+    def spy(password: bytes, **kw: Any) -> bytes:
+        stretched.append(password)
+        return real(password, **kw)
+
+    monkeypatch.setattr(findings.hashlib, "scrypt", spy)
+    findings._stretched.cache_clear()
+    repo = repo_with_secret(tmp_path)
+    (repo / "app" / "example.py").write_text('PASSWORD = "changeme"\nAPI_TOKEN = "<your-token>"\n'
+                                             f'OLD = "{OTHER}"  # credscope: allow\n')
+    doc = scan_json(repo)
+    kinds = {f["suppression"]["kind"] for f in doc["suppressed"]}
+    assert "pragma" in kinds and kinds & {"placeholder", "not-a-secret"}
+    assert {KEY.encode(), OTHER.encode()} <= set(stretched)
+    assert not {b"changeme", b"<your-token>"} & set(stretched)
+    fps = [f["fingerprint"] for f in doc["findings"] + doc["suppressed"]]
+    assert all(fp.startswith("v2:") for fp in fps) and len(set(fps)) == len(fps)
