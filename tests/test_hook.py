@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 import subprocess
 import sys
 import textwrap
@@ -16,7 +17,7 @@ from scanner.config import Config
 from scanner.matching import db_cache, engine
 from scanner.pipeline import scan
 from scanner.sources.worktree import WorktreeSource
-from tests.helpers import init_repo, needs_hyperscan, stripe_key
+from tests.helpers import rand, init_repo, needs_hyperscan, stripe_key
 
 KEY = stripe_key(seed="hook")
 SCREEN_LINES = 24
@@ -140,7 +141,8 @@ def test_imports_neither_typer_nor_rich(repo: Path) -> None:
 def test_the_hook_blocks_a_secret_of_unknown_power_by_default(repo: Path) -> None:
     """`scan` fails on errors by default; a commit is the cheapest moment to stop a live
     secret, so the hook also blocks warnings (a password whose power nothing tells)."""
-    (repo / "app" / "db.py").write_text('import os\nDB_PASSWORD = "Vq7#pXs92!Lzk4"\n')
+    password = rand(string.ascii_letters + string.digits + "#!", 14, "unknown-power")
+    (repo / "app" / "db.py").write_text(f'import os\nDB_PASSWORD = "{password}"\n')
     assert hook.main(["app/db.py"]) == 1
     assert hook.main(["app/db.py", "--fail-on", "error"]) == 0
     # The repository's config may not weaken it; the user's own config may.

@@ -220,6 +220,8 @@ def candidates(data: bytes, hits: list[int], families: frozenset[str],
         if start == tried:
             continue
         tried = start
+        if data[start - 1:start] == b"/":
+            continue  # `"ops/pgpass":`, `/api/reset_password`: a path's segment, not a name
         name = _IDENT.match(data, start)
         if name is None or key_family(name.group().decode("utf-8", "replace")) not in families:
             continue
