@@ -17,7 +17,7 @@ from scanner.config import Config
 from scanner.matching import db_cache, engine
 from scanner.pipeline import scan
 from scanner.sources.worktree import WorktreeSource
-from tests.helpers import rand, init_repo, needs_hyperscan, stripe_key
+from tests.helpers import init_repo, needs_hyperscan, rand, stripe_key
 
 KEY = stripe_key(seed="hook")
 SCREEN_LINES = 24
