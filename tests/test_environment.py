@@ -252,7 +252,7 @@ def test_explain_lists_what_was_read(tmp_path: Path, stages: Stages) -> None:
     hits = found(tmp_path, stages, {"deploy/credentials": (
         "# production account\n[prod-admin]\n"
         f"aws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n")})
-    text = render(hits[secret], None)
+    text = "\n".join(render(hits[secret], None))
     assert "environment production from its key path [prod-admin] aws_secret_access_key" \
         in text
     assert "env-label: production" in text and "env-block-comment: production" in text

@@ -53,11 +53,15 @@ def test_committing_a_file_changes_its_judgement(tmp_path: Path) -> None:
     assert outcome(path, proj, exposed) is Outcome.ASK
 
 
-def test_a_policy_override_is_part_of_the_key(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    proj, home = ge.make_project(tmp_path)
-    monkeypatch.setenv("HOME", str(home))
-    creds = home / ".aws/credentials"
-    assert outcome(creds, proj) is Outcome.ASK
-    quiet = GuardConfig(policy={"cli-credentials-admin": "off"})
-    assert outcome(creds, proj, quiet) is Outcome.NONE
+def test_a_policy_override_is_part_of_the_key(tmp_path: Path) -> None:
+    """A WRITE token in a file git does not track is agent-reachable (`admin-ignored`): the
+    guard asks; with that policy rule off, the same file (judged before) is no concern."""
+    proj, _ = ge.make_project(tmp_path)
+    token = ("xoxb-" + rand("0123456789", 12, "d") + "-" + rand("0123456789", 13, "e") + "-"
+             + rand("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 24, "f"))
+    path = proj / "src/notify.py"
+    path.write_text(f"SLACK_BOT_TOKEN = '{token}'\n")
+    assert outcome(path, proj) is Outcome.ASK
+    quiet = GuardConfig(policy={"admin-ignored": "off"})
+    assert outcome(path, proj, quiet) is Outcome.NONE
+    assert outcome(path, proj) is Outcome.ASK

@@ -56,8 +56,16 @@ class Facts(NamedTuple):
         """Evident, and the scan policy's verdict is one of concern (a committed live
         production credential, "exposed" to the scan, concerns the guard too)."""
         s = self.sighting
-        return self.evident and s is not None and (s.verdict in self.concern or (
-            s.verdict == "exposed" and str(s.environment) == "production"))
+        if not self.evident or s is None:
+            return False
+        if s.verdict in self.concern or (
+                s.verdict == "exposed" and str(s.environment) == "production"):
+            return True
+        # The scan ranks unknown power as a warning (or, in a CLI store, as in its place);
+        # reading it into an agent's context is judged by its worst case, for an ask only
+        # (a deny needs proven power: proven_powerful).
+        return str(s.tier) == "UNKNOWN" and str(s.effective_tier) == "ADMIN" and (
+            s.verdict == "unverified-scope" or s.location == "cli-credentials")
 
     @property
     def proven_powerful(self) -> bool:
