@@ -191,7 +191,7 @@ def in_process(real: list[str]) -> dict[str, Any]:
         config = load_config(path).with_overrides(root=path, progress=False, jobs=1)
         task = RepoTask(name, portable(config), analysis_key(config), repo_scheme(config),
                         os.urandom(16))
-        changes = plan_repository(task).changes
+        changes = plan_repository(task).reads
         for start in range(0, len(changes), 256):
             shard = ShardTask(task, tuple((c, (c.path,)) for c in changes[start:start + 256]))
             result = analyse_shard(shard)

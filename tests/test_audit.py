@@ -237,13 +237,15 @@ def test_repository_config_is_held_to_the_trust_boundary(first_run: AuditOutcome
     assert {key for key, (applied, _) in effects.items() if not applied} == {
         ("exclude", "**"), ("allowlist-values", ".*"), ("rules-dirs", "rules"),
         ("detect-secrets-plugins", "plugin.py"), ("fail-on", "never")}
-    assert effects[("exclude", "docs/**")] == (True, "excluded 1 file")
+    # docs/notes.md in the history, and the docs/ directory on disk (the tree is read too)
+    assert effects[("exclude", "docs/**")] == (True, "excluded 1 file and 1 directory")
     assert untrusted["summary"]["failing"] == 1  # its fail-on = never was refused
     assert not (env / "plugin-ran").exists()
     configured = _repo_report(out, first_run, "configured")
     assert [(e["setting"], e["applied"]) for e in configured["configuration"]] == [
         ("exclude", True), ("max-file-size", False)]
-    assert configured["summary"]["skippedByKind"] == {"too-large": 1}  # the user's 1 KiB
+    # the user's 1 KiB: big.txt in the history, and on disk (too large to hash: read neither)
+    assert configured["summary"]["skippedByKind"] == {"too-large": 2}
     binary = _repo_report(out, first_run, "binary")
     assert [f["suppression"]["kind"] for f in binary["suppressed"]] == ["allowlist"]
 

@@ -246,7 +246,7 @@ def test_a_worker_fingerprints_under_the_scheme_and_keeps_no_secret(tmp_path: Pa
     config = Config(root=repo)
     task = RepoTask("r", portable(config), analysis_key(config), SCHEME, AUDIT_SALT)
     plan = plan_repository(task)
-    result = analyse_shard(ShardTask(task, tuple((c, (c.path,)) for c in plan.changes)))
+    result = analyse_shard(ShardTask(task, tuple((c, (c.path,)) for c in plan.reads)))
     [(_, outcome)] = result.outcomes
     [kept] = outcome.findings
     assert kept.finding.secret == "" and kept.entries == ()
