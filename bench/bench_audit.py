@@ -5,7 +5,7 @@
 
 The organisation (bench/.work/audit-org): real public repositories (mirrors fetched into
 /work/.mirror, cloned locally), forks of each (a clone plus a commit of its own: the fork
-shares its upstream's whole history), and the 32-repository synthetic organisation of the
+shares its upstream's whole history), and the 33-repository synthetic organisation of the
 tests. Measured:
   - sequential: one `credscope scan --history --format json --report sarif=...` process per
     repository (the same two reports the audit writes; default options, as a user would
