@@ -5,7 +5,7 @@
 
 The organisation (bench/.work/audit-org): real public repositories (mirrors fetched into
 /work/.mirror, cloned locally), forks of each (a clone plus a commit of its own: the fork
-shares its upstream's whole history), and the 32-repository synthetic organisation of the
+shares its upstream's whole history), and the 33-repository synthetic organisation of the
 tests. Measured:
   - sequential: one `credscope scan --history --format json --report sarif=...` process per
     repository (the same two reports the audit writes; default options, as a user would
@@ -191,7 +191,7 @@ def in_process(real: list[str]) -> dict[str, Any]:
         config = load_config(path).with_overrides(root=path, progress=False, jobs=1)
         task = RepoTask(name, portable(config), analysis_key(config), repo_scheme(config),
                         os.urandom(16))
-        changes = plan_repository(task).changes
+        changes = plan_repository(task).reads
         for start in range(0, len(changes), 256):
             shard = ShardTask(task, tuple((c, (c.path,)) for c in changes[start:start + 256]))
             result = analyse_shard(shard)

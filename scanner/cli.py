@@ -555,15 +555,19 @@ def audit(
     fail_on: Annotated[Optional[str], typer.Option(  # noqa: UP045
         help="error, warning, note or never: the lowest severity that fails (exit 1).")] = None,
     no_progress: Annotated[bool, typer.Option(help="Never show a progress bar.")] = False,
+    history_only: Annotated[bool, typer.Option(
+        "--history-only", help="Read each repository's history alone, not its working tree "
+        "(as scan --history-only).")] = False,
 ) -> None:
-    """Audit many repositories' whole histories on Dask: per-repository JSON and SARIF, an
-    organisation JSON and HTML report, credentials shared across repositories."""
+    """Audit many repositories on Dask, each as `scan --history` reads it (whole history and
+    working tree): per-repository JSON and SARIF, an organisation JSON and HTML report,
+    credentials shared across repositories."""
     from scanner.audit.run import AuditOptions, run_audit  # noqa: PLC0415
     from scanner.config import parse_fail_on  # noqa: PLC0415
 
     with error_handler():
         options = AuditOptions(repos=repos, out=out, scheduler=scheduler, workers=workers,
-                               cache=cache, progress=not no_progress,
+                               cache=cache, progress=not no_progress, history_only=history_only,
                                fail_on=parse_fail_on(fail_on) if fail_on else None)
         raise ExitCode(run_audit(options).exit_code)
 

@@ -1,9 +1,11 @@
 """A small organisation of real git repositories for the audit's tests and benchmark.
 
-32 repositories: five upstreams, forks that share their history (one deletes a secret, one
-adds its own, one is bare), vendored copies in unrelated repositories (the same blob at the
-same path in another history, at another path, and a shared secret in another file: other
-root commits, so other fingerprint salts), a repository much larger than the rest, one with
+33 repositories: five upstreams, forks that share their history (one deletes a secret, one
+adds its own, one is bare, one is a developer's checkout with work on disk that is not
+committed: a new file, a gitignored .env, copies of committed blobs), vendored copies in
+unrelated repositories (the same blob at the same path in another history, at another path,
+and a shared secret in another file: other root commits, so other fingerprint salts), a
+repository much larger than the rest, one with
 its own config, one whose config tries what only the user's own config may do (load a
 plugin and rules, allowlist by regex, exclude everything, never fail), one with a version 2
 baseline under its own salt (fingerprint and imported sha1 entries, one stale) and one with
@@ -24,6 +26,8 @@ from pathlib import Path
 from scanner.baseline import Entry, dump_baseline, sha1_hex
 from scanner.findings import Fingerprinter, legacy_fingerprint
 from tests.helpers import commit_all, git, github_token, init_repo, npm_token, stripe_key
+
+CHECKOUT = "checkout"  # the repository whose working tree holds what the history does not
 
 LARGE_FILES = 400
 
@@ -83,6 +87,7 @@ def build_org(root: Path) -> list[str]:
     commit_all(forks[2], "remove the token", date="2025-03-01T00:00:00+00:00")
     subprocess.run(["git", "clone", "-q", "--bare", str(ups[1]), str(org / "mirror-bare.git")],
                    check=True)
+    checkout = _checkout(ups[4], org / CHECKOUT)
     vendored_text = upstream_files(0)["app/settings.py"]
     vendors = [
         _repo(org / "vendor-same-path", {"app/settings.py": vendored_text, "x.py": "x = 1\n"}),
@@ -108,11 +113,29 @@ def build_org(root: Path) -> list[str]:
         init_repo(org / "empty"),
         _repo(org / "evil<b>name</b>", {"a.py": f'T = "{github_token(seed="evil")}"\n'}),
     ]
-    local = [*ups, *forks, org / "mirror-bare.git", *vendors, large, configured, untrusted,
-             *baselined, *misc]
+    local = [*ups, *forks, org / "mirror-bare.git", checkout, *vendors, large, configured,
+             untrusted, *baselined, *misc]
     lines = ["# the organisation", *(str(p.relative_to(root)) for p in local)]
     lines += [f"file://{ups[3]}", "org/missing-repository"]
     return lines
+
+
+def _checkout(upstream: Path, path: Path) -> Path:
+    """A fork as it sits on a developer's disk: a file with a token not committed yet, a
+    gitignored .env with a key of its own, an edited README, an untracked copy of a committed
+    file (the same blob: read once, as that blob), and a gitignored backup of a file the fork
+    deleted (its secret is no longer history-only: it is on disk)."""
+    _fork(upstream, path, {".gitignore": ".env\n*.bak\n"})
+    settings = (path / "app/settings.py").read_text(encoding="utf-8")
+    client = (path / "tests/test_client.py").read_text(encoding="utf-8")
+    git(path, "rm", "-q", "tests/test_client.py")
+    commit_all(path, "drop the client test", date="2025-02-09T00:00:00+00:00")
+    _write(path, {"notes/todo.py": f'TOKEN = "{github_token(seed="uncommitted")}"\n',
+                  ".env": f"STRIPE_SECRET_KEY={stripe_key(seed='ignored-env')}\n",
+                  "README.md": "# upstream 4, edited here\n",
+                  "backup/settings.py": settings,
+                  "tests/test_client.py.bak": client})
+    return path
 
 
 def _large(path: Path) -> Path:

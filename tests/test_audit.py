@@ -1,6 +1,7 @@
-"""`credscope audit` on a real Dask LocalCluster with two worker processes, over 32 real git
+"""`credscope audit` on a real Dask LocalCluster with two worker processes, over 33 real git
 repositories: the same findings as `scan --history` one repository at a time (fingerprints,
-configuration effects and baselines included, with the auditor's own config), shared secrets
+configuration effects and baselines included, with the auditor's own config; history and
+working tree, gitignored files included, each blob once), shared secrets
 reported once with every place across unrelated repositories too, nothing lost to a killed
 worker or a crashed driver, and re-runs that do only the work that changed (counted in blobs
 analysed, not timed).
@@ -36,11 +37,11 @@ from scanner.config import load_config
 from scanner.findings import Fingerprinter
 from scanner.pipeline import scan
 from scanner.runner import run_scan
-from scanner.sources.history import HistorySource
+from scanner.sources.combined import HistoryAndTreeSource
 from scanner.sources.select import SourceOptions
 from tests import loopback
-from tests.audit_org import BASELINE_SALT, add_commit, build_org, user_config
-from tests.helpers import github_token, init_repo
+from tests.audit_org import BASELINE_SALT, CHECKOUT, add_commit, build_org, user_config
+from tests.helpers import git, github_token, init_repo, stripe_key
 
 distributed = pytest.importorskip("distributed")
 pytestmark = pytest.mark.allow_loopback
@@ -105,15 +106,18 @@ def _config(path: Path) -> Any:
     return load_config(root).with_overrides(root=path, progress=False, jobs=1)
 
 
-def scan_one(path: Path, out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+HISTORY = SourceOptions(history=True)  # what `scan --history` reads
+
+
+def scan_one(path: Path, out: Path, options: SourceOptions = HISTORY
+             ) -> tuple[dict[str, Any], dict[str, Any]]:
     """What `credscope scan --history PATH --format json` and `--format sarif` write."""
     out.mkdir(parents=True, exist_ok=True)
-    run_scan(_config(path), SourceOptions(history=True), [("json", out / "scan.json"),
-                                                         ("sarif", out / "scan.sarif")])
+    run_scan(_config(path), options, [("json", out / "scan.json"), ("sarif", out / "scan.sarif")])
     return _report(out / "scan.json"), _report(out / "scan.sarif")
 
 
-Place = tuple[str, str, int, str]  # repository, path, line, commit
+Place = tuple[str, str, int, str | None]  # repository, path, line, commit (None: on disk)
 
 
 def secrets_in(name: str, path: Path) -> dict[tuple[str, str], set[Place]]:
@@ -121,12 +125,15 @@ def secrets_in(name: str, path: Path) -> dict[tuple[str, str], set[Place]]:
     itself, which no report holds, is what tells the same credential in two repositories."""
     config = _config(path)
     found: dict[tuple[str, str], set[Place]] = {}
-    for finding in scan(config, HistorySource(config)).findings:
+    for finding in scan(config, HistoryAndTreeSource(config)).findings:
         for loc in finding.occurrences:
-            assert loc.commit is not None
             found.setdefault((finding.rule_id, finding.secret), set()).add(
-                (name, loc.path, loc.line, loc.commit.sha))
+                (name, loc.path, loc.line, loc.commit.sha if loc.commit else None))
     return found
+
+
+def _sha(place: dict[str, Any]) -> str | None:
+    return place["commit"]["sha"] if place["commit"] else None
 
 
 def _report(path: Path) -> dict[str, Any]:
@@ -159,7 +166,7 @@ def _names(org: Path) -> list[tuple[str, str]]:
 
 def assert_same_as_scans(out: Path, scans: dict[str, Any], outcome: AuditOutcome) -> None:
     scanned = [r for r in outcome.repos if r.status != "failed"]
-    assert len(scanned) == 32
+    assert len(scanned) == 33
     for repo in scanned:
         assert audited(out, repo.name) == scans[repo.name], repo.name
 
@@ -237,13 +244,15 @@ def test_repository_config_is_held_to_the_trust_boundary(first_run: AuditOutcome
     assert {key for key, (applied, _) in effects.items() if not applied} == {
         ("exclude", "**"), ("allowlist-values", ".*"), ("rules-dirs", "rules"),
         ("detect-secrets-plugins", "plugin.py"), ("fail-on", "never")}
-    assert effects[("exclude", "docs/**")] == (True, "excluded 1 file")
+    # docs/notes.md in the history, and the docs/ directory on disk (the tree is read too)
+    assert effects[("exclude", "docs/**")] == (True, "excluded 1 file and 1 directory")
     assert untrusted["summary"]["failing"] == 1  # its fail-on = never was refused
     assert not (env / "plugin-ran").exists()
     configured = _repo_report(out, first_run, "configured")
     assert [(e["setting"], e["applied"]) for e in configured["configuration"]] == [
         ("exclude", True), ("max-file-size", False)]
-    assert configured["summary"]["skippedByKind"] == {"too-large": 1}  # the user's 1 KiB
+    # the user's 1 KiB: big.txt in the history, and on disk (too large to hash: read neither)
+    assert configured["summary"]["skippedByKind"] == {"too-large": 2}
     binary = _repo_report(out, first_run, "binary")
     assert [f["suppression"]["kind"] for f in binary["suppressed"]] == ["allowlist"]
 
@@ -258,14 +267,13 @@ def test_shared_credentials_are_reported_once_with_every_place(
     for name, (report, _) in one_by_one.items():
         for finding in report["findings"]:
             for loc in finding["locations"]:
-                fingerprint_at[(name, loc["path"], loc["line"], loc["commit"]["sha"])] = \
+                fingerprint_at[(name, loc["path"], loc["line"], _sha(loc))] = \
                     finding["fingerprint"]
     creds = doc["credentials"]
     assert len(creds) == len({c["identity"] for c in creds}) == len(secrets)
     grouped = []
     for cred in creds:
-        places = [(p["repository"], p["path"], p["line"], p["commit"]["sha"])
-                  for p in cred["places"]]
+        places = [(p["repository"], p["path"], p["line"], _sha(p)) for p in cred["places"]]
         assert len(places) == len(set(places))
         grouped.append(frozenset(places))
         assert cred["repositories"] == sorted({p[0] for p in places})
@@ -339,6 +347,59 @@ def test_html_report_is_self_contained_and_escaped(first_run: AuditOutcome, env:
     assert github_token(seed="shared-everywhere") not in page  # redacted, always
 
 
+def test_the_working_tree_is_read_beside_the_history(first_run: AuditOutcome, env: Path,
+                                                    org: Path) -> None:
+    """As `scan --history` reads it (the reports are equal, above): a file not committed and
+    a gitignored .env are new blobs read from disk, commit-less; a file whose content is a
+    committed blob is that blob, read once; a deleted file's secret that sits on disk in a
+    gitignored backup is ignored-but-present, not history-only. A gitignored file's place
+    is judged under an analysis of its own; the bare clone has no tree to read."""
+    out = env / "out"
+    report = _repo_report(out, first_run, CHECKOUT)
+    at = {loc["path"]: (f, loc) for f in report["findings"] for loc in f["locations"]}
+    checkout = org.parent / "org" / CHECKOUT
+    for path, ignored in (("notes/todo.py", False), (".env", True)):
+        finding, loc = at[path]
+        assert loc["commit"] is None and finding["ignoredButPresent"] is ignored
+        assert loc["blobId"] == git(checkout, "hash-object", path).strip()
+        assert not finding["historyOnly"]
+    deleted, loc = at["tests/test_client.py"]  # its backup, tests/test_client.py.bak, on disk
+    assert loc["commit"] is not None and len(deleted["locations"]) == 1
+    assert deleted["ignoredButPresent"] and not deleted["historyOnly"]
+    assert at["app/settings.py"][0]["locations"] == [at["app/settings.py"][1]]  # not backup/
+    assert not {"backup/settings.py", "tests/test_client.py.bak"} & set(at)
+    assert "6 working-tree file(s) hold the same content as a history blob" in \
+        report["notes"][0]
+    with sqlite3.connect(out / STORE_NAME) as db:
+        analyses = {(blob, os.fsdecode(path)): analysis for analysis, blob, path
+                    in db.execute("SELECT analysis, blob, path FROM places")}
+    assert not {"backup/settings.py", "tests/test_client.py.bak"} & {p for _, p in analyses}
+    place = {path: (at[path][1]["blobId"], path) for path in ("notes/todo.py", ".env")}
+    assert analyses[place["notes/todo.py"]] != analyses[place[".env"]]
+    assert analyses[place["notes/todo.py"]] == analyses[(at["app/settings.py"][1]["blobId"],
+                                                         "app/settings.py")]
+    bare = _repo_report(out, first_run, "mirror-bare.git")
+    assert "bare repository: there is no working tree to scan beside the history" in \
+        bare["notes"]
+
+
+def test_history_only_reads_the_history_alone(org: Path, env: Path, client: Any) -> None:
+    """--history-only, as `scan --history-only`: the working tree is not read. Its places are
+    a full audit's: auditing the tree afterwards reads only the tree's new blobs."""
+    checkout = org.parent / "org" / CHECKOUT
+    listing = env / "checkout.txt"
+    listing.write_text(f"{checkout}\n", encoding="utf-8")
+    out = env / "history-only"
+    alone = audit(listing, out, client, history_only=True)
+    assert alone.counts.planned == 1
+    assert audited(out, str(checkout)) == scan_one(checkout, env / "scans" / "history-only",
+                                                   SourceOptions(history_only=True))
+    full = audit(listing, out, client)
+    assert full.counts.planned == 1  # another state: the tree is read now
+    assert full.counts.blobs == 3  # notes/todo.py, .env and the edited README.md
+    assert audited(out, str(checkout)) == scan_one(checkout, env / "scans" / "full")
+
+
 def test_reruns_do_only_the_work_that_changed(first_run: AuditOutcome, org: Path, env: Path,
                                               client: Any) -> None:
     out = env / "out"
@@ -359,6 +420,17 @@ def test_reruns_do_only_the_work_that_changed(first_run: AuditOutcome, org: Path
     assert report == scan_one(changed, env / "scans" / "changed")
     old = json.loads(before[f"{slug_of(str(changed))}.json"])
     assert report[0]["summary"]["findings"] == old["summary"]["findings"] + 1
+
+    # The working tree: an edited file is one new blob; a file touched but not changed is
+    # read again by the driver (its stat changed) and found the same: nothing to audit.
+    checkout = org.parent / "org" / CHECKOUT
+    (checkout / ".env").write_text(f"STRIPE_SECRET_KEY={stripe_key(seed='edited')}\n",
+                                   encoding="utf-8")
+    os.utime(org.parent / "org" / "upstream0" / "README.md")
+    fourth = audit(org, out, client)
+    assert fourth.counts.planned == 1 and fourth.counts.blobs == 1  # the edited .env
+    assert [r.name for r in fourth.repos if r.status == "scanned"] == [str(checkout)]
+    assert audited(out, str(checkout)) == scan_one(checkout, env / "scans" / "edited")
 
 
 def _credentials(out: Path) -> list[tuple[str, list[Any]]]:
@@ -390,8 +462,10 @@ def test_crashed_driver_resumes_without_losing_or_duplicating(
 def _same_as_scans_where_unchanged(out: Path, scans: dict[str, Any],
                                    outcome: AuditOutcome) -> None:
     for repo in outcome.repos:
-        # fork7 changed in the re-run test; a URL's mirror is per output directory
-        if repo.name in scans and not repo.name.endswith("fork7") and "://" not in repo.name:
+        # fork7 and the checkout changed in the re-run test; a URL's mirror is per output
+        # directory
+        if repo.name in scans and not repo.name.endswith(("fork7", CHECKOUT)) \
+                and "://" not in repo.name:
             assert audited(out, repo.name) == scans[repo.name], repo.name
 
 
@@ -413,7 +487,7 @@ def test_a_worker_killed_mid_run_loses_nothing(org: Path, env: Path,
         outcome = audit(org, out, own, on_shard=kill_a_busy_worker)
         assert killed and killed[0] not in own.run(os.getpid).values()
     _same_as_scans_where_unchanged(out, one_by_one, outcome)
-    assert len([r for r in outcome.repos if r.status == "scanned"]) == 32
+    assert len([r for r in outcome.repos if r.status == "scanned"]) == 33
 
 
 def test_local_cluster_listens_on_loopback_only(client: Any) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pickle
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from scanner.audit import tree
 from scanner.audit.driver import Driver, RepoRun
 from scanner.audit.identity import RepoScheme, repo_scheme
 from scanner.audit.keys import analysis_key, portable, repository_key, rules_digest
@@ -25,17 +27,19 @@ from scanner.audit.repos import (
     repository_state,
 )
 from scanner.audit.store import Store
+from scanner.audit.tree import TreeFile, tree_state
 from scanner.audit.waiting import Waiting
-from scanner.audit.work import RepoTask, ShardTask, analyse_shard, plan_repository
+from scanner.audit.work import RepoTask, ShardTask, analyse_shard, place_of, plan_repository
 from scanner.baseline import Entry, dump_baseline, sha1_candidates, sha1_hex
 from scanner.cli import app
 from scanner.config import Config
 from scanner.errors import BaselineError, ConfigError, InternalError, ReportError
 from scanner.findings import DEFAULT_COST, Cost, Fingerprinter, legacy_fingerprint, repository_salt
-from scanner.model import Blob, Finding, ScanResult, ScanStats, Severity, Skipped
+from scanner.model import Blob, Finding, Flag, ScanResult, ScanStats, Severity, Skipped
 from scanner.pipeline import build_stages, findings_in, scan
+from scanner.sources.combined import HistoryAndTreeSource
 from scanner.sources.history import HistorySource
-from tests.helpers import commit_all, git, github_token, init_repo
+from tests.helpers import commit_all, git, github_token, init_repo, stripe_key
 
 
 def test_repository_list_file(tmp_path: Path) -> None:
@@ -246,7 +250,7 @@ def test_a_worker_fingerprints_under_the_scheme_and_keeps_no_secret(tmp_path: Pa
     config = Config(root=repo)
     task = RepoTask("r", portable(config), analysis_key(config), SCHEME, AUDIT_SALT)
     plan = plan_repository(task)
-    result = analyse_shard(ShardTask(task, tuple((c, (c.path,)) for c in plan.changes)))
+    result = analyse_shard(ShardTask(task, tuple((c, (c.path,)) for c in plan.reads)))
     [(_, outcome)] = result.outcomes
     [kept] = outcome.findings
     assert kept.finding.secret == "" and kept.entries == ()
@@ -426,3 +430,166 @@ def test_the_book_of_places_in_flight() -> None:
     assert book.arrived(key, "A", salted=False) == ([a, b1], [])  # no findings: for all
     book.wait(key, "A", a, analysing="A")
     assert book.failed(key) == [a] and book.arrived(key, "A", salted=False) == ([], [])
+
+
+def test_a_working_trees_state_reads_only_files_whose_stat_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tree's part of a repository's state: every file's path, content and gitignored
+    flag. A file is read for it only when its stat changed or is too recent to trust (git's
+    racily clean entries); an edit that restores the mtime still changes the ctime."""
+    repo = init_repo(tmp_path / "r")
+    (repo / ".gitignore").write_text("*.env\n", encoding="utf-8")
+    (repo / "a.py").write_text("a = 1\n", encoding="utf-8")
+    commit_all(repo, "a")
+    (repo / "b.py").write_text("b = 2\n", encoding="utf-8")  # not committed
+    (repo / "prod.env").write_text("X=1\n", encoding="utf-8")  # gitignored
+    reads: list[str] = []
+    real = tree.read_regular
+
+    def counted(path: str, shown: str, limit: int) -> bytes | Skipped:
+        reads.append(shown)
+        return real(path, shown, limit)
+
+    monkeypatch.setattr(tree, "read_regular", counted)
+    config = Config(root=repo)
+    digest, first = tree_state(config, None)
+    assert first is not None and sorted(reads) == [".gitignore", "a.py", "b.py", "prod.env"]
+    reads.clear()
+    # Taken right after the files were written: too recent to trust their stats.
+    again, second = tree_state(config, tree.Snapshot(time.time_ns(), first.files))
+    assert again == digest and len(reads) == 4 and second is not None
+    reads.clear()
+    later = tree.Snapshot(second.taken + 2 * tree.RACY_NS, second.files)  # as if 4 s later
+    assert tree_state(config, later) == (digest, None) and reads == []
+    stat = (repo / "b.py").stat()
+    (repo / "b.py").write_text("b = 3\n", encoding="utf-8")  # same size, and the old mtime:
+    os.utime(repo / "b.py", ns=(stat.st_atime_ns, stat.st_mtime_ns))  # only ctime tells
+    edited, kept = tree_state(config, later)
+    assert edited != digest and reads == ["b.py"] and kept is not None
+    (repo / ".git" / "info" / "exclude").write_text("b.py\n", encoding="utf-8")
+    assert tree_state(config, kept)[0] != edited  # b.py is gitignored now, and only that
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(tmp_path / "bare.git"))
+    assert tree_state(Config(root=tmp_path / "bare.git"), None) == ("bare", None)
+
+
+def _drive(runs: list[RepoRun], store: Store) -> tuple[Driver, _Client, dict[str, Any]]:
+    """A driver on the in-process client, its walks submitted (and run)."""
+    finished: dict[str, Any] = {}
+    client = _Client()
+    driver = Driver(client, store, 16, lambda run, done, _: finished.update({run.name: done}))
+    driver.start(runs, set())
+    return driver, client, finished
+
+
+def _until_done(driver: Driver, client: _Client) -> None:
+    while batch := client.take():
+        driver.take(batch)
+    driver.finish()
+
+
+def _run(repo: Path, store: Store) -> RepoRun:
+    config = Config(root=repo).with_overrides(progress=False, jobs=1)
+    return RepoRun(str(repo), config, "key", repo_scheme(config), store.audit_salt)
+
+
+def _as_scanned(run: RepoRun, assembled: Any) -> None:
+    """The audit's findings are `scan --history`'s (the secret aside: it is never kept)."""
+    scanned = scan(run.config, HistoryAndTreeSource(run.config))
+    assert [replace(f, secret="") for f in scanned.findings] == \
+        list(assembled.result.findings)
+
+
+def test_a_file_changed_after_the_walk_is_never_stored_under_its_old_id(tmp_path: Path
+                                                                       ) -> None:
+    """A worker reads a new file from disk and checks it is still the blob the walk hashed:
+    an outcome stored under a blob id serves every repository holding that blob. A file
+    edited in between is reported skipped for this audit alone, and nothing is stored for
+    it (nor the repository's result: run.py stores none with an outcome left unstored)."""
+    repo = init_repo(tmp_path / "r")
+    (repo / "a.txt").write_text("a\n", encoding="utf-8")
+    commit_all(repo, "a")
+    (repo / "new.py").write_text(f'T = "{github_token(seed="moving")}"\n', encoding="utf-8")
+    store = Store(tmp_path / "s.sqlite")
+    run = _run(repo, store)
+    driver, client, finished = _drive([run], store)
+    [walk] = client.take()
+    listed = next(place_of(item) for item in walk.result().reads if item.path == "new.py")
+    (repo / "new.py").write_text("T = None\n", encoding="utf-8")  # after the walk hashed it
+    driver.take([walk])  # this client runs each shard as it is submitted: it reads it now
+    _until_done(driver, client)
+    assembled, _ = finished[str(repo)]
+    assert [(s.path, s.kind) for s in assembled.result.skipped] == [("new.py", "unreadable")]
+    assert "changed after the audit listed it" in assembled.result.skipped[0].reason
+    assert assembled.result.findings == () and set(run.unstored) == {listed}
+    assert not store.known(run.analysis, run.scheme.key, [listed])
+    assert store.count_places() == 1  # a.txt's
+    store.close()
+
+
+def test_a_new_file_is_judged_again_from_the_repositorys_own_disk(tmp_path: Path) -> None:
+    """Two unrelated repositories (other salts) hold the same uncommitted file at the same
+    path. The first reads it; the second has it judged again for its own fingerprints, read
+    from its own working tree (the first's file is not its own: here it is gone by then)."""
+    token = github_token(seed="on-two-disks")
+    repos = []
+    for i, name in enumerate(("first", "second")):
+        repo = init_repo(tmp_path / name)
+        (repo / "README.md").write_text("# shared\n", encoding="utf-8")
+        commit_all(repo, f"start {name}", date=f"2025-0{i + 1}-01T00:00:00+00:00")
+        (repo / "settings.py").write_text(f'T = "{token}"\n', encoding="utf-8")
+        repos.append(repo)
+    store = Store(tmp_path / "s.sqlite")
+    runs = [_run(repo, store) for repo in repos]
+    driver, client, finished = _drive(runs, store)
+    driver.take(client.take())  # both walks, in one batch
+    [shard] = client.take()
+    assert shard.task.repo.name == str(repos[0])
+    (repos[0] / "settings.py").unlink()
+    driver.take([shard])
+    batch = client.take()
+    [again] = [f for f in batch if isinstance(f.task, ShardTask)]
+    [(item, paths)] = again.task.blobs
+    assert isinstance(item, TreeFile) and item.task[0] == str(repos[1] / "settings.py")
+    assert paths == ("settings.py",)
+    driver.take(batch)
+    _until_done(driver, client)
+    assert driver.counts.rejudged == 1
+    first = finished[runs[0].name][0].result
+    assert [f.location.path for f in first.findings] == ["settings.py"]  # read before it went
+    _as_scanned(runs[1], finished[runs[1].name][0])
+    assert first.findings[0].fingerprint != finished[runs[1].name][0].result.findings[0] \
+        .fingerprint  # each under its own salt
+    store.close()
+
+
+def test_a_gitignored_file_is_judged_apart_from_the_same_blob_not_ignored(tmp_path: Path
+                                                                         ) -> None:
+    """A clone (the same salt) gitignores a file its upstream leaves untracked: the same
+    blob at the same path is judged ignored-but-present in one, not in the other (another
+    analysis key, another shard), as `scan --history` judges each."""
+    upstream = init_repo(tmp_path / "up")
+    (upstream / "README.md").write_text("# up\n", encoding="utf-8")
+    commit_all(upstream, "start")
+    fork = tmp_path / "fork"
+    git(tmp_path, "clone", "-q", str(upstream), str(fork))
+    (fork / ".git" / "info" / "exclude").write_text(".env\n", encoding="utf-8")
+    for repo in (upstream, fork):
+        (repo / ".env").write_text(f"STRIPE_SECRET_KEY={stripe_key(seed='both')}\n",
+                                   encoding="utf-8")
+    store = Store(tmp_path / "s.sqlite")
+    runs = [_run(upstream, store), _run(fork, store)]
+    driver, client, finished = _drive(runs, store)
+    driver.take(client.take())
+    shards = client.take()
+    assert sorted((s.task.ignored, s.task.repo.name) for s in shards) == [
+        (False, str(upstream)), (True, str(fork))]
+    driver.take(shards)
+    _until_done(driver, client)
+    flags = []
+    for run in runs:
+        assembled = finished[run.name][0]
+        _as_scanned(run, assembled)
+        [finding] = assembled.result.findings
+        flags.append(Flag.IGNORED_BUT_PRESENT in finding.classification.flags)
+    assert flags == [False, True]
+    store.close()

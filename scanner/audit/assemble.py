@@ -5,8 +5,9 @@ the repository's config narrowed or was refused), run on the driver, so the repo
 
 A place's outcome is shared by every repository holding that blob at that path (with the
 same fingerprint scheme, when it has findings); what is the repository's own is applied here:
-the commit that introduced the blob in this repository, this repository's baseline, and HEAD's
-tree for history-only.
+the commit that introduced the blob in this repository (none for a file on disk the history
+does not hold), this repository's baseline, and the walked source's finalize (history-only
+and ignored-but-present from HEAD's tree and the files on disk).
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from dataclasses import dataclass, replace
 
 from scanner.audit.outcome import Kept, Outcome
 from scanner.audit.store import Place
-from scanner.audit.work import Plan
+from scanner.audit.work import Plan, place_of
 from scanner.baseline import Baseline, Entry
 from scanner.config import Config
 from scanner.filters.baseline import BaselineFilter, baseline_filter, stale_entries
 from scanner.model import Commit, Finding, ScanResult, ScanStats, Skipped
 from scanner.pipeline import baselined, finalize, group_by_fingerprint, report_order
 from scanner.runner import with_provenance
+from scanner.sources.git import Change
 from scanner.trust import with_counts
 
 
@@ -42,16 +44,17 @@ def assemble(config: Config, plan: Plan, outcomes: Mapping[Place, Outcome],
     skipped: list[Skipped] = list(plan.skipped)
     identities: dict[str, str] = {}
     files = size = 0
-    for change in plan.changes:
-        outcome = outcomes[(change.oid.decode(), change.path)]
+    for item in plan.reads:
+        outcome = outcomes[place_of(item)]
         if outcome.skipped is not None:
-            skipped.append(replace(outcome.skipped, path=change.path))
+            skipped.append(replace(outcome.skipped, path=item.path))
             continue
         files += 1
         size += outcome.size
+        commit = item.commit if isinstance(item, Change) else None
         for kept in outcome.findings:
             identities[kept.finding.fingerprint] = kept.identity
-            finding = _baselined(_introduced_by(kept.finding, change.commit), kept, baseline,
+            finding = _baselined(_introduced_by(kept.finding, commit), kept, baseline,
                                  entries)
             (suppressed if finding.suppression else active).append(finding)
     source = plan.source
@@ -71,8 +74,9 @@ def assemble(config: Config, plan: Plan, outcomes: Mapping[Place, Outcome],
     return Assembled(with_provenance(result, config.root), identities)
 
 
-def _introduced_by(finding: Finding, commit: Commit) -> Finding:
-    """The outcome was judged at the blob's path; its commit is this repository's own."""
+def _introduced_by(finding: Finding, commit: Commit | None) -> Finding:
+    """The outcome was judged at the blob's path; its commit is this repository's own (None:
+    a file on disk whose content no commit holds)."""
     return replace(finding, location=replace(finding.location, commit=commit))
 
 

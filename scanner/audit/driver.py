@@ -1,12 +1,14 @@
 """The audit's driver loop: repositories in, per-repository ScanResults out, Dask in between.
 
-Plans (one history walk per repository) go out first and at a higher priority; as plans
-come back, in batches, their places (blob id, path) are split three ways: stored by an
-earlier run (nothing to do), already on their way in a shard submitted for another repository
-(wait for it: this is how forks share work), or new. New places are grouped by blob, so a
-blob that several of the batch's repositories hold is read and matched once and judged at
-each of its paths, and cut into shards of a few hundred blobs in the owning repository's
-reading order. Every finished shard is stored in one transaction before anything else
+Plans (one walk per repository: its history and working tree) go out first and at a higher
+priority; as plans come back, in batches, their places (blob id, path) are split three ways:
+stored by an earlier run (nothing to do), already on their way in a shard submitted for
+another repository (wait for it: this is how forks share work), or new. New places are
+grouped by blob, so a blob that several of the batch's repositories hold is read and matched
+once and judged at each of its paths, and cut into shards of a few hundred blobs in the
+owning repository's reading order. A gitignored file on disk is judged ignored-but-present,
+so its places have an analysis key of their own (keys.read_analysis) and shards of their
+own. Every finished shard is stored in one transaction before anything else
 happens; a repository is assembled when its last place is in, and its reports are rendered
 by a worker too (a SARIF can take minutes).
 
@@ -32,21 +34,24 @@ from typing import Any
 from scanner.audit.assemble import Assembled, assemble
 from scanner.audit.cluster import distributed
 from scanner.audit.identity import RepoScheme
-from scanner.audit.keys import analysis_key, portable
+from scanner.audit.keys import analysis_key, portable, read_analysis
+from scanner.audit.outcome import Outcome
 from scanner.audit.store import Place, Store
 from scanner.audit.waiting import Waiting
 from scanner.audit.work import (
     Plan,
+    Read,
     ReportTask,
     RepoTask,
     ShardResult,
     ShardTask,
     analyse_shard,
+    is_ignored,
+    place_of,
     plan_repository,
     render_reports,
 )
 from scanner.config import Config
-from scanner.sources.git import Change
 
 Future = Any  # dask.distributed futures (see cluster.distributed)
 PLAN_PRIORITY = 10  # walks first: the more plans are in, the more blobs a batch shares
@@ -72,9 +77,13 @@ class RepoRun:
     key: str  # keys.repository_key: stored with the result
     scheme: RepoScheme  # identity.repo_scheme: resolved as `scan` resolves it
     audit_salt: bytes  # Store.audit_salt
+    history_only: bool = False
     analysis: str = ""
     plan: Plan | None = None
     missing: set[Place] = field(default_factory=set)
+    # Outcomes it was served that are not stored (a file changed after the walk): its
+    # result is not stored either, so the next run audits it again.
+    unstored: dict[Place, Outcome] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
     failed: bool = False
     task: RepoTask = field(init=False)
@@ -82,7 +91,19 @@ class RepoRun:
     def __post_init__(self) -> None:
         self.analysis = analysis_key(self.config)
         self.task = RepoTask(self.name, portable(self.config), self.analysis, self.scheme,
-                             self.audit_salt)
+                             self.audit_salt, self.history_only)
+
+    def places(self) -> dict[bool, list[Place]]:
+        """Its plan's places, by whether they are read from gitignored files."""
+        assert self.plan is not None
+        out: dict[bool, list[Place]] = {}
+        for item in self.plan.reads:
+            out.setdefault(is_ignored(item), []).append(place_of(item))
+        return out
+
+    def analysis_of(self, ignored: bool) -> str:
+        """The analysis key its places are judged under (keys.read_analysis)."""
+        return read_analysis(self.analysis, ignored)
 
 
 # (run, what was assembled and its reports' text by format) or (run, None, why it failed)
@@ -150,7 +171,8 @@ class Driver:
 
     def _planned(self, futures: list[Future]) -> None:
         """Take a batch of plans in; submit shards for the places nobody has yet."""
-        owned: dict[tuple[str, str], tuple[RepoRun, set[str]]] = {}  # (analysis, blob) -> ...
+        # (analysis, blob) -> the repository that reads it, gitignored?, the paths to judge
+        owned: dict[tuple[str, str], tuple[RepoRun, bool, set[str]]] = {}
         ready: list[RepoRun] = []
         for future in futures:
             run: RepoRun = self.work[future][1]
@@ -160,62 +182,69 @@ class Driver:
                 self._fail(run, _reason(err))
                 continue
             self.counts.planned += 1
-            places = [(c.oid.decode(), c.path) for c in run.plan.changes]
-            stored = self.store.known(run.analysis, run.scheme.key, places)
-            self.counts.reused += len(stored)
-            run.missing = set(places) - stored
-            for blob, path in run.missing:
-                key, analysing = (run.analysis, blob, path), None
-                if key not in self.waiting:  # new: the batch's first holder of the blob judges it
-                    owner, paths = owned.setdefault((run.analysis, blob), (run, set()))
-                    paths.add(path)
-                    analysing = owner.scheme.key
-                self.waiting.wait(key, run.scheme.key, run, analysing)
+            for ignored, places in run.places().items():
+                analysis = run.analysis_of(ignored)
+                stored = self.store.known(analysis, run.scheme.key, places)
+                self.counts.reused += len(stored)
+                for blob, path in set(places) - stored:
+                    run.missing.add((blob, path))
+                    key, analysing = (analysis, blob, path), None
+                    if key not in self.waiting:  # new: the batch's first holder judges it
+                        owner, _, paths = owned.setdefault((analysis, blob),
+                                                           (run, ignored, set()))
+                        paths.add(path)
+                        analysing = owner.scheme.key
+                    self.waiting.wait(key, run.scheme.key, run, analysing)
             if not run.missing:
                 ready.append(run)
-        for owner in {id(r): r for r, _ in owned.values()}.values():
-            self._submit_shards(owner, _owned_by(owner, owned))  # in the batch's plans' order
+        wanted: dict[tuple[int, bool], tuple[RepoRun, dict[str, set[str]]]] = {}
+        for (_, blob), (owner, ignored, paths) in owned.items():  # in the batch's plans' order
+            wanted.setdefault((id(owner), ignored), (owner, {}))[1][blob] = paths
+        for (_, ignored), (owner, blobs) in wanted.items():
+            self._submit_shards(owner, _reads_of(owner, ignored, blobs), ignored)
         for run in ready:
             self._finish(run)
 
-    def _submit_shards(self, run: RepoRun, blobs: list[tuple[Change, tuple[str, ...]]]
-                       ) -> None:
+    def _submit_shards(self, run: RepoRun, blobs: list[tuple[Read, tuple[str, ...]]],
+                       ignored: bool) -> None:
         """Shards of `blobs` (each blob, and the paths to judge it at), read from `run`'s
         repository and judged under its scheme."""
         for start in range(0, len(blobs), self.shard_blobs):
-            task = ShardTask(run.task, tuple(blobs[start:start + self.shard_blobs]))
+            task = ShardTask(run.task, tuple(blobs[start:start + self.shard_blobs]), ignored)
             self._submit_task(analyse_shard, task, ("shard", task), f"shard-{start}")
 
     def _analysed(self, future: Future) -> None:
         task: ShardTask = self.work[future][1]
-        analysis, scheme = task.repo.analysis, task.repo.scheme.key
+        analysis, scheme = task.analysis, task.repo.scheme.key
         try:
             result: ShardResult = future.result()
         except Exception as err:  # noqa: BLE001 - a shard that failed for good (KilledWorker...)
             reason = f"{_reason(err)} (while analysing {task.blobs[0][0].path} and others)"
-            for change, paths in task.blobs:
+            for item, paths in task.blobs:
                 for path in paths:
-                    for run in self.waiting.failed((analysis, change.oid.decode(), path)):
+                    for run in self.waiting.failed((analysis, place_of(item)[0], path)):
                         self._fail(run, reason)
             return
-        self.store.put_outcomes(analysis, scheme, result.outcomes)
+        unstored = set(result.unstored)
+        self.store.put_outcomes(analysis, scheme,
+                                [row for row in result.outcomes if row[0] not in unstored])
         self.counts.shards += 1
         self.counts.blobs += result.blobs
         self.counts.bytes += result.size
-        changes = {change.oid.decode(): change for change, _ in task.blobs}
-        again: dict[int, tuple[RepoRun, list[tuple[Change, str]]]] = {}
+        again: dict[int, tuple[RepoRun, dict[str, set[str]]]] = {}
         for place, outcome in result.outcomes:
             served, to_judge = self.waiting.arrived((analysis, *place), scheme, outcome.salted)
             for run in served:
+                if place in unstored:
+                    run.unstored[place] = outcome
                 self._arrived(run, place)
             for run in to_judge:  # its fingerprints need the secret under its own scheme
-                again.setdefault(id(run), (run, []))[1].append((changes[place[0]], place[1]))
-        for run, places in again.values():
-            self.counts.rejudged += len(places)
-            by_blob: dict[str, tuple[Change, list[str]]] = {}
-            for change, path in places:
-                by_blob.setdefault(change.oid.decode(), (change, []))[1].append(path)
-            self._submit_shards(run, [(c, tuple(sorted(p))) for c, p in by_blob.values()])
+                blob, path = place
+                again.setdefault(id(run), (run, {}))[1].setdefault(blob, set()).add(path)
+        for run, blobs in again.values():
+            self.counts.rejudged += sum(map(len, blobs.values()))
+            # Read from its own repository: the shard's was another's (a file on its disk).
+            self._submit_shards(run, _reads_of(run, task.ignored, blobs), task.ignored)
         if self.on_shard is not None:
             self.on_shard(self.counts)
 
@@ -226,9 +255,12 @@ class Driver:
 
     def _finish(self, run: RepoRun) -> None:
         assert run.plan is not None
-        places = [(c.oid.decode(), c.path) for c in run.plan.changes]
-        outcomes = dict(self.store.outcomes(run.analysis, run.scheme.key, places))
-        if len(outcomes) < len(set(places)):
+        outcomes: dict[Place, Outcome] = {}
+        places = run.places()
+        for ignored, some in places.items():
+            outcomes.update(self.store.outcomes(run.analysis_of(ignored), run.scheme.key, some))
+        outcomes.update(run.unstored)
+        if len(outcomes) < len({place for some in places.values() for place in some}):
             self._fail(run, "internal error: the store lost part of this repository's outcomes")
             return
         assembled = assemble(run.config, run.plan, outcomes, run.started)
@@ -259,15 +291,17 @@ class Driver:
         self._refill()
 
 
-def _owned_by(run: RepoRun, owned: dict[tuple[str, str], tuple[RepoRun, set[str]]]
-              ) -> list[tuple[Change, tuple[str, ...]]]:
-    """The blobs `run` judges for the batch, in its reading order, each with its paths."""
+def _reads_of(run: RepoRun, ignored: bool, blobs: dict[str, set[str]]
+              ) -> list[tuple[Read, tuple[str, ...]]]:
+    """Where `run` reads each of `blobs` (as a gitignored file or not), in its reading order,
+    each blob once, with the paths to judge it at."""
     assert run.plan is not None
-    mine = []
-    for change in run.plan.changes:
-        owner = owned.get((run.analysis, change.oid.decode()))
-        if owner is not None and owner[0] is run:
-            mine.append((change, tuple(sorted(owner[1]))))
+    mine: list[tuple[Read, tuple[str, ...]]] = []
+    left = dict(blobs)
+    for item in run.plan.reads:
+        blob = place_of(item)[0]
+        if blob in left and is_ignored(item) == ignored:
+            mine.append((item, tuple(sorted(left.pop(blob)))))
     return mine
 
 

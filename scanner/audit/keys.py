@@ -6,8 +6,11 @@
   plugins, with their files' content; policy, allowlists, limits) and the fingerprint
   pepper. Repositories that share it share every outcome without findings; an outcome with
   findings also needs the same fingerprint scheme (identity.RepoScheme).
-- `repository_key`: that, plus the repository's git state, its whole configuration and its
-  baseline file: an unchanged key means an unchanged report.
+- `read_analysis`: a place read from a gitignored file on disk is judged ignored-but-present
+  (not committed), which changes its findings: its own analysis key.
+- `repository_key`: that, plus the repository's git state, what is read beside the history
+  (its working tree's state, tree.py; or nothing, with --history-only), its whole
+  configuration and its baseline file: an unchanged key means an unchanged report.
 """
 
 from __future__ import annotations
@@ -84,13 +87,23 @@ def analysis_key(config: Config) -> str:
     return hash_parts(scanner_digest(), settings, policy, rules, pepper_digest())
 
 
-def repository_key(config: Config, git_state: str) -> str:
+def read_analysis(analysis: str, ignored: bool) -> str:
+    """The analysis key of a place read from a gitignored file on disk (the classifier
+    judges it ignored-but-present, not committed); else `analysis` itself: a tracked or
+    untracked file's content is judged as the same blob in a history is."""
+    return hash_parts(analysis, "ignored-but-present") if ignored else analysis
+
+
+def repository_key(config: Config, git_state: str, reading: str = "") -> str:
+    """`reading`: what is read beside the history (tree.tree_state's digest of the working
+    tree, or a word: "history-only", "bare")."""
     baseline = baseline_path(config)
     try:
         baseline_text = hashlib.sha256(baseline.read_bytes()).hexdigest() if baseline else ""
     except OSError as err:
         baseline_text = f"unreadable: {err}"  # the scan will report it; never reuse then
-    return hash_parts(analysis_key(config), git_state, repr(portable(config)), baseline_text)
+    return hash_parts(analysis_key(config), git_state, reading, repr(portable(config)),
+                      baseline_text)
 
 
 def hash_parts(*parts: str) -> str:

@@ -1,9 +1,12 @@
 """`credscope audit`: the whole flow, in the order it happens.
 
-REPOS -> repositories (URLs mirrored) -> each one's config and git state -> unchanged since
-the store's last run? reuse its result : its fingerprint scheme, then plan and analyse it on
-Dask (driver.Driver) -> per-repository JSON and SARIF (the `scan` reporters) -> organisation
-JSON and HTML.
+REPOS -> repositories (URLs mirrored) -> each one's config, git state and working tree's state
+-> unchanged since the store's last run? reuse its result : its fingerprint scheme, then plan
+and analyse it on Dask (driver.Driver) -> per-repository JSON and SARIF (the `scan`
+reporters) -> organisation JSON and HTML.
+
+Each repository is read as `scan --history` reads it: its history and its working tree
+(gitignored files included), each blob once; with --history-only, its history alone.
 
 Each repository's config is loaded as `scan` loads it without --trust-repo-config: the
 user's own config (config.user_config_path), then the repository's within the trust boundary
@@ -36,6 +39,7 @@ from scanner.audit.repos import (
     slug_of,
 )
 from scanner.audit.store import Store
+from scanner.audit.tree import tree_state
 from scanner.config import Config, load_config
 from scanner.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, ConfigError, ScannerError
 from scanner.model import Severity
@@ -56,6 +60,7 @@ class AuditOptions:
     progress: bool = True
     shard_blobs: int = SHARD_BLOBS
     open_repositories: int = OPEN_REPOSITORIES  # walked and not yet done, at most
+    history_only: bool = False  # as scan --history-only: not the working trees
 
 
 @dataclass
@@ -93,7 +98,7 @@ def _prepare(repos: list[Repository], options: AuditOptions, store: Store,
     """Refresh mirrors and read each repository's config and state (git calls, side by
     side); reuse what the store has for the unchanged ones."""
     with ThreadPoolExecutor(_GIT_THREADS) as pool:
-        prepared = list(pool.map(lambda r: _state(r, options), repos))
+        prepared = list(pool.map(lambda r: _state(r, options, store), repos))
         changed: list[tuple[Repository, Config, str]] = []
         for repo, state in zip(repos, prepared, strict=True):
             if isinstance(state, str):
@@ -117,7 +122,8 @@ def _prepare(repos: list[Repository], options: AuditOptions, store: Store,
         if isinstance(scheme, str):
             _failed(repo, scheme, reports, progress)
         else:
-            runs.append(RepoRun(repo.name, config, key, scheme, store.audit_salt))
+            runs.append(RepoRun(repo.name, config, key, scheme, store.audit_salt,
+                                options.history_only))
     return runs
 
 
@@ -136,7 +142,7 @@ def _scheme(config: Config) -> RepoScheme | str:
         return err.message
 
 
-def _state(repo: Repository, options: AuditOptions) -> tuple[Config, str] | str:
+def _state(repo: Repository, options: AuditOptions, store: Store) -> tuple[Config, str] | str:
     try:
         if repo.url is not None:
             refresh_mirror(repo)
@@ -145,9 +151,19 @@ def _state(repo: Repository, options: AuditOptions) -> tuple[Config, str] | str:
         root = repo.path if repo.path.is_dir() else repo.path.parent
         config = load_config(root).with_overrides(root=repo.path, progress=False, jobs=1,
                                                   fail_on=options.fail_on)
-        return config, repository_key(config, repository_state(repo.path))
+        reading = "history-only" if options.history_only else _tree(repo, config, store)
+        return config, repository_key(config, repository_state(repo.path), reading)
     except ScannerError as err:
         return err.message
+
+
+def _tree(repo: Repository, config: Config, store: Store) -> str:
+    """The working tree's part of the repository's state (tree.py); its files' stats and ids
+    are kept so that the next run reads only the files whose stat changed."""
+    digest, snapshot = tree_state(config, store.tree(repo.name))
+    if snapshot is not None:
+        store.put_tree(repo.name, snapshot)
+    return digest
 
 
 def _analyse(runs: list[RepoRun], options: AuditOptions, store: Store,
@@ -162,8 +178,9 @@ def _analyse(runs: list[RepoRun], options: AuditOptions, store: Store,
         else:
             assembled, texts = finished
             report.write_texts(report.report_paths(options.out, slug), texts)
-            store.put_repository(run.name, run.key, assembled.result, assembled.identities,
-                                 datetime.now(timezone.utc).isoformat(timespec="seconds"))
+            if not run.unstored:  # else a file changed under the audit: audit it again
+                store.put_repository(run.name, run.key, assembled.result, assembled.identities,
+                                     datetime.now(timezone.utc).isoformat(timespec="seconds"))
             reports[run.name] = RepoReport(run.name, slug, "scanned", assembled.result,
                                            identities=assembled.identities)
         progress.repository_done()

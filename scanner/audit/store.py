@@ -3,6 +3,8 @@
 Two tables carry the work across runs (docs/audit.md explains the choice of SQLite):
   places        (analysis, blob, path, scheme) -> Outcome   a blob analysed at one path
   repositories  name -> (state, ScanResult, identities)     a repository audited in full
+and a third spares re-reading working trees to tell whether they changed (tree.py):
+  trees         name -> (taken, files)                      each file's stat and content id
 
 `analysis` digests credscope's own code and rules and the settings that change a blob's
 findings, so an upgrade or a new policy never reuses an old outcome. `scheme` is the
@@ -24,15 +26,18 @@ the store is a cache, never a way to run code, and a row it cannot read is analy
 from __future__ import annotations
 
 import io
+import json
 import os
 import pickle
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
 from scanner.audit.outcome import Outcome
+from scanner.audit.tree import Snapshot
 from scanner.errors import ReportError
 from scanner.model import ScanResult
 
@@ -46,6 +51,8 @@ CREATE TABLE IF NOT EXISTS places (
 CREATE TABLE IF NOT EXISTS repositories (
     name BLOB PRIMARY KEY, state TEXT NOT NULL, result BLOB NOT NULL, identities BLOB NOT NULL,
     finished TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS trees (
+    name BLOB PRIMARY KEY, taken INTEGER NOT NULL, files TEXT NOT NULL);
 """
 SHARED = ""  # the scheme of an outcome without findings: it holds for every scheme
 _SALT_BYTES = 16
@@ -81,7 +88,10 @@ class Store:
     def __init__(self, path: Path) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, isolation_level=None)
+            # Working trees' snapshots are read and written by the threads that prepare
+            # repositories (tree, put_tree); everything else runs on the driver's thread.
+            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._lock = threading.Lock()
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
@@ -183,6 +193,26 @@ class Store:
         with self._transaction():
             self.db.execute("INSERT OR REPLACE INTO repositories VALUES (?, ?, ?, ?, ?)",
                             (_path(name), state, _dumps(result), _dumps(identities), finished))
+
+    def tree(self, name: str) -> Snapshot | None:
+        """The repository's working tree as its last state computation saw it."""
+        with self._lock:
+            row = self.db.execute("SELECT taken, files FROM trees WHERE name=?",
+                                  (_path(name),)).fetchone()
+        if row is None:
+            return None
+        try:
+            files = {path: (size, mtime, ctime, inode, str(blob)) for path, (
+                size, mtime, ctime, inode, blob) in json.loads(row[1]).items()}
+        except (ValueError, TypeError):
+            return None  # unreadable: every file is read again
+        return Snapshot(int(row[0]), files)
+
+    def put_tree(self, name: str, snapshot: Snapshot) -> None:
+        files = json.dumps(snapshot.files, separators=(",", ":"))  # \udcXX keeps odd paths
+        with self._lock, self._transaction():
+            self.db.execute("INSERT OR REPLACE INTO trees VALUES (?, ?, ?)",
+                            (_path(name), snapshot.taken, files))
 
     def count_places(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM places").fetchone()[0])

@@ -1,13 +1,16 @@
 """What Dask workers run: plain functions of plain, picklable data.
 
-- `plan_repository` walks one repository's history as `scan --history` does
-  (HistorySource): each unique blob once, at the commit and path that introduced it, in the
-  order git stores them. The walked source comes back with the plan: it knows the notes and
-  HEAD's blobs that finish the repository's report.
-- `analyse_shard` reads a run of one repository's blobs through one `git cat-file`, matches
-  each blob's bytes once, and classifies and filters them at every path the audit needs
-  (pipeline.findings_in, with the repository's own Stages and fingerprint scheme): one blob
-  shared by forks is read and matched once, wherever it sits.
+- `plan_repository` walks one repository as `scan --history` does (HistoryAndTreeSource; with
+  --history-only, HistorySource): each unique history blob once, at the commit and path that
+  introduced it, in the order git stores them, and each working-tree file the history does
+  not hold (tree.TreeFile: a new blob, by the id `git hash-object` gives it). The walked
+  source comes back with the plan: it knows the notes, HEAD's blobs and the files on disk
+  that finish the repository's report.
+- `analyse_shard` reads a run of one repository's blobs (history blobs through one `git
+  cat-file`, new ones from disk), matches each blob's bytes once, and classifies and filters
+  them at every path the audit needs (pipeline.findings_in, with the repository's own Stages
+  and fingerprint scheme): one blob shared by forks is read and matched once, wherever it
+  sits.
 
 Secrets never leave a worker: every finding comes back as outcome.Kept, without its value,
 with what the driver needs of it worked out here (identity.py).
@@ -17,25 +20,37 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from scanner.audit.identity import RepoScheme, audit_identity
-from scanner.audit.keys import PEPPER_VARIABLE, analysis_config, scanner_digest
+from scanner.audit.keys import PEPPER_VARIABLE, analysis_config, read_analysis, scanner_digest
 from scanner.audit.outcome import Outcome, without_secret
+from scanner.audit.store import Place
+from scanner.audit.tree import TreeFile, changed_since_walk, read_tree_file
 from scanner.config import Config
 from scanner.errors import InternalError
-from scanner.model import ScanResult, Skipped
-from scanner.parallel import SHARD_BYTES
+from scanner.model import Blob, ScanResult, Skipped
 from scanner.pipeline import Stages, build_stages, findings_in, matches_in
+from scanner.sources.combined import HistoryAndTreeSource
 from scanner.sources.git import Change
 from scanner.sources.history import HistorySource
 
 REPORT_FORMATS = ("json", "sarif")  # each repository's reports
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+Read = Change | TreeFile  # where a plan's blob is read from: git, or a file on disk
+
+
+def place_of(item: Read) -> Place:
+    return (item.blob if isinstance(item, TreeFile) else item.oid.decode()), item.path
+
+
+def is_ignored(item: Read) -> bool:
+    """Read from a gitignored file on disk: judged ignored-but-present."""
+    return isinstance(item, TreeFile) and item.ignored
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +62,7 @@ class RepoTask:
     analysis: str  # keys.analysis_key, as the driver worked it out
     scheme: RepoScheme  # its fingerprints' salt and cost, resolved on the driver as `scan` does
     audit_salt: bytes  # the audit's salt, for identities across repositories
+    history_only: bool = False  # the history alone, not the working tree (--history-only)
     scanner: str = field(default_factory=scanner_digest)  # the driver's credscope
     # The pepper, if any: never in a repr (Dask may log a task it could not run).
     fingerprint_key: str | None = field(
@@ -55,15 +71,23 @@ class RepoTask:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    source: HistorySource  # walked: its notes, and HEAD's blobs for finalize
-    changes: list[Change]  # each unique blob once, at its first commit and path, reading order
+    source: HistoryAndTreeSource | HistorySource  # walked: its notes and what finalize needs
+    # The working tree's new blobs, then each unique history blob once, at its first commit
+    # and path, in reading order: one item per place of the repository.
+    reads: list[Read]
     skipped: list[Skipped]
 
 
 @dataclass(frozen=True, slots=True)
 class ShardTask:
     repo: RepoTask  # the repository the blobs are read from
-    blobs: tuple[tuple[Change, tuple[str, ...]], ...]  # each blob, and every path to judge it at
+    blobs: tuple[tuple[Read, tuple[str, ...]], ...]  # each blob, and every path to judge it at
+    ignored: bool = False  # its blobs are gitignored files on disk (keys.read_analysis)
+
+    @property
+    def analysis(self) -> str:
+        """The key its outcomes are stored under."""
+        return read_analysis(self.repo.analysis, self.ignored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,22 +99,26 @@ class ReportTask:
 
 @dataclass(frozen=True, slots=True)
 class ShardResult:
-    outcomes: tuple[tuple[tuple[str, str], Outcome], ...]  # ((blob id, path), outcome)
+    outcomes: tuple[tuple[Place, Outcome], ...]
     blobs: int  # blobs read and matched here
     size: int
+    # Places whose file changed after the plan hashed it: their outcome (a skip) holds for
+    # this audit of the repositories waiting on them, never for that blob id.
+    unstored: tuple[Place, ...] = ()
 
 
 def plan_repository(task: RepoTask) -> Plan:
     with _same_credscope(task):
-        source = HistorySource(task.config)
-        changes: list[Change] = []
-        skipped: list[Skipped] = []
-        for item in source.stream_shards(SHARD_BYTES):
-            if isinstance(item, Skipped):
-                skipped.append(item)
-            else:
-                changes.extend(item.work)
-        return Plan(source, changes, skipped)
+        if task.history_only:
+            history = HistorySource(task.config)
+            changes: list[Read] = list(history.changes())
+            history.describe_skipped_entries()
+            return Plan(history, changes, [])
+        source = HistoryAndTreeSource(task.config)
+        history_blobs, tree = source.walk()
+        new = [TreeFile(*entry) for entry in tree if not isinstance(entry, Skipped)]
+        skipped = [entry for entry in tree if isinstance(entry, Skipped)]
+        return Plan(source, [*new, *history_blobs], skipped)
 
 
 def analyse_shard(task: ShardTask) -> ShardResult:
@@ -100,12 +128,17 @@ def analyse_shard(task: ShardTask) -> ShardResult:
                          fingerprinter=scheme.fingerprinter())
         identity = audit_identity(task.repo.audit_salt)
         by_id = {rule.id: rule for rule in stages.rules}
-        changes = [change for change, _ in task.blobs]
-        read = _reader(task.repo.config, task.repo.analysis).read_shard(changes)
-        out: list[tuple[tuple[str, str], Outcome]] = []
+        read = _read(task.repo, [item for item, _ in task.blobs])
+        out: list[tuple[Place, Outcome]] = []
+        unstored: list[Place] = []
         blobs = size = 0
-        for (change, paths), item in zip(task.blobs, read, strict=True):
-            oid = change.oid.decode()
+        for (planned, paths), item in zip(task.blobs, read, strict=True):
+            oid = place_of(planned)[0]
+            if item is None:  # a file that is no longer the blob the plan listed
+                out += [((oid, path), Outcome(skipped=changed_since_walk(path)))
+                        for path in paths]
+                unstored += [(oid, path) for path in paths]
+                continue
             if isinstance(item, Skipped):
                 out += [((oid, path), Outcome(skipped=item)) for path in paths]
                 continue
@@ -118,7 +151,17 @@ def analyse_shard(task: ShardTask) -> ShardResult:
                     else ()
                 kept = tuple(without_secret(f, scheme, identity) for f in found)
                 out.append(((oid, path), Outcome(len(item.data), kept)))
-        return ShardResult(tuple(out), blobs, size)
+        return ShardResult(tuple(out), blobs, size, tuple(unstored))
+
+
+def _read(repo: RepoTask, items: Sequence[Read]) -> Iterator[Blob | Skipped | None]:
+    """Each item's blob, in order: history blobs through the repository's `git cat-file`,
+    new ones from disk (None: the file is no longer that blob)."""
+    changes = [item for item in items if isinstance(item, Change)]
+    from_git = iter(_reader(repo.config, repo.analysis).read_shard(changes)) if changes \
+        else iter(())
+    for item in items:
+        yield read_tree_file(item, repo.config) if isinstance(item, TreeFile) else next(from_git)
 
 
 def render_reports(task: ReportTask) -> dict[str, str]:

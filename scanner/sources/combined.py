@@ -10,6 +10,9 @@ the commit that introduced it: files are hashed the way `git hash-object` hashes
 After the scan, per secret: `history-only` when no occurrence is in HEAD's tree or on disk;
 `ignored-but-present` when one occurrence is a history blob that also sits on disk in a
 gitignored file (the verdict stays that of a committed secret: it is in the history).
+
+`walk` is the same walk without reading the history's blobs, for a caller that schedules the
+reads itself (scanner.audit reads each blob on a Dask worker, and shares it by its id).
 """
 
 from __future__ import annotations
@@ -86,13 +89,32 @@ class HistoryAndTreeSource:
     def items(self) -> Iterator[Blob | Skipped]:
         changes = list(self.history.changes())
         known = self._known(changes)
-        for task in self._tree_tasks():
+        for task in self.tree_entries():
             if isinstance(task, Skipped):
                 yield task
             else:
                 yield from self._tree_file(task, known)
         yield from self.history.read_shard(changes)
         self.history.describe_skipped_entries()
+
+    def walk(self) -> tuple[list[git.Change], list[tuple[FileTask, str] | Skipped]]:
+        """What items() reads, listed: each unique history blob once (reading order), and
+        each working-tree file the history does not hold with its blob id, or why it could
+        not be read. Records what notes() and finalize() need, as items() does."""
+        changes = list(self.history.changes())
+        known = self._known(changes)
+        tree: list[tuple[FileTask, str] | Skipped] = []
+        for task in self.tree_entries():
+            if isinstance(task, Skipped):
+                tree.append(task)
+                continue
+            hashed = self._hashed(task, known)
+            if isinstance(hashed, Skipped):
+                tree.append(hashed)
+            elif hashed[1] is not None:
+                tree.append((task, hashed[1]))
+        self.history.describe_skipped_entries()
+        return changes, tree
 
     def stream_shards(self, shard_bytes: int) -> Iterator[Shard | Skipped]:
         """The history walk first (it is held for stored order anyway), then the tree,
@@ -102,7 +124,7 @@ class HistoryAndTreeSource:
         known = self._known(changes)
         batch: list[tuple[FileTask, str]] = []
         size = 0
-        for task in self._tree_tasks():
+        for task in self.tree_entries():
             if isinstance(task, Skipped):
                 yield task
                 continue
@@ -137,7 +159,8 @@ class HistoryAndTreeSource:
             self._format = "sha256"  # a repository in git's SHA-256 object format
         return ids
 
-    def _tree_tasks(self) -> Iterator[FileTask | Skipped]:
+    def tree_entries(self) -> Iterator[FileTask | Skipped]:
+        """The working tree's walk, file by file (nothing on a bare repository)."""
         if self.tree is None:
             return
         for item in self.tree.stream_shards(1):  # one task per shard: the walk, file by file
@@ -163,27 +186,29 @@ class HistoryAndTreeSource:
             return None
         return oid
 
-    def _tree_file(self, task: FileTask, known: frozenset[str]) -> Iterator[Blob | Skipped]:
+    def _hashed(self, task: FileTask, known: frozenset[str]
+                ) -> tuple[bytes, str | None] | Skipped:
+        """The file's content and blob id, recorded as present; the id is None when the
+        history holds it (the file is scanned as that blob)."""
         data = read_regular(task[0], task[1], read_limit(self.config))
         if isinstance(data, Skipped):
-            yield data
+            return data
+        return data, self._record(git_blob_id(data, self._format), task[2], known)
+
+    def _tree_file(self, task: FileTask, known: frozenset[str]) -> Iterator[Blob | Skipped]:
+        hashed = self._hashed(task, known)
+        if isinstance(hashed, Skipped):
+            yield hashed
             return
-        oid = self._record(git_blob_id(data, self._format), task[2], known)
-        if oid is None:
-            return  # the history's blob, scanned as such
-        yield self._blob(task, data, oid)
+        data, oid = hashed
+        if oid is not None:  # else the history's blob, scanned as such
+            yield tree_blob(task, data, oid)
 
     def _tree_blob(self, task: FileTask, oid: str) -> Blob | Skipped:
         data = read_regular(task[0], task[1], read_limit(self.config))
         if isinstance(data, Skipped):
             return data
-        return self._blob(task, data, oid or git_blob_id(data, self._format))
-
-    def _blob(self, task: FileTask, data: bytes, oid: str) -> Blob | Skipped:
-        if is_binary(data):
-            return Skipped(task[1], "binary file", "binary")
-        return Blob(path=task[1], data=data, flags=_IGNORED if task[2] else _NO_FLAGS,
-                    blob_id=oid)
+        return tree_blob(task, data, oid or git_blob_id(data, self._format))
 
     # -- after the scan ------------------------------------------------------------------
 
@@ -202,6 +227,14 @@ class HistoryAndTreeSource:
             return finding
         return replace(finding, classification=replace(finding.classification,
                                                        flags=frozenset(flags)))
+
+
+def tree_blob(task: FileTask, data: bytes, oid: str) -> Blob | Skipped:
+    """A working-tree file's content as the blob `oid`: flagged when gitignored."""
+    if is_binary(data):
+        return Skipped(task[1], "binary file", "binary")
+    return Blob(path=task[1], data=data, flags=_IGNORED if task[2] else _NO_FLAGS,
+                blob_id=oid)
 
 
 def _history_blob(place: Location) -> bool:
