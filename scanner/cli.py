@@ -98,6 +98,9 @@ def scan(
     no_progress: Annotated[bool, typer.Option(help="Never show a progress bar.")] = False,
     no_default_excludes: Annotated[bool, typer.Option(
         help="Also read .venv, node_modules and tool caches.")] = False,
+    max_occurrences: Annotated[Optional[int], typer.Option(  # noqa: UP045
+        min=0, help="Occurrences of one secret listed in a report (0 = all; default 10000); "
+        "the rest are counted.")] = None,
 ) -> None:
     """Scan a working tree (default), its git history, its staged content or the agent surface."""
     from scanner.config import load_config, parse_fail_on, parse_size  # noqa: PLC0415
@@ -118,6 +121,7 @@ def scan(
             baseline=baseline, progress=not no_progress,
             default_excludes=False if no_default_excludes else None,
             use_default_baseline=False if no_baseline else None,
+            max_occurrences=max_occurrences,
         )
         if exclude:
             config = config.with_overrides(exclude=(*config.exclude, *exclude))

@@ -13,6 +13,7 @@ Keys (kebab-case in files):
   jobs              worker processes for large scans (0 = one per core)
   baseline          baseline file (default .credscope-baseline.json at the root, if present)
   detect-secrets-plugins  extra detect-secrets plugin files to run as credscope rules
+  max-occurrences   occurrences of one secret listed in a report (0 = all; default 10000)
   [policy]          overrides of the placement policy (see classify.policy)
 """
 
@@ -35,6 +36,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_MAX_FILE_SIZE = 25 * 1024 * 1024
+DEFAULT_MAX_OCCURRENCES = 10_000
 DEFAULT_EXCLUDED_DIRS = (
     ".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__",
     ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis",
@@ -45,6 +47,7 @@ _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE
 _KNOWN = frozenset({
     "exclude", "allowlist-paths", "allowlist-values", "fail-on", "max-file-size", "rules-dirs",
     "disable-rules", "default-excludes", "jobs", "baseline", "policy", "detect-secrets-plugins",
+    "max-occurrences",
 })
 
 
@@ -68,6 +71,7 @@ class Config:
     detect_secrets_plugins: tuple[Path, ...] = ()
     policy: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     config_file: Path | None = None
+    max_occurrences: int = DEFAULT_MAX_OCCURRENCES
 
     def with_overrides(self, **changes: Any) -> Config:
         """Apply command-line options; None means "not given"."""
@@ -92,6 +96,13 @@ def parse_size(value: object, *, source: str) -> int:
         if size > 0:
             return size
     raise ConfigError(f"max-file-size must be a positive size such as 25MiB, not {value!r}",
+                      path=source)
+
+
+def parse_max_occurrences(value: object, *, source: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise ConfigError(f"max-occurrences must be a whole number >= 0 (0 = all), not {value!r}",
                       path=source)
 
 
@@ -185,4 +196,6 @@ def _from_table(root: Path, path: Path, table: dict[str, Any]) -> Config:
         detect_secrets_plugins=tuple(root / p for p in strings("detect-secrets-plugins")),
         policy=MappingProxyType(dict(policy)),
         config_file=path,
+        max_occurrences=parse_max_occurrences(
+            table.get("max-occurrences", DEFAULT_MAX_OCCURRENCES), source=src),
     )

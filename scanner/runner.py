@@ -11,7 +11,7 @@ from scanner.config import Config
 from scanner.model import ScanResult
 from scanner.pipeline import build_stages, scan
 from scanner.progress import LazyProgress
-from scanner.reporters import REPORTERS, ReportContext, write_report
+from scanner.reporters import ReportContext, write_format
 from scanner.sources.select import SourceOptions, select_source
 
 
@@ -24,16 +24,17 @@ def run_scan(config: Config, opts: SourceOptions, reports: list[tuple[str, Path 
     finally:
         progress.close()
     result = with_provenance(result, config.root)
-    ctx = ReportContext(rules={r.id: r for r in stages.rules}, show_secrets=config.show_secrets)
+    ctx = ReportContext(rules={r.id: r for r in stages.rules}, show_secrets=config.show_secrets,
+                        max_occurrences=config.max_occurrences)
+    import sys  # noqa: PLC0415
+
     for fmt, output in reports:
         if fmt == "terminal" and output is None:
-            import sys  # noqa: PLC0415
-
-            color_ctx = ReportContext(rules=ctx.rules, show_secrets=ctx.show_secrets,
-                                      color=sys.stdout.isatty())
-            write_report(REPORTERS[fmt](result, color_ctx), None)
+            notes = write_format(fmt, result, replace(ctx, color=sys.stdout.isatty()), None)
         else:
-            write_report(REPORTERS[fmt](result, ctx), output)
+            notes = write_format(fmt, result, ctx, output)
+        for note in notes:  # what a report had to leave out (SARIF's upload limits)
+            print(f"credscope: note: {note}", file=sys.stderr)
     return result.exit_code
 
 

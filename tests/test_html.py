@@ -39,8 +39,9 @@ def test_hostile_names_are_text(page: str) -> None:
     assert "<img" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;.env" in page
     assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;!--" in page
-    # exactly our two script elements, and nothing closes one early
-    assert page.count("<script") == 2 and page.count("</script>") == 2
+    # exactly our three script elements (code, row data, occurrence data), and nothing
+    # closes one early
+    assert page.count("<script") == 3 and page.count("</script>") == 3
 
 
 def test_embedded_json_cannot_close_its_element(page: str) -> None:
@@ -88,7 +89,7 @@ def test_summary_and_chart_count_what_is_there(page: str) -> None:
     assert f'data-testid="count-findings">{len(result.findings)}<' in page
     assert f'data-testid="count-suppressed">{len(result.suppressed)}<' in page
     assert 'data-testid="count-error">2<' in page and 'data-testid="count-skipped">2<' in page
-    chart = html.tier_location_chart(html._rows(result))
+    chart = html.tier_location_chart(result.findings)
     cells = {(line["location"], t): n for line in chart["lines"] for t, n in line["cells"].items()}
     for f in result.findings:
         key = (str(f.classification.location), str(f.classification.effective_tier))
