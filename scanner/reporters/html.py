@@ -222,10 +222,15 @@ def spotlight(rows: list[Row]) -> list[Row]:
 
 def tier_location_chart(findings: Iterable[Finding]) -> dict[str, Any]:
     """Counts by location class x tier, busiest class first, with bar widths in percent."""
-    pairs = [(str(f.classification.location), str(f.classification.effective_tier))
-             for f in findings]
-    counts = Counter(pairs)
-    totals = Counter(loc for loc, _ in pairs)
+    by_enum = Counter((f.classification.location, f.classification.effective_tier)
+                      for f in findings)
+    counts: Counter[tuple[str, str]] = Counter()
+    totals: Counter[str] = Counter()
+    tier_totals: Counter[str] = Counter()
+    for (location, tier), n in by_enum.items():
+        counts[(str(location), str(tier))] = n
+        totals[str(location)] += n
+        tier_totals[str(tier)] += n
     peak = max(totals.values(), default=1)
     lines = []
     for loc, total in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -234,7 +239,6 @@ def tier_location_chart(findings: Iterable[Finding]) -> dict[str, Any]:
                     for t in TIER_ORDER if counts[(loc, str(t))]]
         lines.append({"location": loc, "total": total, "segments": segments,
                       "cells": {str(t): counts[(loc, str(t))] for t in TIER_ORDER}})
-    tier_totals = Counter(tier for _, tier in pairs)
     return {"lines": lines, "tierTotals": {str(t): tier_totals[str(t)] for t in TIER_ORDER}}
 
 

@@ -21,10 +21,12 @@ SCHEMA_VERSION = "1.1"
 _ENCODE = json.JSONEncoder(indent=2, ensure_ascii=False).encode
 
 
-def finding_dict(f: Finding, ctx: ReportContext) -> dict[str, Any]:
+def finding_dict(f: Finding, ctx: ReportContext, locations: object = None) -> dict[str, Any]:
+    """One finding; `locations` stands in for the list of its locations when given (the
+    stream writes them one by one, see _write_finding)."""
     rule = ctx.rules.get(f.rule_id)
     c = f.classification
-    locations, omitted = listed(f, ctx.max_occurrences)
+    listing, omitted = listed(f, ctx.max_occurrences)
     return {
         "ruleId": f.rule_id,
         "title": f.title,
@@ -35,11 +37,29 @@ def finding_dict(f: Finding, ctx: ReportContext) -> dict[str, Any]:
         "remediation": c.remediation,
         "narrower": rule.narrower if rule else None,
         "evidence": list(c.evidence),
-        "locations": [location_dict(o) for o in locations],
+        "locations": ([location_dict(o) for o in listing] if locations is None
+                      else locations),
         "locationsOmitted": omitted,
         "suppression": ({"kind": str(f.suppression.kind), "reason": f.suppression.reason}
                         if f.suppression else None),
     }
+
+
+# A finding's locations are written one by one in place of this value (a secret in 100,000
+# blobs is never one string): no string value can produce it, as every quote in one is escaped.
+_LOCATIONS = _ENCODE("locations") + ": " + _ENCODE("\0locations\0")
+
+
+def _write_finding(out: TextIO, f: Finding, ctx: ReportContext) -> None:
+    doc = finding_dict(f, ctx, locations="\0locations\0")
+    head, _, tail = _ENCODE(doc).replace("\n", "\n    ").partition(_LOCATIONS)
+    out.write(head)
+    out.write('"locations": [')
+    for i, loc in enumerate(listed(f, ctx.max_occurrences)[0]):
+        out.write(",\n        " if i else "\n        ")
+        out.write(_ENCODE(location_dict(loc)).replace("\n", "\n        "))
+    out.write("\n      ]")
+    out.write(tail)
 
 
 def stream(result: ScanResult, ctx: ReportContext, out: TextIO) -> list[str]:
@@ -59,8 +79,8 @@ def stream(result: ScanResult, ctx: ReportContext, out: TextIO) -> list[str]:
     out.write("{")
     for key, value in head.items():
         out.write(f"\n  {_ENCODE(key)}: {_nested(value)},")
-    _array(out, "findings", result.findings, lambda f: finding_dict(f, ctx))
-    _array(out, "suppressed", result.suppressed, lambda f: finding_dict(f, ctx))
+    _findings(out, "findings", result.findings, ctx)
+    _findings(out, "suppressed", result.suppressed, ctx)
     _array(out, "skipped", result.skipped,
            lambda s: {"path": s.path, "reason": s.reason, "kind": s.kind})
     _array(out, "notes", result.notes, str)
@@ -75,6 +95,16 @@ def stream(result: ScanResult, ctx: ReportContext, out: TextIO) -> list[str]:
 def _nested(value: object) -> str:
     """`value` encoded as it appears one level down in the document."""
     return _ENCODE(value).replace("\n", "\n  ")
+
+
+def _findings(out: TextIO, key: str, findings: Iterable[Finding], ctx: ReportContext) -> None:
+    out.write(f"\n  {_ENCODE(key)}: [")
+    first = True
+    for f in findings:
+        out.write("\n    " if first else ",\n    ")
+        _write_finding(out, f, ctx)
+        first = False
+    out.write("]," if first else "\n  ],")
 
 
 def _array(out: TextIO, key: str, items: Iterable[Any], to_json: Callable[[Any], object],

@@ -30,7 +30,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from scanner.errors import ReportError
 
@@ -98,7 +98,7 @@ def _descriptor(fd: int | None) -> Iterator[TextIO]:
     no descriptor: the text goes through sys.stdout itself."""
     sys.stdout.flush()
     if fd is None:
-        yield _SafeText(sys.stdout)
+        yield cast(TextIO, _SafeText(sys.stdout))
         sys.stdout.flush()
         return
     try:
