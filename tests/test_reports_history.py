@@ -15,10 +15,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-pytestmark = pytest.mark.slow
 from scanner.reporters.sarif_plan import MAX_LOCATIONS, MAX_RESULTS
 from tests.helpers import github_token, init_repo, stripe_key
 from tests.test_sarif import SCHEMA
+
+pytestmark = pytest.mark.slow
 
 COPIES, DISTINCT, PER_FILE = 5000, 30_000, 100
 
