@@ -201,3 +201,11 @@ def test_sarif_stops_before_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> N
     assert limits["resultsOmittedForSize"] > 0
     assert limits["results"] + limits["resultsOmitted"] == limits["candidateResults"]
     assert len(gzip.compress(text.encode())) < 200_000 + 300_000
+
+
+def test_the_terminal_can_tell_what_sarif_leaves_out_before_it_is_written() -> None:
+    result = history_result(200, 30_000)
+    notes = sarif.planned_cuts(result, 10_000)
+    assert notes == STREAMERS["sarif"](result, context(), io.StringIO())
+    assert "the 25000 most severe of 30250 results" in notes[0] and "5250 note" in notes[0]
+    assert sarif.planned_cuts(history_result(200, 300), 10_000) == []

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.model import Severity, Tier, Verdict
-from scanner.reporters import REPORTERS, sarif
+from scanner.reporters import REPORTERS, sarif, sarif_parts
 from scanner.reporters import json as json_reporter
 from scanner.reporters.sarif_plan import distinct_places
 from scanner.runner import public_url
@@ -185,13 +185,13 @@ def test_invocation_provenance_and_notifications(log: dict[str, Any]) -> None:
 
 
 def test_artifact_uris_are_encoded_and_repository_relative() -> None:
-    hostile = sarif.artifact("<img src=x onerror=alert(1)>.env", "")
+    hostile = sarif_parts.artifact("<img src=x onerror=alert(1)>.env", "")
     assert hostile == {"uri": "%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.env",
                        "uriBaseId": "%SRCROOT%"}
-    assert sarif.artifact("config.py", "app/")["uri"] == "app/config.py"
-    assert sarif.artifact("/home/u/.aws/credentials", "") == {
+    assert sarif_parts.artifact("config.py", "app/")["uri"] == "app/config.py"
+    assert sarif_parts.artifact("/home/u/.aws/credentials", "") == {
         "uri": "file:///home/u/.aws/credentials"}
-    assert "uriBaseId" not in sarif.artifact("~/.aws/credentials", "")
+    assert "uriBaseId" not in sarif_parts.artifact("~/.aws/credentials", "")
 
 
 @pytest.mark.parametrize(("remote", "expected"), [

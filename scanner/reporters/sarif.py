@@ -24,18 +24,22 @@ import hashlib
 import io
 import json
 import os
-import re
 import zlib
-from collections import Counter
-from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
-from urllib.parse import quote
 
 from scanner import __version__
-from scanner.matching.schema import Rule
-from scanner.model import Finding, Location, ScanResult, Severity, SuppressionKind
+from scanner.model import Finding, ScanResult, Severity, SuppressionKind
 from scanner.reporters import ReportContext
 from scanner.reporters.common import finding_properties, summary
+from scanner.reporters.sarif_parts import (
+    INFORMATION_URI,
+    NOTIFICATIONS,
+    SRCROOT,
+    invocation,
+    location,
+    rule_descriptor,
+    srcroot,
+)
 from scanner.reporters.sarif_plan import (
     MAX_RESULTS,
     RELATED,
@@ -46,12 +50,9 @@ from scanner.reporters.sarif_plan import (
 )
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/credscope/credscope"
-SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "credscopeFingerprint/v1"
 LOCATION_KEY = "credscopeLocation/v2"  # credscope: allow (a name, not a secret)
 GZIP_BUDGET = 7 * 1024 * 1024  # code scanning takes up to 10 MB gzipped: stop well before
-NOTIFICATIONS = 1_000  # skipped files (and stale baseline entries) listed one by one
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note",
           Severity.NONE: "none"}
 # A pragma lives in the scanned file; every other suppression is kept outside it.
@@ -81,11 +82,11 @@ def stream(result: ScanResult, ctx: ReportContext, out: TextIO) -> list[str]:
         "tool": {"driver": {
             "name": "credscope", "version": __version__, "semanticVersion": __version__,
             "informationUri": INFORMATION_URI,
-            "rules": [_rule(rid, ctx.rules.get(rid), firsts[rid], scores[rid])
+            "rules": [rule_descriptor(rid, ctx.rules.get(rid), firsts[rid], scores[rid])
                       for rid in rule_ids],
         }},
-        "invocations": [_invocation(result)],
-        "originalUriBaseIds": {SRCROOT: _srcroot(result)},
+        "invocations": [invocation(result)],
+        "originalUriBaseIds": {SRCROOT: srcroot(result)},
         "columnKind": "unicodeCodePoints",
     }
     if result.repository_uri:
@@ -112,6 +113,14 @@ def stream(result: ScanResult, ctx: ReportContext, out: TextIO) -> list[str]:
     writer.write(("\n      ]," if written else "],")
                  + f"\n      {_member('properties', props)}\n    }}\n  ]\n}}\n")
     return _notes(chosen, too_big)
+
+
+def planned_cuts(result: ScanResult, max_occurrences: int) -> list[str]:
+    """What a SARIF report of `result` leaves out (code scanning's result limit,
+    --max-occurrences), in the sentences stream() returns: for a terminal summary printed
+    before the SARIF file is written. The gzip budget is known only while writing (stream's
+    own notes add it; it is not reached below 25,000 results of ordinary size)."""
+    return _notes(plan(result, max_occurrences), 0)
 
 
 def _member(key: str, value: object) -> str:
@@ -180,53 +189,6 @@ def _notes(chosen: SarifPlan, too_big: int) -> list[str]:
     return notes
 
 
-def _rule(rule_id: str, rule: Rule | None, first: Finding, score: float) -> dict[str, Any]:
-    """The rule's descriptor; its security-severity is that of its most dangerous finding,
-    which is the number GitHub code scanning sorts and filters alerts by."""
-    title = rule.title if rule else first.title
-    description = rule.description if rule else first.title
-    remediation = rule.remediation if rule else first.classification.remediation
-    references = rule.references if rule else ()
-    help_lines = [description, "", f"Remediation: {remediation}"]
-    if rule and rule.narrower:
-        help_lines.append(f"Use instead: {rule.narrower}")
-    help_lines += [f"Reference: {r}" for r in references]
-    tags = ["security", "secret", "credential", (rule.provider if rule else first.provider)]
-    if rule:
-        tags += [f"tier:{rule.worst_case}", *rule.tags]
-    return {
-        "id": rule_id,
-        "name": _pascal(title),
-        "shortDescription": {"text": title},
-        "fullDescription": {"text": description},
-        "help": {"text": "\n".join(help_lines),
-                 "markdown": _help_markdown(description, remediation, rule, references)},
-        "helpUri": references[0] if references else f"{INFORMATION_URI}#rules",
-        "properties": {
-            "tags": list(dict.fromkeys(tags))[:20],  # code scanning takes 20 tags per rule
-            "security-severity": f"{score:.1f}",
-            "precision": "high",
-            **({"privilege": str(rule.tier), "worstCase": str(rule.worst_case),
-                "scope": str(rule.scope), "capabilities": [str(c) for c in rule.capabilities],
-                "environment": str(rule.environment)} if rule else {}),
-        },
-    }
-
-
-def _help_markdown(description: str, remediation: str, rule: Rule | None,
-                   references: tuple[str, ...]) -> str:
-    parts = [description, "", f"**Remediation:** {remediation}"]
-    if rule and rule.narrower:
-        parts.append(f"\n**Use instead:** {rule.narrower}")
-    if references:
-        parts += ["", *(f"- <{r}>" for r in references)]
-    return "\n".join(parts)
-
-
-def _pascal(title: str) -> str:
-    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^0-9A-Za-z]+", title) if w)
-
-
 def location_key(path: str, ordinal: int, suppressed: str) -> str:
     """A place's identity for code scanning: the file and which copy of the secret in it
     (0 the first), never the line, so an alert survives edits above it."""
@@ -244,7 +206,7 @@ def _result(p: Planned, rule_index: int, result: ScanResult, ctx: ReportContext
         "ruleIndex": rule_index,
         "level": _LEVEL[f.severity],
         "message": {"text": f.classification.reason},
-        "locations": [_location(p.place, result.repo_prefix, snippet)],
+        "locations": [location(p.place, result.repo_prefix, snippet)],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint,
                                 LOCATION_KEY: location_key(p.place.path, p.ordinal, kind)},
     }
@@ -265,7 +227,7 @@ def _result(p: Planned, rule_index: int, result: ScanResult, ctx: ReportContext
         text = "The first place of the same secret (its result carries the classification)."
     if others:
         out["relatedLocations"] = [
-            {"id": i, **_location(o, result.repo_prefix, snippet), "message": {"text": text}}
+            {"id": i, **location(o, result.repo_prefix, snippet), "message": {"text": text}}
             for i, o in enumerate(others, start=1)]
     if f.suppression is not None:
         kind_ = "inSource" if f.suppression.kind in _IN_SOURCE else "external"
@@ -275,76 +237,3 @@ def _result(p: Planned, rule_index: int, result: ScanResult, ctx: ReportContext
     return out
 
 
-def _location(loc: Location, prefix: str, snippet: str) -> dict[str, Any]:
-    region = {"startLine": loc.line, "startColumn": loc.column, "endLine": loc.end_line,
-              "endColumn": loc.end_column, "snippet": {"text": snippet}}
-    physical = {"artifactLocation": artifact(loc.path, prefix), "region": region}
-    out: dict[str, Any] = {"physicalLocation": physical}
-    if loc.label:
-        out["logicalLocations"] = [{"fullyQualifiedName": loc.label, "kind": "variable"}]
-    if loc.commit or loc.blob_id:
-        out["properties"] = {"commit": loc.commit.sha if loc.commit else None,
-                             "blobId": loc.blob_id}
-    return out
-
-
-def artifact(path: str, prefix: str) -> dict[str, str]:
-    """A repository-relative, percent-encoded URI; paths outside the repository (agent
-    surface: `~/.aws/credentials`, absolute paths) keep their own form and no base."""
-    if path.startswith("/"):
-        return {"uri": "file://" + quote(os.fsencode(path), safe="/")}
-    if path.startswith("~"):
-        return {"uri": quote(os.fsencode(path), safe="/~")}
-    joined = PurePosixPath(prefix, path).as_posix() if prefix else path
-    # fsencode: a path that is not UTF-8 (kept as surrogate escapes) is percent-encoded from
-    # its original bytes, so the URI still names the file exactly.
-    return {"uri": quote(os.fsencode(joined), safe="/"), "uriBaseId": SRCROOT}
-
-
-def _srcroot(result: ScanResult) -> dict[str, Any]:
-    """The repository root as a file URI ending in a slash, as SARIF requires of bases."""
-    base = Path(result.root).resolve()
-    if base.is_file():
-        base = base.parent
-    for _ in PurePosixPath(result.repo_prefix).parts:
-        base = base.parent
-    return {"uri": base.as_uri().rstrip("/") + "/",
-            "description": {"text": "The root of the scanned repository."}}
-
-
-def _invocation(result: ScanResult) -> dict[str, Any]:
-    """Skipped files and stale baseline entries, the first NOTIFICATIONS of each one by one,
-    the rest counted in one more (a history can skip 100,000 binary blobs)."""
-    notes: list[dict[str, Any]] = [
-        {"level": "note", "message": {"text": f"Skipped {s.path}: {s.reason}"},
-         "descriptor": {"id": f"skipped/{s.kind}"},
-         "locations": [{"physicalLocation": {"artifactLocation":
-                                             artifact(s.path, result.repo_prefix)}}],
-         "properties": {"kind": s.kind}}
-        for s in result.skipped[:NOTIFICATIONS]]
-    if len(result.skipped) > NOTIFICATIONS:
-        rest = Counter(s.kind for s in result.skipped[NOTIFICATIONS:])
-        kinds = ", ".join(f"{n} {k}" for k, n in sorted(rest.items()))
-        notes.append({"level": "note", "descriptor": {"id": "skipped/more"},
-                      "message": {"text": f"{sum(rest.values())} more skipped files ({kinds}): "
-                                          "the JSON report lists them"},
-                      "properties": {"byKind": dict(sorted(rest.items()))}})
-    notes += [{"level": "warning", "message": {"text": n}, "descriptor": {"id": "scan/note"}}
-              for n in result.notes]
-    config = [{"level": "warning", "descriptor": {"id": "baseline/stale"},
-               "message": {"text": f"Baseline entry {fp} no longer matches any finding."}}
-              for fp in result.stale_baseline[:NOTIFICATIONS]]
-    if len(result.stale_baseline) > NOTIFICATIONS:
-        config.append({"level": "warning", "descriptor": {"id": "baseline/stale"},
-                       "message": {"text": f"{len(result.stale_baseline) - NOTIFICATIONS} more "
-                                           "stale baseline entries: the JSON report lists them"}})
-    return {
-        "executionSuccessful": True,
-        "exitCode": result.exit_code,
-        "exitCodeDescription": "findings at or above fail-on" if result.exit_code else "clean",
-        "toolExecutionNotifications": notes,
-        "toolConfigurationNotifications": config,
-        "properties": {"failOn": str(result.fail_on), "files": result.stats.files,
-                       "bytes": result.stats.bytes, "skipped": len(result.skipped),
-                       "suppressed": len(result.suppressed)},
-    }
