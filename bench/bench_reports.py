@@ -4,7 +4,7 @@ HTML reports of the same histories.
     python bench/build_history_repo.py all            # input 1: bench/.work/history-repo
     git clone --bare /work/.mirror/rails+rails/repo bench/.work/rails.git   # input 2 (optional)
     python bench/bench_reports.py [--inputs history,rails,many] [--formats json,sarif,html]
-        [--runs 1] [--src DIR --label before] [--no-kingfisher] [--mem-limit-gib 8]
+        [--runs 1] [--src before=DIR --src after=.] [--no-kingfisher] [--mem-limit-gib 8]
 
 Inputs: `history` (a bare clone of the offline-built history, `scan --history` and
 `kingfisher scan --git-history full`), `rails` (any bare repository at bench/.work/rails.git;
@@ -15,8 +15,9 @@ of each tool on the input. Each run is wrapped in `/usr/bin/time -f %M` (peak RS
 largest process). Printed per run: seconds, peak RSS, report size, gzipped size (SARIF), and
 for credscope the findings and SARIF results; a Markdown table at the end.
 
-`--src DIR` runs credscope from another source tree (e.g. `git archive <commit> | tar -x -C
-bench/.work/before`) with this checkout's venv, to measure before and after in one session.
+`--src LABEL=DIR` (repeatable) runs credscope from that source tree (e.g. `git archive <commit>
+scanner reports rules | tar -x -C bench/.work/before`) with this checkout's venv; with two,
+before and after run alternately in the same minutes (a shared machine's load hits both).
 credscope runs under an address-space limit (`--mem-limit-gib`, default 8): a run that needs
 more fails with a MemoryError instead of taking the shared machine down; the table says so.
 Not part of the test suite.
@@ -125,7 +126,7 @@ def many_findings_tree() -> Path:
 def inputs(args: argparse.Namespace, tmp: Path) -> dict[str, tuple[Path, bool]]:
     found: dict[str, tuple[Path, bool]] = {}
     repos = {"history": WORK / "history-repo", "rails": WORK / "rails.git"}
-    repos.update(dict(spec.split("=", 1) for spec in args.repo))  # type: ignore[arg-type]
+    repos.update({k: Path(v) for k, v in (spec.split("=", 1) for spec in args.repo)})
     for name in args.inputs.split(","):
         if name == "many":
             found[name] = (many_findings_tree(), False)
@@ -158,18 +159,17 @@ def main() -> None:
     ap.add_argument("--inputs", default="history,rails,many")
     ap.add_argument("--formats", default="json,sarif,html")
     ap.add_argument("--runs", type=int, default=1)
-    ap.add_argument("--src", type=Path, default=ROOT, help="credscope source tree to run")
-    ap.add_argument("--label", default="", help="shown with credscope's rows (e.g. before)")
+    ap.add_argument("--src", action="append", default=[],
+                    help="LABEL=DIR: a credscope source tree to run (repeatable)")
     ap.add_argument("--no-kingfisher", action="store_true")
     ap.add_argument("--no-warm", action="store_true", help="skip the untimed warm-up runs")
     ap.add_argument("--mem-limit-gib", type=float, default=8.0)
     ap.add_argument("--repo", action="append", default=[], help="NAME=PATH, another input")
     ap.add_argument("--results", type=Path, default=WORK / "reports-results.jsonl")
     args = ap.parse_args()
-    env = {**os.environ, "PYTHONPATH": str(args.src.resolve())}
-    cs_name = f"credscope{f' ({args.label})' if args.label else ''}"
+    sources = [spec.split("=", 1) for spec in args.src] or [["credscope", str(ROOT)]]
     print(f"{time.strftime('%Y-%m-%d %H:%M')}; cpus {os.cpu_count()}; "
-          f"load average {os.getloadavg()}; credscope from {args.src}", flush=True)
+          f"load average {os.getloadavg()}; credscope from {sources}", flush=True)
     table = ["| input | format | tool | s | MiB/s | peak RSS MiB | report MB | SARIF gz MB |"
              " findings / results |", "|---|---|---|---:|---:|---:|---:|---:|---|"]
     with tempfile.TemporaryDirectory(prefix="bench-reports-", dir=WORK) as tmp_name:
@@ -179,13 +179,19 @@ def main() -> None:
             mib = size / 2**20
             print(f"{name}: {target} ({blobs:,} blobs/files, {mib:,.1f} MiB)", flush=True)
             for fmt in args.formats.split(","):
-                tools = [(cs_name, credscope(target, fmt, tmp / f"cs.{fmt}", history),
-                          tmp / f"cs.{fmt}", env, args.mem_limit_gib)]
+                tools: list[tuple[str, list[str], Path, dict[str, str] | None, float]] = [
+                    (f"credscope ({label})" if args.src else "credscope",
+                     credscope(target, fmt, tmp / f"cs-{label}.{fmt}", history),
+                     tmp / f"cs-{label}.{fmt}",
+                     {**os.environ, "PYTHONPATH": str(Path(src).resolve())},
+                     args.mem_limit_gib) for label, src in sources]
                 if not args.no_kingfisher:
-                    tools.append(("kingfisher", kingfisher(target, fmt, tmp / f"kf.{fmt}",
-                                                           history), tmp / f"kf.{fmt}", None, 0))
-                if not args.no_warm:
-                    for _, cmd, _, tool_env, limit in tools:
+                    tools.append(("kingfisher",
+                                  kingfisher(target, fmt, tmp / f"kf.{fmt}", history),
+                                  tmp / f"kf.{fmt}", None, 0.0))
+                if not args.no_warm and fmt == args.formats.split(",")[0]:
+                    # once per input: the page cache, credscope's compiled rule database
+                    for _, cmd, _, tool_env, limit in (tools[0], tools[-1]):
                         timed(cmd, tool_env, limit)
                 samples: dict[str, list[Sample]] = {t[0]: [] for t in tools}
                 for i in range(args.runs):
@@ -198,7 +204,7 @@ def main() -> None:
                               f"{s.gz / 1e6:6.2f} MB gz {s.extra}", flush=True)
                         with args.results.open("a") as log:
                             log.write(json.dumps({"input": name, "format": fmt, "tool": tool,
-                                                  "src": str(args.src), **s.__dict__}) + "\n")
+                                                  "when": time.time(), **s.__dict__}) + "\n")
                 for tool, runs in samples.items():
                     good = [s for s in runs if s.ok]
                     if not good:
