@@ -39,12 +39,13 @@ _FD_ALIASES = {"/dev/stdout": 1, "/dev/stderr": 2}
 _STOP = (signal.SIGINT, signal.SIGTERM, *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
 
 
-def _replacement(err: UnicodeError) -> tuple[str, int]:
+def _replacement(err: UnicodeError) -> tuple[bytes, int]:
     """Reports are UTF-8: a file name that is not (kept as surrogate escapes since it was
-    read) shows U+FFFD; SARIF URIs keep its exact bytes, percent-encoded."""
+    read) shows U+FFFD; SARIF URIs keep its exact bytes, percent-encoded. (Bytes: the UTF-8
+    encoder takes only ASCII text from an error handler.)"""
     if not isinstance(err, UnicodeEncodeError):
         raise err
-    return "\ufffd" * (err.end - err.start), err.end
+    return "\ufffd".encode() * (err.end - err.start), err.end
 
 
 codecs.register_error("credscope-replace", _replacement)
