@@ -50,6 +50,7 @@ KF_FORMAT = {"json": "json", "sarif": "sarif", "html": "html"}
 @dataclass
 class Sample:
     seconds: float
+    cpu: float  # user + system seconds of the process tree (steadier than wall time under load)
     rss_kib: int
     size: int
     gz: int
@@ -58,7 +59,7 @@ class Sample:
 
 
 def timed(cmd: list[str], env: dict[str, str] | None = None, limit_gib: float = 0
-          ) -> tuple[float, int, bool, str]:
+          ) -> tuple[float, float, int, bool, str]:
     def cap() -> None:
         if limit_gib:
             size = int(limit_gib * 2**30)
@@ -66,14 +67,14 @@ def timed(cmd: list[str], env: dict[str, str] | None = None, limit_gib: float = 
 
     started = time.perf_counter()
     # cwd: not the checkout, or `python -m scanner` would import ./scanner whatever --src says
-    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], check=False, env=env,
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *cmd], check=False, env=env,
                           cwd=WORK, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           preexec_fn=cap)
     seconds = time.perf_counter() - started
     err = proc.stderr.decode(errors="replace")
-    tail = err.strip().splitlines()
-    rss = int(tail[-1]) if tail and tail[-1].isdigit() else 0
-    return seconds, rss, proc.returncode in OK_EXIT, err[-600:]
+    last = (err.strip().splitlines() or [""])[-1].split()
+    rss, cpu = (int(last[0]), float(last[1]) + float(last[2])) if len(last) == 3 else (0, 0.0)
+    return seconds, cpu, rss, proc.returncode in OK_EXIT, err[-600:]
 
 
 def credscope(target: Path, fmt: str, out: Path, history: bool) -> list[str]:
@@ -91,10 +92,10 @@ def kingfisher(target: Path, fmt: str, out: Path, history: bool) -> list[str]:
 def measure(cmd: list[str], out: Path, env: dict[str, str] | None, limit: float,
             tool: str, fmt: str) -> Sample:
     out.unlink(missing_ok=True)
-    seconds, rss, ok, err = timed(cmd, env, limit)
+    seconds, cpu, rss, ok, err = timed(cmd, env, limit)
     if not ok or not out.exists():
         print(f"      {tool} {fmt} FAILED: {err.strip().splitlines()[-2:] if err else ''}")
-        return Sample(seconds, rss, 0, 0, False)
+        return Sample(seconds, cpu, rss, 0, 0, False)
     data = out.read_bytes()
     extra: dict[str, int] = {}
     if tool == "credscope" and fmt == "json":
@@ -107,7 +108,7 @@ def measure(cmd: list[str], out: Path, env: dict[str, str] | None, limit: float,
                  "omitted": run.get("properties", {}).get("limits", {}).get("resultsOmitted",
                                                                             0)}
     gz = len(gzip.compress(data, 6)) if fmt == "sarif" else 0
-    return Sample(seconds, rss, len(data), gz, True, extra)
+    return Sample(seconds, cpu, rss, len(data), gz, True, extra)
 
 
 def many_findings_tree() -> Path:
@@ -154,6 +155,21 @@ def blob_totals(repo: Path, history: bool) -> tuple[int, int]:
     return len(sizes), sum(sizes)
 
 
+def _row(name: str, fmt: str, tool: str, runs: list[Sample], mib: float) -> str:
+    good = [s for s in runs if s.ok]
+    if not good:
+        return (f"| {name} | {fmt} | {tool} | failed | | | "
+                f"{max(s.rss_kib for s in runs) / 1024:.0f} | | | |")
+    med = statistics.median(s.seconds for s in good)
+    cpu = statistics.median(s.cpu for s in good)
+    last = good[-1]
+    counts = ", ".join(f"{k} {v:,}" for k, v in last.extra.items() if k != "bytes")
+    gz = f"{last.gz / 1e6:.2f}" if fmt == "sarif" else ""
+    return (f"| {name} | {fmt} | {tool} | {med:.1f} | {cpu:.1f} | {mib / med:.1f} | "
+            f"{max(s.rss_kib for s in good) / 1024:.0f} | {last.size / 1e6:.2f} | {gz} | "
+            f"{counts} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--inputs", default="history,rails,many")
@@ -170,8 +186,9 @@ def main() -> None:
     sources = [spec.split("=", 1) for spec in args.src] or [["credscope", str(ROOT)]]
     print(f"{time.strftime('%Y-%m-%d %H:%M')}; cpus {os.cpu_count()}; "
           f"load average {os.getloadavg()}; credscope from {sources}", flush=True)
-    table = ["| input | format | tool | s | MiB/s | peak RSS MiB | report MB | SARIF gz MB |"
-             " findings / results |", "|---|---|---|---:|---:|---:|---:|---:|---|"]
+    table = ["| input | format | tool | s | CPU s | MiB/s | peak RSS MiB | report MB |"
+             " SARIF gz MB | findings / results |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---|"]
     with tempfile.TemporaryDirectory(prefix="bench-reports-", dir=WORK) as tmp_name:
         tmp = Path(tmp_name)
         for name, (target, history) in inputs(args, tmp).items():
@@ -200,28 +217,14 @@ def main() -> None:
                         s = measure(cmd, out, tool_env, limit, kind, fmt)
                         samples[tool].append(s)
                         print(f"    {name} {fmt} run {i + 1} {tool:<20} {s.seconds:8.2f} s "
+                              f"(cpu {s.cpu:7.1f} s) "
                               f"{s.rss_kib / 1024:7.0f} MiB {s.size / 1e6:9.2f} MB "
                               f"{s.gz / 1e6:6.2f} MB gz {s.extra}", flush=True)
                         with args.results.open("a") as log:
                             log.write(json.dumps({"input": name, "format": fmt, "tool": tool,
                                                   "when": time.time(), **s.__dict__}) + "\n")
                 for tool, runs in samples.items():
-                    good = [s for s in runs if s.ok]
-                    if not good:
-                        table.append(f"| {name} | {fmt} | {tool} | failed | | "
-                                     f"{max(s.rss_kib for s in runs) / 1024:.0f} | | | |")
-                        continue
-                    med = statistics.median(s.seconds for s in good)
-                    last = good[-1]
-                    counts = ", ".join(f"{k} {v:,}" for k, v in last.extra.items()
-                                       if k != "bytes")
-                    table.append(
-                        f"| {name} | {fmt} | {tool} | {med:.1f} | {mib / med:.1f} | "
-                        f"{max(s.rss_kib for s in good) / 1024:.0f} | {last.size / 1e6:.2f} | "
-                        f"{last.gz / 1e6:.2f} | {counts} |" if fmt == "sarif" else
-                        f"| {name} | {fmt} | {tool} | {med:.1f} | {mib / med:.1f} | "
-                        f"{max(s.rss_kib for s in good) / 1024:.0f} | {last.size / 1e6:.2f} | "
-                        f" | {counts} |")
+                    table.append(_row(name, fmt, tool, runs, mib))
     print("\n".join(["", *table]))
 
 
