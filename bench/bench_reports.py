@@ -101,7 +101,8 @@ def measure(cmd: list[str], out: Path, env: dict[str, str] | None, limit: float,
     if tool == "credscope" and fmt == "json":
         doc = json.loads(data)
         extra = {"findings": len(doc["findings"]), "bytes": doc["scan"]["bytes"],
-                 "locations": sum(len(f["locations"]) for f in doc["findings"])}
+                 "locations": sum(len(f["locations"]) for f in doc["findings"]),
+                 "most": max((f["occurrences"] for f in doc["findings"]), default=0)}
     if tool == "credscope" and fmt == "sarif":
         run = json.loads(data)["runs"][0]
         extra = {"results": len(run["results"]),
