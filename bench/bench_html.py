@@ -1,6 +1,10 @@
 """HTML report at scale: render N findings, load them in headless Chromium, filter, sort.
 
     python bench/bench_html.py [--findings 5000] [--repeat 3] [--keep report.html]
+    python bench/bench_html.py --history 10000,10000   # a history: 20,000 occurrences
+
+`--history COPIES,DISTINCT` renders tests.golden.synthetic.history_result instead: one secret
+in COPIES blobs and DISTINCT secrets seen once each (the page lists the MAX_ROWS most severe).
 
 Prints one line per measurement (best of --repeat) and exits 1 if load + filter take 2 s or
 more (the target in docs/reports.md). Not part of the test suite.
@@ -21,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from scanner.reporters import REPORTERS  # noqa: E402
-from tests.golden.synthetic import context, many_findings  # noqa: E402
+from tests.golden.synthetic import context, history_result, many_findings  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -54,9 +58,15 @@ def main() -> int:
     ap.add_argument("--findings", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--keep", type=Path, help="also write the report here")
+    ap.add_argument("--history", help="COPIES,DISTINCT: a history instead of --findings")
     args = ap.parse_args()
 
-    result = many_findings(args.findings)
+    if args.history:
+        copies, distinct = (int(n) for n in args.history.split(","))
+        result = history_result(copies, distinct)
+        args.findings = len(result.findings)
+    else:
+        result = many_findings(args.findings)
     t0 = time.perf_counter()
     text = REPORTERS["html"](result, context())
     render_s = time.perf_counter() - t0

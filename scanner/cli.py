@@ -220,6 +220,9 @@ def scan(
     min_confidence: Annotated[Optional[ConfidenceName], typer.Option(  # noqa: UP045
         "--min-confidence", help="Suppress (and count) findings less sure than this "
         "[default: the config's, else low].")] = None,
+    max_occurrences: Annotated[Optional[int], typer.Option(  # noqa: UP045
+        min=0, metavar="N", help="Places of one secret listed in a report (0 = all) "
+        "[default: the config's, else 10000]; the rest are counted.")] = None,
     trust_repo_config: TrustOpt = False,
 ) -> None:
     """Scan a working tree (default), its git history, its staged content or the agent
@@ -244,6 +247,7 @@ def scan(
             baseline=baseline, progress=progress,
             default_excludes=False if no_default_excludes else None,
             use_default_baseline=False if no_baseline else None,
+            max_occurrences=max_occurrences,
         )
         config = config.with_overrides(exclude=(*config.exclude, *exclude),
                                        disable_rules=(*config.disable_rules, *disable_rule))

@@ -21,6 +21,7 @@ Keys:
   baseline          baseline file (default .credscope-baseline.json at the root, if present)
   detect-secrets-plugins  extra detect-secrets plugin files to run as credscope rules (code!)
   min-confidence    high | medium | low (default low): findings less sure are suppressed
+  max-occurrences   occurrences of one secret listed in a report (0 = all; default 10000)
   [policy]          overrides of the placement policy (see classify.policy)
 """
 
@@ -44,6 +45,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_MAX_FILE_SIZE = 25 * 1024 * 1024
+DEFAULT_MAX_OCCURRENCES = 10_000
 DEFAULT_EXCLUDED_DIRS = (
     ".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__",
     ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis",
@@ -55,6 +57,7 @@ KNOWN_KEYS = frozenset({
     "exclude", "allowlist-paths", "allowlist-values", "fail-on", "max-file-size", "rules-dirs",
     "disable-rules", "default-excludes", "jobs", "baseline", "policy", "detect-secrets-plugins",
     "min-confidence",
+    "max-occurrences",
 })
 # A config file, a TOML document, larger than this is not a config file.
 _MAX_CONFIG_BYTES = 1024 * 1024
@@ -88,6 +91,7 @@ class Config:
     trust_repo_config: bool = False
     user_config_file: Path | None = None
     min_confidence: Confidence = Confidence.LOW
+    max_occurrences: int = DEFAULT_MAX_OCCURRENCES
 
     def with_overrides(self, **changes: Any) -> Config:
         """Apply command-line options; None means "not given"."""
@@ -132,6 +136,13 @@ def user_config_path() -> Path | None:
     except RuntimeError:  # no home directory to speak of
         return None
     return root / "credscope" / "config.toml"
+
+
+def parse_max_occurrences(value: object, *, source: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise ConfigError(f"max-occurrences must be a whole number >= 0 (0 = all), not {value!r}",
+                      path=source)
 
 
 def find_config_file(root: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -243,6 +254,7 @@ class Settings:
     detect_secrets_plugins: tuple[Path, ...] = ()
     policy: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     min_confidence: Confidence | None = None
+    max_occurrences: int | None = None
 
 
 def parse_table(base: Path, path: Path, table: dict[str, Any]) -> Settings:
@@ -277,6 +289,7 @@ def parse_table(base: Path, path: Path, table: dict[str, Any]) -> Settings:
         raise ConfigError("fail-on must be a string", path=src)
     size = table.get("max-file-size")
     confidence = table.get("min-confidence")
+    occurrences = table.get("max-occurrences")
     return Settings(
         min_confidence=parse_confidence(confidence, source=src) if confidence is not None
         else None,
@@ -293,4 +306,6 @@ def parse_table(base: Path, path: Path, table: dict[str, Any]) -> Settings:
         detect_secrets_plugins=tuple(base / Path(p).expanduser()
                                      for p in strings("detect-secrets-plugins")),
         policy=MappingProxyType(dict(policy)),
+        max_occurrences=parse_max_occurrences(occurrences, source=src)
+        if occurrences is not None else None,
     )

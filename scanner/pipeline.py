@@ -6,12 +6,13 @@ Source ──Blob──▶ Engine ──Match──▶ Classifier ──Finding�
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from scanner.classify import Classifier
 from scanner.classify.classifier import DefaultClassifier
 from scanner.classify.policy import Policy, severity_overrides
+from scanner.collect import Groups, Shared
 from scanner.config import Config
 from scanner.errors import ConfigError
 from scanner.excerpt import excerpts
@@ -95,7 +96,8 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
     stages = stages or build_stages(config)
     by_id = {r.id: r for r in stages.rules}
     started = time.perf_counter()
-    active: list[Finding] = []
+    shared = Shared()  # one copy of what findings repeat (see scanner.collect)
+    active = Groups()
     suppressed: list[Finding] = []
     skipped: list[Skipped] = []
     blobs = size = 0
@@ -106,8 +108,14 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
 
     def analyse(blob: Blob) -> list[Finding]:
         matches = owned(blob, matches_in(blob.data, stages))  # a window reports its own
-        return placed(blob, findings_in(blob, matches, stages, by_id, per_blob)) \
-            if matches else []
+        if not matches:
+            return []
+        # Findings of one blob share what repeats from the start: a generated file can hold
+        # 100,000 secrets, and the list travels to the parent in one pickle, which keeps
+        # shared objects shared.
+        blob_shared = Shared()
+        return [blob_shared.finding(f)
+                for f in placed(blob, findings_in(blob, matches, stages, by_id, per_blob))]
 
     def before_fork() -> None:
         from scanner.matching.detect_secrets_bridge import warm_up  # noqa: PLC0415 - lazy
@@ -125,11 +133,14 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
                     progress(blobs, size, path)
             case Found(findings=found):
                 for finding in found:
-                    finding = baselined(finding, scan_wide)
-                    (suppressed if finding.suppression else active).append(finding)
+                    finding = shared.finding(baselined(finding, scan_wide))
+                    if finding.suppression:
+                        suppressed.append(finding)
+                    else:
+                        active.add(finding)
     return ScanResult(
         root=source.root,
-        findings=finalize(source, group_by_fingerprint(active)),
+        findings=finalize(source, sorted(active.merged(), key=report_order)),
         suppressed=finalize(source, sorted(suppressed, key=report_order)),
         skipped=tuple(sorted(skipped, key=lambda s: (s.path, s.kind, s.reason))),
         stats=ScanStats(files=blobs, bytes=size, seconds=time.perf_counter() - started),
@@ -209,15 +220,6 @@ def report_order(f: Finding) -> tuple[object, ...]:
             f.rule_id, f.fingerprint, *_commit_and_blob(loc))
 
 
-def _primary_order(f: Finding) -> tuple[object, ...]:
-    # History: among equally severe occurrences the first-seen commit speaks (commit dates
-    # are UTC ISO 8601, so text order is time order); without commits, path order.
-    loc = f.location
-    seen, sha, blob = _commit_and_blob(loc)
-    return (-f.severity.rank, seen, loc.path, loc.line, loc.column, loc.end_line,
-            loc.end_column, sha, blob)
-
-
 def _commit_and_blob(loc: Location) -> tuple[str, str, str]:
     date, sha = (loc.commit.date, loc.commit.sha) if loc.commit else ("", "")
     return date, sha, loc.blob_id or ""
@@ -228,15 +230,10 @@ def finalize(source: Source, findings: Sequence[Finding]) -> tuple[Finding, ...]
     return source.finalize(findings) if isinstance(source, Finalizing) else tuple(findings)
 
 
-def group_by_fingerprint(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+def group_by_fingerprint(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """The same secret found in several places is one finding with every location; the
     most severe occurrence speaks for it (in history, the earliest of the most severe)."""
-    groups: dict[str, list[Finding]] = {}
+    groups = Groups()
     for f in findings:
-        groups.setdefault(f.fingerprint, []).append(f)
-    merged = []
-    for group in groups.values():
-        group.sort(key=_primary_order)
-        primary = group[0]
-        merged.append(replace(primary, occurrences=tuple(f.location for f in group)))
-    return tuple(sorted(merged, key=report_order))
+        groups.add(f)
+    return tuple(sorted(groups.merged(), key=report_order))

@@ -12,7 +12,7 @@ from scanner.config import Config
 from scanner.model import ScanResult
 from scanner.pipeline import build_stages, scan
 from scanner.progress import LazyProgress
-from scanner.reporters import REPORTERS, ReportContext, write_report
+from scanner.reporters import ReportContext, write_format
 from scanner.sources.select import SourceOptions, select_source
 
 
@@ -29,12 +29,14 @@ def run_scan(config: Config, opts: SourceOptions, reports: list[tuple[str, Path 
         progress.close()
     result = with_provenance(result, config.root)
     ctx = replace(view or ReportContext(), rules={r.id: r for r in stages.rules},
-                  show_secrets=config.show_secrets)
+                  show_secrets=config.show_secrets, max_occurrences=config.max_occurrences)
     summary_shown = False
     for fmt, output in reports:
         to_stdout = output is None or str(output) == "-"
         color = to_stdout and fmt == "terminal" and use_color()
-        write_report(REPORTERS[fmt](result, replace(ctx, color=color)), output)
+        notes = write_format(fmt, result, replace(ctx, color=color), output)
+        for note in notes:  # what a report had to leave out (SARIF's upload limits)
+            print(f"credscope: note: {note}", file=sys.stderr)
         summary_shown |= to_stdout and fmt == "terminal"  # the terminal report ends with it
     if not summary_shown:  # stdout holds another format, or nothing: the summary goes aside
         from scanner.reporters.terminal import summary  # noqa: PLC0415

@@ -173,6 +173,10 @@ def apply(config: Config, settings: Settings, source: Path, *, trusted: bool) ->
         changes["default_excludes"] = settings.default_excludes
     if settings.jobs is not None:
         changes["jobs"] = settings.jobs
+    if settings.max_occurrences is not None:  # how many places a report lists, never the gate
+        changes["max_occurrences"] = settings.max_occurrences
+        if not trusted:
+            b.note("max-occurrences", settings.max_occurrences, True)
     changes["policy"] = _policy(b, config, settings)
     return replace(config, **changes, config_effects=(*config.config_effects, *b.effects))
 

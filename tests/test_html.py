@@ -6,12 +6,13 @@ import base64
 import hashlib
 import json
 import re
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
-from scanner.model import DESTRUCTIVE, ScanResult, ScanStats, Tier, Verdict
+from scanner.model import DESTRUCTIVE, Commit, ScanResult, ScanStats, Tier, Verdict
 from scanner.reporters import REPORTERS, ReportContext, html
 from tests.golden.synthetic import (
     GOLDEN_VERSION,
@@ -39,8 +40,9 @@ def test_hostile_names_are_text(page: str) -> None:
     assert "<img" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;.env" in page
     assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;!--" in page
-    # exactly our two script elements, and nothing closes one early
-    assert page.count("<script") == 2 and page.count("</script>") == 2
+    # exactly our three script elements (code, row data, occurrence data), and nothing
+    # closes one early
+    assert page.count("<script") == 3 and page.count("</script>") == 3
 
 
 def test_embedded_json_cannot_close_its_element(page: str) -> None:
@@ -88,7 +90,7 @@ def test_summary_and_chart_count_what_is_there(page: str) -> None:
     assert f'data-testid="count-findings">{len(result.findings)}<' in page
     assert f'data-testid="count-suppressed">{len(result.suppressed)}<' in page
     assert 'data-testid="count-error">2<' in page and 'data-testid="count-skipped">2<' in page
-    chart = html.tier_location_chart(html._rows(result))
+    chart = html.tier_location_chart(result.findings)
     cells = {(line["location"], t): n for line in chart["lines"] for t, n in line["cells"].items()}
     for f in result.findings:
         key = (str(f.classification.location), str(f.classification.effective_tier))
@@ -148,3 +150,23 @@ def test_templates_load_from_the_installed_package(monkeypatch: pytest.MonkeyPat
 def test_every_finding_gets_one_row_and_one_data_entry() -> None:
     text = REPORTERS["html"](many_findings(500), context())
     assert re.findall(r'<tr data-i="(\d+)"', text) == [str(i) for i in range(500)]
+
+
+def test_hidden_and_bidi_characters_show_and_cannot_reorder_the_page() -> None:
+    """Paths, labels, reasons and authors come from the hostile repository: U+202E and its
+    kin would reorder what a reader sees (`gpj.exe` shown as `exe.jpg`)."""
+    base = synthetic_result()
+    f = base.findings[0]
+    commit = Commit("b" * 40, "Mallory\u2066 Admin\u2069", "m@example.invalid",
+                    "2024-01-01T00:00:00+00:00")
+    loc = replace(f.location, path="docs/\u202egpj.exe", label="env.\u200bTOKEN", commit=commit)
+    other = replace(loc, path="src/\u2067x.py", line=9)
+    sneaky = replace(f, location=loc, occurrences=(loc, *[replace(other, line=i)
+                                                          for i in range(1, 6)]),
+                     classification=replace(f.classification,
+                                            reason="why\u202a not\u061c \u2028here"))
+    page = REPORTERS["html"](replace(base, findings=(sneaky, *base.findings[1:])), context())
+    assert not re.search("[\u202a-\u202e\u2066-\u2069\u200b\u061c\u2028]", page)
+    for shown in ("docs/[U+202E]gpj.exe", "env.[U+200B]TOKEN", "Mallory[U+2066] Admin[U+2069]",
+                  "why[U+202A] not[U+061C] [U+2028]here", "src/[U+2067]x.py"):
+        assert shown in page

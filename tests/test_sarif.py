@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.model import Severity, Tier, Verdict
-from scanner.reporters import REPORTERS, sarif
+from scanner.reporters import REPORTERS, sarif, sarif_parts
 from scanner.reporters import json as json_reporter
+from scanner.reporters.sarif_plan import distinct_places
 from scanner.runner import public_url
 from tests.golden.synthetic import GOLDEN_VERSION, check_golden, context, synthetic_result
 from tests.helpers import commit_all, git, init_repo, stripe_key
@@ -87,25 +88,33 @@ def test_security_severity_follows_tier_and_verdict() -> None:
 
 
 def test_results_carry_classification_like_json(log: dict[str, Any]) -> None:
-    """SARIF properties and the JSON report come from one function: no drift."""
+    """SARIF properties and the JSON report come from one function: no drift. A secret's
+    first place carries them all; its other places carry its fingerprint and level."""
     result = synthetic_result()
     doc = json.loads(REPORTERS["json"](result, context()))
     json_by_fp = {f["fingerprint"]: f for f in doc["findings"] + doc["suppressed"]}
     results = log["runs"][0]["results"]
-    places = sum(len(sarif._places(f)) for f in (*result.findings, *result.suppressed))
+    places = sum(len(distinct_places(f.occurrences or (f.location,)))
+                 for f in (*result.findings, *result.suppressed))
     assert len(results) == places  # one result per distinct place of each secret
+    firsts = [r for r in results if r["properties"].get("firstPlace", True)]
+    assert len(firsts) == len(json_by_fp)
     for res in results:
         props = res["properties"]
         fp = res["partialFingerprints"][sarif.FINGERPRINT_KEY]
-        for key in ("privilege", "scope", "capabilities", "environment", "location", "verdict",
-                    "historyOnly", "ignoredButPresent", "firstSeenCommit"):
-            assert props[key] == json_by_fp[fp][key], key
+        assert props["fingerprint"] == fp and props["severity"] == json_by_fp[fp]["severity"]
         assert res["message"]["text"] == json_by_fp[fp]["reason"]
-    history = next(r for r in results if r["properties"]["historyOnly"])
+    for res in firsts:
+        props = res["properties"]
+        fp = res["partialFingerprints"][sarif.FINGERPRINT_KEY]
+        for key in ("privilege", "scope", "capabilities", "environment", "location", "verdict",
+                    "historyOnly", "ignoredButPresent", "firstSeenCommit", "occurrences"):
+            assert props[key] == json_by_fp[fp][key], key
+    history = next(r for r in firsts if r["properties"]["historyOnly"])
     assert history["properties"]["firstSeenCommit"]["sha"].startswith("a1b2c3d4")
     assert history["properties"]["privilege"] == str(Tier.UNKNOWN)
     assert history["properties"]["effectivePrivilege"] == str(Tier.WRITE)
-    placed = next(r for r in results if r["properties"]["ignoredButPresent"])
+    placed = next(r for r in firsts if r["properties"]["ignoredButPresent"])
     assert placed["properties"]["verdict"] == str(Verdict.AGENT_REACHABLE)
 
 
@@ -133,12 +142,16 @@ def test_grouped_finding_is_one_result_per_place(log: dict[str, Any]) -> None:
     assert len(fps) == 1  # one secret...
     assert len({r["partialFingerprints"][sarif.LOCATION_KEY] for r in stripes}) == 2  # 2 places
     primary, other = stripes
+    # The first place links the others; each other place links back to the first.
     related = primary["relatedLocations"]
     assert [r["physicalLocation"]["artifactLocation"]["uri"] for r in related] == [
         "docs/setup.md"]
     assert related[0]["id"] == 1 and related[0]["physicalLocation"]["region"]["startLine"] == 40
     assert other["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
         "docs/setup.md")
+    assert [r["physicalLocation"]["artifactLocation"]["uri"]
+            for r in other["relatedLocations"]] == ["tests/fixtures/payments.py"]
+    assert primary["properties"]["places"] == other["properties"]["places"] == 2
 
 
 def test_suppressed_findings_keep_counts_honest(log: dict[str, Any]) -> None:
@@ -172,13 +185,13 @@ def test_invocation_provenance_and_notifications(log: dict[str, Any]) -> None:
 
 
 def test_artifact_uris_are_encoded_and_repository_relative() -> None:
-    hostile = sarif.artifact("<img src=x onerror=alert(1)>.env", "")
+    hostile = sarif_parts.artifact("<img src=x onerror=alert(1)>.env", "")
     assert hostile == {"uri": "%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.env",
                        "uriBaseId": "%SRCROOT%"}
-    assert sarif.artifact("config.py", "app/")["uri"] == "app/config.py"
-    assert sarif.artifact("/home/u/.aws/credentials", "") == {
+    assert sarif_parts.artifact("config.py", "app/")["uri"] == "app/config.py"
+    assert sarif_parts.artifact("/home/u/.aws/credentials", "") == {
         "uri": "file:///home/u/.aws/credentials"}
-    assert "uriBaseId" not in sarif.artifact("~/.aws/credentials", "")
+    assert "uriBaseId" not in sarif_parts.artifact("~/.aws/credentials", "")
 
 
 @pytest.mark.parametrize(("remote", "expected"), [
@@ -230,8 +243,8 @@ def test_real_scan_sarif_is_valid_and_placed(repo: Path, tmp_path: Path) -> None
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in stripes]
     assert sorted(uris) == [".env", "app/settings.py"]
     for res in stripes:
-        assert res["properties"]["privilege"] == "ADMIN"
-        assert len(res["relatedLocations"]) == 1
+        assert len(res["relatedLocations"]) == 1  # the other place of the same secret
+    assert [r["properties"].get("privilege") for r in stripes] == ["ADMIN", None]
     assert run["invocations"][0]["exitCode"] == 1
 
 

@@ -71,6 +71,29 @@
     });
   });
 
+  // Occurrences beyond the first few of a finding are data in the page, listed on demand
+  // (a history can hold one secret in thousands of blobs). Text only, no markup from data.
+  var occurrences = null;
+  doc.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("button[data-more]");
+    if (!button) { return; }
+    if (!occurrences) {
+      occurrences = JSON.parse(doc.getElementById("credscope-occurrences").textContent);
+    }
+    var list = button.parentNode.querySelector("ul.occ");
+    var frag = doc.createDocumentFragment();
+    (occurrences.rows[button.dataset.more] || []).forEach(function (o) {
+      var li = doc.createElement("li"), code = doc.createElement("code");
+      code.textContent = occurrences.paths[o[0]] + ":" + o[1] + ":" + o[2] +
+        (o[3] ? " [" + o[3] + "]" : "");
+      li.appendChild(code);
+      if (o[4]) { li.appendChild(doc.createTextNode(" @" + o[4])); }
+      frag.appendChild(li);
+    });
+    list.appendChild(frag);
+    button.parentNode.removeChild(button);
+  });
+
   // Printing shows each visible finding expanded; the page goes back as it was afterwards.
   var opened = [];
   window.addEventListener("beforeprint", function () {

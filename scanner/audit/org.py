@@ -18,7 +18,7 @@ from typing import Any
 from scanner import __version__
 from scanner.model import Finding, Location, ScanResult
 from scanner.reporters.common import commit_dict, finding_properties, summary
-from scanner.reporters.sarif import security_severity
+from scanner.reporters.sarif_plan import security_severity
 
 # 2.0: credentials are identities (`identity`; `shared` lists identities, not fingerprints),
 # and each place names its repository's own `fingerprint`.

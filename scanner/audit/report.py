@@ -26,7 +26,7 @@ from scanner.config import Config
 from scanner.model import ScanResult
 from scanner.paths import printable
 from scanner.reporters import write_report
-from scanner.reporters.sarif import security_severity
+from scanner.reporters.sarif_plan import security_severity
 
 REPOSITORIES = "repositories"
 TEMPLATE = "audit.html.j2"

@@ -1,21 +1,24 @@
 """Reporters render a finished ScanResult; they never see the engine.
 
-REPORTERS maps a format name to a function (result, context) -> text. Output files are written
-atomically by write_report(), so an interrupted run never leaves a partial report behind.
+STREAMERS maps a format name to a function (result, context, text stream) that writes the
+report as it goes (a history's report is never built whole in memory) and returns notes on
+what it left out (SARIF's limits). REPORTERS gives the same reports as strings. write_format()
+sends a report where it must go (scanner.reporters.output: stdout, a special file in place,
+or a regular file replaced atomically, never half written).
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
-from scanner.errors import ReportError
+from scanner.config import DEFAULT_MAX_OCCURRENCES
 from scanner.matching.schema import Rule
 from scanner.model import Finding, ScanResult, Severity
+from scanner.reporters.output import report_stream
 
 
 @dataclass(frozen=True)
@@ -26,40 +29,45 @@ class ReportContext:
     width: int | None = None  # terminal: columns (None: the terminal's own width)
     verbose: bool = False  # terminal: every finding's full reason and fix
     show: frozenset[Severity] = frozenset()  # terminal: severities listed (empty: all)
+    # Occurrences of one secret listed in any report (0: all); the rest are counted.
+    max_occurrences: int = DEFAULT_MAX_OCCURRENCES
 
     def secret_text(self, finding: Finding) -> str:
         return finding.secret if self.show_secrets else finding.redacted
 
 
 Reporter = Callable[[ScanResult, ReportContext], str]
+# Writes the report to the stream; returns notes for the user on what the report left out.
+Streamer = Callable[[ScanResult, ReportContext, TextIO], list[str]]
 
 
-def _terminal(result: ScanResult, ctx: ReportContext) -> str:
-    from scanner.reporters.terminal import render  # noqa: PLC0415 - imported when used
+def _terminal(result: ScanResult, ctx: ReportContext, out: TextIO) -> list[str]:
+    from scanner.reporters.terminal import render  # noqa: PLC0415 - rich is slow to import
 
-    return render(result, ctx)
-
-
-def _json(result: ScanResult, ctx: ReportContext) -> str:
-    from scanner.reporters.json import render  # noqa: PLC0415
-
-    return render(result, ctx)
+    out.write(render(result, ctx))
+    return []
 
 
-def _sarif(result: ScanResult, ctx: ReportContext) -> str:
-    from scanner.reporters.sarif import render
+def _json(result: ScanResult, ctx: ReportContext, out: TextIO) -> list[str]:
+    from scanner.reporters.json import stream  # noqa: PLC0415
 
-    return render(result, ctx)
+    return stream(result, ctx, out)
 
 
-def _html(result: ScanResult, ctx: ReportContext) -> str:
+def _sarif(result: ScanResult, ctx: ReportContext, out: TextIO) -> list[str]:
+    from scanner.reporters.sarif import stream  # noqa: PLC0415
+
+    return stream(result, ctx, out)
+
+
+def _html(result: ScanResult, ctx: ReportContext, out: TextIO) -> list[str]:
     # jinja2 and the templates load only when an HTML report is asked for
-    from scanner.reporters.html import render
+    from scanner.reporters.html import stream  # noqa: PLC0415
 
-    return render(result, ctx)
+    return stream(result, ctx, out)
 
 
-REPORTERS: dict[str, Reporter] = {
+STREAMERS: dict[str, Streamer] = {
     "terminal": _terminal,
     "json": _json,
     "sarif": _sarif,
@@ -67,39 +75,26 @@ REPORTERS: dict[str, Reporter] = {
 }
 
 
-def utf8_text(text: str) -> str:
-    """Reports are UTF-8. File names that are not (kept as surrogate escapes since reading)
-    show U+FFFD in their text; SARIF URIs keep the exact bytes, percent-encoded."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raw = text.encode("utf-8", "surrogateescape") if _only_escapes(text) else \
-            text.encode("utf-8", "replace")
-        return raw.decode("utf-8", "replace")
-    return text
+def _as_text(streamer: Streamer) -> Reporter:
+    def render(result: ScanResult, ctx: ReportContext) -> str:
+        buf = io.StringIO()
+        streamer(result, ctx, buf)
+        return buf.getvalue()
+
+    return render
 
 
-def _only_escapes(text: str) -> bool:
-    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
+REPORTERS: dict[str, Reporter] = {name: _as_text(s) for name, s in STREAMERS.items()}
+
+
+def write_format(fmt: str, result: ScanResult, ctx: ReportContext, output: Path | None
+                 ) -> list[str]:
+    """Stream one report to `output` (stdout when None or `-`); returns its notes."""
+    with report_stream(output) as out:
+        return STREAMERS[fmt](result, ctx, out)
 
 
 def write_report(text: str, output: Path | None) -> None:
-    """stdout, or a file replaced atomically (temp file + rename in the same directory)."""
-    text = utf8_text(text)
-    if output is None or str(output) == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    directory = output.parent if str(output.parent) else Path()
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-            Path(tmp).replace(output)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as err:
-        raise ReportError(f"cannot write report: {err.strerror or err}", path=str(output)) from None
+    """A report already rendered as text, sent the same way as write_format's."""
+    with report_stream(output) as out:
+        out.write(text)

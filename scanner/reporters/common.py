@@ -48,6 +48,15 @@ def finding_properties(f: Finding) -> dict[str, Any]:
     }
 
 
+def listed(f: Finding, max_occurrences: int) -> tuple[tuple[Location, ...], int]:
+    """The occurrences a report lists (the first `max_occurrences`, most severe and earliest
+    first; all when 0) and how many it leaves out."""
+    every = f.occurrences or (f.location,)
+    if 0 < max_occurrences < len(every):
+        return every[:max_occurrences], len(every) - max_occurrences
+    return every, 0
+
+
 def summary(result: ScanResult) -> dict[str, Any]:
     return {
         "findings": len(result.findings),

@@ -1,9 +1,16 @@
-"""JSON report, schema version 1 (documented in docs/json-schema.md)."""
+"""JSON report, schema version 1.1 (documented in docs/json-schema.md).
+
+Written as a stream: the document's frame first, then each finding (and each skipped file or
+stale baseline entry) encoded and written on its own, so a history with 100,000 findings is
+never one object tree in memory. The text is exactly what `json.dumps(doc, indent=2)` of the
+whole document gives.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TextIO
 
 from scanner import __version__
 from scanner.model import Finding, ScanResult
@@ -11,16 +18,21 @@ from scanner.reporters import ReportContext
 from scanner.reporters.common import (
     config_effect_dict,
     finding_properties,
+    listed,
     location_dict,
     summary,
 )
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+_ENCODE = json.JSONEncoder(indent=2, ensure_ascii=False).encode
 
 
-def finding_dict(f: Finding, ctx: ReportContext) -> dict[str, Any]:
+def finding_dict(f: Finding, ctx: ReportContext, locations: object = None) -> dict[str, Any]:
+    """One finding; `locations` stands in for the list of its locations when given (the
+    stream writes them one by one, see _write_finding)."""
     rule = ctx.rules.get(f.rule_id)
     c = f.classification
+    listing, omitted = listed(f, ctx.max_occurrences)
     return {
         "ruleId": f.rule_id,
         "title": f.title,
@@ -31,14 +43,33 @@ def finding_dict(f: Finding, ctx: ReportContext) -> dict[str, Any]:
         "remediation": c.remediation,
         "narrower": rule.narrower if rule else None,
         "evidence": list(c.evidence),
-        "locations": [location_dict(o) for o in f.occurrences] or [location_dict(f.location)],
+        "locations": ([location_dict(o) for o in listing] if locations is None
+                      else locations),
+        "locationsOmitted": omitted,
         "suppression": ({"kind": str(f.suppression.kind), "reason": f.suppression.reason}
                         if f.suppression else None),
     }
 
 
-def render(result: ScanResult, ctx: ReportContext) -> str:
-    doc = {
+# A finding's locations are written one by one in place of this value (a secret in 100,000
+# blobs is never one string): no string value can produce it, as every quote in one is escaped.
+_LOCATIONS = _ENCODE("locations") + ": " + _ENCODE("\0locations\0")
+
+
+def _write_finding(out: TextIO, f: Finding, ctx: ReportContext) -> None:
+    doc = finding_dict(f, ctx, locations="\0locations\0")
+    head, _, tail = _ENCODE(doc).replace("\n", "\n    ").partition(_LOCATIONS)
+    out.write(head)
+    out.write('"locations": [')
+    for i, loc in enumerate(listed(f, ctx.max_occurrences)[0]):
+        out.write(",\n        " if i else "\n        ")
+        out.write(_ENCODE(location_dict(loc)).replace("\n", "\n        "))
+    out.write("\n      ]")
+    out.write(tail)
+
+
+def stream(result: ScanResult, ctx: ReportContext, out: TextIO) -> list[str]:
+    head = {
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "credscope", "version": __version__},
         "scan": {
@@ -47,13 +78,50 @@ def render(result: ScanResult, ctx: ReportContext) -> str:
             "revision": result.revision, "repositoryUri": result.repository_uri,
             "failOn": str(result.fail_on),
             "exitCode": result.exit_code,
+            "maxOccurrences": ctx.max_occurrences,
         },
         "summary": summary(result),
-        "findings": [finding_dict(f, ctx) for f in result.findings],
-        "suppressed": [finding_dict(f, ctx) for f in result.suppressed],
-        "skipped": [{"path": s.path, "reason": s.reason, "kind": s.kind} for s in result.skipped],
-        "notes": list(result.notes),
-        "configuration": [config_effect_dict(e) for e in result.config_effects],
-        "staleBaseline": list(result.stale_baseline),
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    out.write("{")
+    for key, value in head.items():
+        out.write(f"\n  {_ENCODE(key)}: {_nested(value)},")
+    _findings(out, "findings", result.findings, ctx)
+    _findings(out, "suppressed", result.suppressed, ctx)
+    _array(out, "skipped", result.skipped,
+           lambda s: {"path": s.path, "reason": s.reason, "kind": s.kind})
+    _array(out, "notes", result.notes, str)
+    _array(out, "configuration", result.config_effects, config_effect_dict)
+    _array(out, "staleBaseline", result.stale_baseline, str, last=True)
+    out.write("\n}\n")
+    cut = sum(listed(f, ctx.max_occurrences)[1] for f in (*result.findings, *result.suppressed))
+    return [f"JSON report: {cut} occurrences beyond --max-occurrences "
+            f"{ctx.max_occurrences} left out (counted in each finding's locationsOmitted)"
+            ] if cut else []
+
+
+def _nested(value: object) -> str:
+    """`value` encoded as it appears one level down in the document."""
+    return _ENCODE(value).replace("\n", "\n  ")
+
+
+def _findings(out: TextIO, key: str, findings: Iterable[Finding], ctx: ReportContext) -> None:
+    out.write(f"\n  {_ENCODE(key)}: [")
+    first = True
+    for f in findings:
+        out.write("\n    " if first else ",\n    ")
+        _write_finding(out, f, ctx)
+        first = False
+    out.write("]," if first else "\n  ],")
+
+
+def _array(out: TextIO, key: str, items: Iterable[Any], to_json: Callable[[Any], object],
+           last: bool = False) -> None:
+    out.write(f"\n  {_ENCODE(key)}: [")
+    first = True
+    for item in items:
+        out.write("\n    " if first else ",\n    ")
+        out.write(_ENCODE(to_json(item)).replace("\n", "\n    "))
+        first = False
+    out.write("]" if first else "\n  ]")
+    if not last:
+        out.write(",")

@@ -214,3 +214,49 @@ def check_golden(name: str, text: str) -> None:
                                     lineterm="", n=1)
         raise AssertionError(f"{name} differs from the golden file (CREDSCOPE_UPDATE_GOLDEN=1 "
                              "to accept):\n" + "\n".join(list(diff)[:60]))
+
+
+_LEVELS = ((Severity.ERROR, Verdict.MISPLACED, LocationClass.SOURCE),
+           (Severity.WARNING, Verdict.OVERPRIVILEGED, LocationClass.CONFIG),
+           (Severity.NOTE, Verdict.OK, LocationClass.TESTS))
+
+
+def history_result(copies: int, distinct: int, line_shift: int = 0) -> ScanResult:
+    """A history as reporters see it: one Railway token in `copies` blobs (half of them
+    versions of a settings file, the token moving between 100 lines of it; half copies in up
+    to 997 vendored packages), and `distinct` other secrets seen once each, a third each
+    error, warning and note (AWS keys, READ). `line_shift` moves every line down (an edit above)."""
+    commits = [Commit(f"{i:040x}", "Dana Dev", "dana@example.invalid",
+                      f"2024-01-01T00:00:{i % 60:02d}+00:00") for i in range(64)]
+    rule = RULES["railway.account-token"]
+    def place(i: int) -> tuple[str, int]:  # odd: a settings.py version, even: a vendored copy
+        if i % 2:
+            return "config/settings.py", 1 + line_shift + (i // 2) % 100
+        return f"vendor/pkg{(i // 2) % 997}/settings.py", 3 + line_shift
+
+    places = tuple(Location(path, line, 7, 47, line, commits[i % 64], f"{i:040x}")
+                   for i, (path, line) in ((i, place(i)) for i in range(copies)))
+    secret = fake_secret("rw_", "history")
+    token = Finding(
+        rule_id=rule.id, provider=rule.provider, title=rule.title, location=places[0],
+        secret=secret, redacted=_redacted(secret), fingerprint="v1:" + "a" * 40,
+        classification=Classification(
+            tier=Tier.ADMIN, worst_case=Tier.ADMIN, scope=Scope.ACCOUNT,
+            capabilities=rule.capabilities, environment=Environment.PRODUCTION,
+            location=LocationClass.CONFIG, flags=frozenset(), verdict=Verdict.MISPLACED,
+            severity=Severity.ERROR, reason="Railway account token: ADMIN in config",
+            remediation=rule.remediation, evidence=(f"rule {rule.id}",)),
+        occurrences=places)
+    others = []
+    for i in range(distinct):
+        severity, verdict, loc = _LEVELS[i % 3]
+        line = 1 + line_shift + i % 50
+        others.append(finding(
+            "aws.access-key", f"keys/batch{i // 100}.txt", line, env=Environment.UNKNOWN,
+            loc=loc, verdict=verdict, severity=severity, seed=f"h{i}",
+            commit=commits[i % 64], reason=f"AWS access key {i % 7}"))
+    findings = sorted((token, *others), key=lambda f: (-f.severity.rank, f.location.path,
+                                                        f.location.line, f.fingerprint))
+    return ScanResult(root=ROOT, findings=tuple(findings), suppressed=(), skipped=(),
+                      stats=ScanStats(files=copies + distinct, bytes=1, seconds=1.0),
+                      mode="history", revision=REVISION)
