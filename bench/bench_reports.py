@@ -133,7 +133,7 @@ def inputs(args: argparse.Namespace, tmp: Path) -> dict[str, tuple[Path, bool]]:
         if name == "many":
             found[name] = (many_findings_tree(), False)
             continue
-        repo = Path(repos[name])
+        repo = Path(repos[name]).resolve()  # Kingfisher does not follow a symlinked repository
         if not repo.exists():
             print(f"{name}: SKIPPED, {repo} is missing (see this file's docstring)")
             continue

@@ -23,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -86,6 +88,24 @@ class Fingerprinter:
         shown = min(4, len(secret) // 4)
         tag = hmac.new(self.key(secret, quick=quick), b"redact", hashlib.sha256).hexdigest()[:6]
         return f"{secret[:shown]}…[{len(secret)} chars #{tag}]"
+
+
+# The random body of a provider-issued token: one run of token characters (no `:`, `@` or
+# space, so never a URL or a user:password pair), long and varied enough that guessing it is
+# hopeless whatever the hash.
+_TOKEN_BODY = re.compile(r"[A-Za-z0-9_\-+/=.]{20,}")
+
+
+def issued_token(secret: str, prefixes: Iterable[str]) -> bool:
+    """Is `secret` a provider-issued token: one of the rule's literal prefixes (3+
+    characters), then a long random body? Such a value is not guessable, so its key needs
+    no stretching (Fingerprinter.key's `quick`)."""
+    low = secret.lower()
+    for prefix in prefixes:
+        if len(prefix) >= 3 and low.startswith(prefix.lower()):
+            body = secret[len(prefix):]
+            return bool(_TOKEN_BODY.fullmatch(body)) and len(set(body)) >= 10
+    return False
 
 
 @lru_cache(maxsize=64)

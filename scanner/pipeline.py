@@ -25,7 +25,7 @@ from scanner.filters.pragma import PragmaFilter
 from scanner.filters.public_values import PublicValueFilter
 from scanner.filters.validity import ValidityFilter
 from scanner.findings import DEFAULT as DEFAULT_FINGERPRINTER
-from scanner.findings import Fingerprinter
+from scanner.findings import Fingerprinter, issued_token
 from scanner.matching.engine import Engine, make_engine
 from scanner.matching.generic import register_generic_plugins
 from scanner.matching.generic.ledger import rejected_matches
@@ -177,6 +177,19 @@ _NOT_SECRETS = frozenset({SuppressionKind.PLACEHOLDER, SuppressionKind.NOT_A_SEC
                           SuppressionKind.PUBLIC_VALUE, SuppressionKind.INVALID})
 
 
+def cheap_key(rule: Rule, finding: Finding) -> bool:
+    """Does the value's fingerprint and redaction need no scrypt (findings.Fingerprinter.key)?
+    Stretching protects values a person may have chosen (a password) against guessing from a
+    published fingerprint. It is wasted on values judged not to be secrets at all, and on
+    tokens a provider issued: a fixed prefix the rule names, then a long random body that no
+    dictionary holds. Skipping it there keeps a file of 120,000 fake keys from costing a
+    scrypt each (minutes of CPU a hostile repository could ask for); user-chosen passwords
+    (after a keyword, inside a URL, in a connection string) keep the stretch."""
+    if finding.suppression is not None and finding.suppression.kind in _NOT_SECRETS:
+        return True
+    return rule.kind == "regex" and issued_token(finding.secret, rule.keywords)
+
+
 def findings_in(blob: Blob, matches: Sequence[Match], stages: Stages,
                 by_id: dict[str, Rule], filters: Sequence[Filter]) -> list[Finding]:
     found = []
@@ -201,7 +214,7 @@ def findings_in(blob: Blob, matches: Sequence[Match], stages: Stages,
             if suppression is not None:
                 finding = replace(finding, suppression=suppression)
                 break
-        quick = finding.suppression is not None and finding.suppression.kind in _NOT_SECRETS
+        quick = cheap_key(rule, finding)
         found.append(replace(finding, redacted=prints.redact(match.secret, quick=quick),
                              fingerprint=prints.fingerprint(rule.id, match.secret,
                                                             quick=quick)))

@@ -242,7 +242,7 @@ def test_workers_refuse_a_driver_running_other_code(tmp_path: Path) -> None:
 def test_a_worker_fingerprints_under_the_scheme_and_keeps_no_secret(tmp_path: Path) -> None:
     """analyse_shard, in this process: fingerprints and redactions under the repository's
     scheme (as `scan` makes them there), the identity under the audit's salt, and nothing
-    in what it returns that holds the secret or a fast hash of it."""
+    in what it returns that holds the secret or an unsalted hash of it."""
     token = github_token(seed="kept")
     repo = init_repo(tmp_path / "r")
     (repo / "a.py").write_text(f'T = "{token}"\n', encoding="utf-8")
@@ -255,9 +255,12 @@ def test_a_worker_fingerprints_under_the_scheme_and_keeps_no_secret(tmp_path: Pa
     [kept] = outcome.findings
     assert kept.finding.secret == "" and kept.entries == ()
     mine = SCHEME.fingerprinter()
-    assert kept.finding.fingerprint == mine.fingerprint("github.classic-pat", token)
-    assert kept.finding.redacted == mine.redact(token)
-    assert kept.identity == Fingerprinter(AUDIT_SALT).fingerprint("github.classic-pat", token)
+    # A provider-issued token: its key is a salted HMAC (pipeline.cheap_key), as in `scan`.
+    issued = {"quick": True}
+    assert kept.finding.fingerprint == mine.fingerprint("github.classic-pat", token, **issued)
+    assert kept.finding.redacted == mine.redact(token, **issued)
+    assert kept.identity == Fingerprinter(AUDIT_SALT).fingerprint("github.classic-pat", token,
+                                                                   **issued)
     stored = pickle.dumps(result)
     assert token.encode() not in stored
     assert not any(digest.encode() in stored for digest in sha1_candidates(token))

@@ -15,7 +15,7 @@ from scanner import pipeline
 from scanner.baseline import BASELINE_NAME, load_baseline, sha1_hex
 from scanner.cli import app
 from scanner.matching.engine import ReEngine
-from tests.helpers import commit_all, git, github_token, init_repo, stripe_key
+from tests.helpers import commit_all, git, github_token, init_repo, rand, stripe_key
 
 KEY = stripe_key(seed="baseline")
 OTHER = stripe_key(seed="baseline-2")
@@ -301,12 +301,13 @@ def test_a_bad_fingerprint_scheme_is_a_baseline_error(tmp_path: Path, fingerprin
         load_baseline(path)
 
 
-def test_values_judged_not_secret_are_not_stretched(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real code holds thousands of candidates the detectors judge not to be secrets
-    (placeholders, identifiers): scrypt for each would dominate a scan, and they are not
-    what a slow hash protects. Secrets, and anything suppressed for other reasons (a
-    baseline, a pragma, low confidence), still are."""
+def test_only_values_a_person_may_have_chosen_are_stretched(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt protects a guessable value (a password) from a dictionary run against a
+    published fingerprint. Real code holds thousands of candidates judged not to be secrets
+    (placeholders, identifiers), and a hostile file can hold 120,000 provider tokens: a
+    scrypt for each would dominate a scan, and neither is guessable. Passwords, whether
+    active or suppressed for other reasons (a pragma), are stretched."""
     import hashlib
 
     from scanner import findings
@@ -321,12 +322,34 @@ def test_values_judged_not_secret_are_not_stretched(tmp_path: Path,
     monkeypatch.setattr(findings.hashlib, "scrypt", spy)
     findings._stretched.cache_clear()
     repo = repo_with_secret(tmp_path)
-    (repo / "app" / "example.py").write_text('PASSWORD = "changeme"\nAPI_TOKEN = "<your-token>"\n'
-                                             f'OLD = "{OTHER}"  # credscope: allow\n')
+    chosen = rand("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 14, "chosen") + "#1"
+    other = rand("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 14, "other") + "%2"
+    (repo / "app" / "example.py").write_text(
+        'PASSWORD = "changeme"\nAPI_TOKEN = "<your-token>"\n'
+        f'OLD = "{OTHER}"  # credscope: allow\n'
+        f'SMTP_PASSWORD = "{other}"  # credscope: allow\n')
+    (repo / "app" / "db.py").write_text(f'DB_PASSWORD = "{chosen}"\n')
     doc = scan_json(repo)
     kinds = {f["suppression"]["kind"] for f in doc["suppressed"]}
     assert "pragma" in kinds and kinds & {"placeholder", "not-a-secret"}
-    assert {KEY.encode(), OTHER.encode()} <= set(stretched)
-    assert not {b"changeme", b"<your-token>"} & set(stretched)
+    found = {f["ruleId"] for f in doc["findings"]}
+    assert "stripe.secret-key" in found and any(r.startswith("generic.") for r in found)
+    assert {chosen.encode(), other.encode()} <= set(stretched)
+    assert not {b"changeme", b"<your-token>", KEY.encode(), OTHER.encode()} & set(stretched)
     fps = [f["fingerprint"] for f in doc["findings"] + doc["suppressed"]]
     assert all(fp.startswith("v2:") for fp in fps) and len(set(fps)) == len(fps)
+
+
+def test_issued_tokens_are_told_from_chosen_values() -> None:
+    """A rule's literal prefix then a long random body is issued; a URL, a user:password
+    pair, a short or repetitive body after a prefix, or no prefix at all is not."""
+    from scanner.findings import issued_token
+
+    body = rand("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 30, "issued")
+    assert issued_token("ghp_" + body, ("ghp_",))
+    assert issued_token(KEY, ("sk_live_", "sk_test_"))
+    assert not issued_token("postgres://app:" + body + "@db.internal/app", ("postgres://",))
+    assert not issued_token("ghp_" + body[:12], ("ghp_",))
+    assert not issued_token("ghp_" + "ab" * 15, ("ghp_",))
+    assert not issued_token(body, ("ghp_",))
+    assert not issued_token("xy" + body, ("xy",))  # a prefix too short to mean anything

@@ -59,11 +59,11 @@ def kingfisher_alerts(report: Path, repo: str, tree: Path) -> list[Alert]:
     """Findings of a Kingfisher JSON report, paths made relative to the tree."""
     data: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
     alerts = []
-    root = str(tree.resolve()) + "/"
+    roots = {str(tree) + "/", str(tree.resolve()) + "/"}  # as given, and through symlinks
     for item in data.get("findings", []):
         found = item["finding"]
         path = str(found["path"])
-        path = path[len(root):] if path.startswith(root) else path
+        path = next((path[len(r):] for r in roots if path.startswith(r)), path)
         snippet = str(found.get("snippet", ""))
         alerts.append(Alert("kingfisher", repo, path, int(found["line"]),
                             found.get("column_start"), f"kingfisher:{item['rule']['id']}",

@@ -41,6 +41,9 @@ class Outcome:
         return bool(self.findings)
 
 
-def without_secret(finding: Finding, scheme: RepoScheme, identity: Fingerprinter) -> Kept:
-    return Kept(replace(finding, secret=""), identity.fingerprint(finding.rule_id, finding.secret),
+def without_secret(finding: Finding, scheme: RepoScheme, identity: Fingerprinter, *,
+                   quick: bool = False) -> Kept:
+    """`quick`: the value's key needs no scrypt (pipeline.cheap_key), as in its scan."""
+    return Kept(replace(finding, secret=""),
+                identity.fingerprint(finding.rule_id, finding.secret, quick=quick),
                 scheme.entries_matched(finding))

@@ -33,7 +33,7 @@ from scanner.audit.tree import TreeFile, changed_since_walk, read_tree_file
 from scanner.config import Config
 from scanner.errors import InternalError
 from scanner.model import Blob, ScanResult, Skipped
-from scanner.pipeline import Stages, build_stages, findings_in, matches_in
+from scanner.pipeline import Stages, build_stages, cheap_key, findings_in, matches_in
 from scanner.sources.combined import HistoryAndTreeSource
 from scanner.sources.git import Change
 from scanner.sources.history import HistorySource
@@ -149,7 +149,9 @@ def analyse_shard(task: ShardTask) -> ShardResult:
                 blob = item if path == item.path else replace(item, path=path)
                 found = findings_in(blob, matches, stages, by_id, stages.filters) if matches \
                     else ()
-                kept = tuple(without_secret(f, scheme, identity) for f in found)
+                kept = tuple(without_secret(f, scheme, identity,
+                                            quick=cheap_key(by_id[f.rule_id], f))
+                             for f in found)
                 out.append(((oid, path), Outcome(len(item.data), kept)))
         return ShardResult(tuple(out), blobs, size, tuple(unstored))
 
