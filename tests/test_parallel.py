@@ -176,7 +176,10 @@ def test_the_baseline_counts_every_finding_however_many_workers(
     assert res.exit_code == 0, res.output
     doc = json.loads(baseline.read_text())
     accepted = len(doc["entries"])
-    doc["entries"] = doc["entries"][1:]  # one finding is new again
+    # One finding is new again: the token shared by two files (not the secret of mod_07,
+    # allowed by a pragma below; entries are in fingerprint order, which the salt decides).
+    doc["entries"] = [e for e in doc["entries"] if e["rule"] != "github.classic-pat"]
+    assert len(doc["entries"]) == accepted - 1
     doc["entries"].append({**doc["entries"][0], "fingerprint": "0" * 64})  # and one is stale
     baseline.write_text(json.dumps(doc))
     # A baselined secret that a pragma also allows still counts as baselined: the baseline
