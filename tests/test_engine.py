@@ -264,6 +264,7 @@ def test_line_local_rules_agree_with_re_on_generated_lines(tmp_path: Path,
         assert eng.scan(data) == plain.scan(data), data
 
 
+@needs_hyperscan
 def test_a_planted_or_tampered_database_is_rebuilt_not_trusted(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file under the expected name that credscope did not write (a shared cache, a CI
