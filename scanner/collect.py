@@ -112,6 +112,11 @@ def primary_order(f: Finding) -> tuple[object, ...]:
 
 
 def _place_order(rank: int, loc: Location) -> tuple[object, ...]:
+    date, sha, blob = commit_and_blob(loc)
+    return (-rank, date, loc.path, loc.line, loc.column, loc.end_line, loc.end_column, sha, blob)
+
+
+def commit_and_blob(loc: Location) -> tuple[str, str, str]:
+    """(commit date, commit sha, blob id) of a place, "" where it has none."""
     date, sha = (loc.commit.date, loc.commit.sha) if loc.commit else ("", "")
-    return (-rank, date, loc.path, loc.line, loc.column, loc.end_line, loc.end_column, sha,
-            loc.blob_id or "")
+    return date, sha, loc.blob_id or ""

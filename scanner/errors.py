@@ -170,7 +170,8 @@ class Terminated(BaseException):
         self.signum = signum
 
 
-def _terminated(signum: int, _frame: object) -> None:
+def raise_terminated(signum: int, _frame: object) -> None:
+    """A signal handler: SIGTERM or SIGHUP unwinds as Terminated."""
     raise Terminated(signum)
 
 
@@ -183,7 +184,7 @@ def handle_termination() -> None:
         return
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
-            signal.signal(sig, _terminated)
+            signal.signal(sig, raise_terminated)
 
 
 class ExitCode(Exception):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from scanner.classify import Classifier
 from scanner.classify.classifier import DefaultClassifier
 from scanner.classify.policy import Policy, severity_overrides
-from scanner.collect import Groups, Shared
+from scanner.collect import Groups, Shared, commit_and_blob
 from scanner.config import Config
 from scanner.errors import ConfigError
 from scanner.excerpt import excerpts
@@ -230,12 +230,7 @@ def findings_in(blob: Blob, matches: Sequence[Match], stages: Stages,
 def report_order(f: Finding) -> tuple[object, ...]:
     loc = f.location
     return (-f.severity.rank, loc.path, loc.line, loc.column, loc.end_line, loc.end_column,
-            f.rule_id, f.fingerprint, *_commit_and_blob(loc))
-
-
-def _commit_and_blob(loc: Location) -> tuple[str, str, str]:
-    date, sha = (loc.commit.date, loc.commit.sha) if loc.commit else ("", "")
-    return date, sha, loc.blob_id or ""
+            f.rule_id, f.fingerprint, *commit_and_blob(loc))
 
 
 def finalize(source: Source, findings: Sequence[Finding]) -> tuple[Finding, ...]:

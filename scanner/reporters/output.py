@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO, cast
 
-from scanner.errors import ReportError, Terminated
+from scanner.errors import ReportError, raise_terminated
 
 BUFFER = 1 << 20
 _FD_ALIASES = {"/dev/stdout": 1, "/dev/stderr": 2}
@@ -187,10 +187,6 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _raise_terminated(signum: int, _frame: object) -> None:
-    raise Terminated(signum)
-
-
 @contextlib.contextmanager
 def _signals_raise() -> Iterator[None]:
     """While a report is written, SIGTERM and SIGHUP raise (so the temporary file is removed)
@@ -201,7 +197,7 @@ def _signals_raise() -> Iterator[None]:
     previous = {}
     for sig in _STOP[1:]:
         if signal.getsignal(sig) is signal.SIG_DFL:
-            previous[sig] = signal.signal(sig, _raise_terminated)
+            previous[sig] = signal.signal(sig, raise_terminated)
     try:
         yield
     finally:
