@@ -114,6 +114,27 @@ def test_narrowing_is_applied_and_shown_in_every_format(hostile: Path, tmp_path:
     assert "config: " in cli("scan", str(hostile), "--no-progress").stdout
 
 
+def test_a_repository_may_shorten_the_listed_places_and_the_report_says_so(
+        hostile: Path) -> None:
+    """max-occurrences only cuts how many places a report lists (the rest are counted), never
+    the gate: a repository may set it, and every report shows that it did."""
+    key = stripe_key(seed="places")
+    for i in range(3):
+        (hostile / f"copy{i}.py").write_text(f'K = "{key}"\n')
+    (hostile / ".credscope.toml").write_text("max-occurrences = 1\n")
+    proc = cli("scan", str(hostile), "--no-progress", "-f", "json")
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    copied = next(f for f in doc["findings"] if f["occurrences"] == 3)
+    assert len(copied["locations"]) == 1 and copied["locationsOmitted"] == 2
+    [effect] = doc["configuration"]
+    assert (effect["setting"], effect["value"], effect["applied"]) == ("max-occurrences", "1",
+                                                                        True)
+    assert effect["source"].endswith(".credscope.toml")
+    (hostile / ".credscope.toml").write_text("max-occurrences = -1\n")
+    assert cli("scan", str(hostile), "--no-progress").returncode == 2
+
+
 def test_history_counts_what_a_repository_exclude_removed(hostile: Path) -> None:
     (hostile / "vendor").mkdir()
     (hostile / "vendor" / "lib.py").write_text(f'K = "{stripe_key(seed="v")}"\n')
