@@ -192,7 +192,7 @@ def cheap_key(rule: Rule, finding: Finding) -> bool:
 
 def findings_in(blob: Blob, matches: Sequence[Match], stages: Stages,
                 by_id: dict[str, Rule], filters: Sequence[Filter]) -> list[Finding]:
-    found = []
+    judged = []
     prints = stages.fingerprinter
     for match in matches:
         rule = by_id[match.rule_id]
@@ -214,13 +214,18 @@ def findings_in(blob: Blob, matches: Sequence[Match], stages: Stages,
             if suppression is not None:
                 finding = replace(finding, suppression=suppression)
                 break
-        quick = cheap_key(rule, finding)
-        found.append(replace(finding, redacted=prints.redact(match.secret, quick=quick),
-                             fingerprint=prints.fingerprint(rule.id, match.secret,
-                                                            quick=quick)))
+        judged.append(finding)
+    quick = [cheap_key(by_id[f.rule_id], f) for f in judged]
+    redacted = [prints.redact(f.secret, quick=q) for f, q in zip(judged, quick, strict=True)]
     # Each secret's line, for the terminal report, other secrets on it redacted as above.
-    lines = excerpts(blob.data, matches, [f.redacted for f in found])
-    return [replace(f, excerpt=excerpt) for f, excerpt in zip(found, lines, strict=True)]
+    lines = excerpts(blob.data, matches, redacted)
+    # Each finding whole in one more copy (a history's scan makes tens of thousands, and
+    # dataclasses.replace is slow).
+    return [Finding(rule_id=f.rule_id, provider=f.provider, title=f.title, location=f.location,
+                    secret=f.secret, redacted=shown, classification=f.classification,
+                    fingerprint=prints.fingerprint(f.rule_id, f.secret, quick=q),
+                    suppression=f.suppression, excerpt=excerpt)
+            for f, q, shown, excerpt in zip(judged, quick, redacted, lines, strict=True)]
 
 
 # Both orders are total (they end on what tells any two findings or locations apart), so

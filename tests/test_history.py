@@ -551,3 +551,73 @@ def test_the_report_does_not_depend_on_the_order_findings_arrive_in(
     assert sorted(reversed(one_secret), key=report_order) == listed
     assert [f.location.commit.date for f in listed if f.location.commit] == sorted(
         f.location.commit.date for f in arrived if f.location.commit)
+
+
+def _tangled_history(repo: Path) -> None:
+    """Branches, a merge that resolves a conflict with content of its own, a second root
+    (an orphan branch), an empty commit, a deletion and a rename."""
+    init_repo(repo)
+    for i in range(6):
+        (repo / f"f{i % 3}.txt").write_text(f"main {i}\n")
+        commit_all(repo, f"main {i}", date=f"2024-01-0{i + 1}T00:00:00Z")
+    run(repo, "checkout", "-q", "-b", "topic", "HEAD~3")
+    for i in range(4):
+        (repo / "f0.txt").write_text(f"topic {i}\n")
+        (repo / f"t{i}.txt").write_text(f"topic file {i}\n")
+        commit_all(repo, f"topic {i}", date=f"2024-02-0{i + 1}T00:00:00Z")
+    run(repo, "checkout", "-q", "main")
+    subprocess.run(["git", "merge", "-q", "topic"], cwd=repo, capture_output=True, check=False)
+    (repo / "f0.txt").write_text("resolved by hand\n")
+    commit_all(repo, "merge topic", date="2024-03-01T00:00:00Z")
+    run(repo, "commit", "-q", "--allow-empty", "-m", "empty")
+    run(repo, "mv", "f1.txt", "moved.txt")
+    run(repo, "rm", "-q", "f2.txt")
+    commit_all(repo, "move and delete", date="2024-03-02T00:00:00Z")
+    run(repo, "checkout", "-q", "--orphan", "other")
+    run(repo, "rm", "-rqf", ".")
+    (repo / "own.txt").write_text("another root\n")
+    commit_all(repo, "second root", date="2024-01-15T00:00:00Z")
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 7])
+def test_a_walk_split_between_gits_lists_what_one_git_log_lists(
+        parts: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walk is rev-list, then diff-tree over runs of commits in parallel: the changes,
+    and their order, are those of one `git log --reverse --topo-order` with combined merge
+    diffs (the oracle here), whatever the number of runs."""
+    repo = tmp_path / "repo"
+    _tangled_history(repo)
+    monkeypatch.setattr(git, "_PARALLEL_WALK_MIN", 1)
+    oracle = subprocess.run(
+        ["git", "log", "--raw", "-z", "--no-abbrev", "--no-renames", "--root",
+         "--diff-merges=combined", "--topo-order", "--reverse", git.LOG_FORMAT, "--all"],
+        cwd=repo, capture_output=True, check=True).stdout
+    expected = list(git._parse_log(iter(oracle.split(b"\0"))))
+    walked = list(git.log_changes(repo, ["--all"], parts=parts))
+    assert walked == expected
+    assert any(len(change.commit.sha) == 40 for change in walked)
+    merge = run(repo, "rev-parse", "main~2").strip()
+    assert [c.path for c in walked if c.commit.sha == merge] == ["f0.txt"]  # its own content
+
+
+def test_a_walk_stopped_early_leaves_no_git_behind(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    _tangled_history(repo)
+    monkeypatch.setattr(git, "_PARALLEL_WALK_MIN", 1)
+    started: list[subprocess.Popen[bytes]] = []
+    real = subprocess.Popen
+
+    def popen(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        proc = real(*args, **kwargs)  # type: ignore[call-overload]
+        started.append(proc)
+        return proc  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(git.subprocess, "Popen", popen)
+    walk = git.log_changes(repo, ["--all"], parts=3)
+    next(walk)
+    walk.close()
+    diffs = [proc for proc in started if "diff-tree" in proc.args]  # type: ignore[operator]
+    assert len(diffs) == 3 and all(proc.poll() is not None for proc in started)
+    with pytest.raises(SourceError):
+        list(git.log_changes(repo, ["--end-of-options", "no-such-branch"], parts=2))

@@ -131,3 +131,45 @@ def test_sigterm_during_the_report_write_leaves_no_partial_file(tmp_path: Path) 
     assert proc.returncode == 143, err.decode()  # 128 + SIGTERM
     assert b"Traceback" not in err
     assert not [p.name for p in out.iterdir() if p.name.endswith(".partial")]
+
+
+def test_the_json_report_is_the_standard_pretty_encoding_of_itself(tmp_path: Path) -> None:
+    """The report is written piece by piece with its own (faster) pretty encoder; the text is
+    still exactly what `json.dumps(doc, indent=2)` gives: key order, escapes, non-ASCII kept."""
+    root = tmp_path / "tree"
+    (root / "конфиг").mkdir(parents=True)
+    (root / "конфиг" / "settings.py").write_text(
+        f'STRIPE = "{stripe_key(seed="a")}"\nOTHER = "{stripe_key(seed="a")}"\n'
+        f'GH = "{github_token(seed="b")}"\npassword = "changeme"\n# "quoted" \\ \t tab\n')
+    out = tmp_path / "report.json"
+    proc = _scan(root, "--format", "json", "-o", str(out))
+    assert proc.returncode == 1, proc.stderr
+    text = out.read_text(encoding="utf-8")
+    doc = json.loads(text)
+    assert doc["findings"] and doc["suppressed"] and "конфиг/settings.py" in text
+    assert text == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_the_pretty_encoder_agrees_with_the_standard_library() -> None:
+    import random  # noqa: PLC0415
+
+    from scanner.reporters.json import _ENCODE  # noqa: PLC0415
+
+    rng = random.Random(7)
+    scalars: list[object] = [None, True, False, 0, -3, 2**70, 1.5, float("inf"), "", "é\n\"\\\0",
+                             "\u2028", "plain"]
+
+    def value(depth: int) -> object:
+        kind = rng.randrange(5 if depth < 4 else 1)
+        if kind == 0:
+            return rng.choice(scalars)
+        if kind in (1, 2):
+            return {rng.choice(["a", "b", "ключ", 'q"uote', ""]) + str(i): value(depth + 1)
+                    for i in range(rng.randrange(4))}
+        if kind == 3:
+            return [value(depth + 1) for _ in range(rng.randrange(4))]
+        return {1: "int key", "x": (True, None)}  # what the standard library converts
+
+    for _ in range(500):
+        sample = value(0)
+        assert _ENCODE(sample) == json.dumps(sample, indent=2, ensure_ascii=False)

@@ -62,6 +62,11 @@ class HistoryAndTreeSource:
         self._ignored: set[str] = set()  # ids of gitignored files on disk
         self._deduplicated = 0
         self._format = "sha1"
+        # The history's blobs in reading order, as stream_shards listed them. A parallel
+        # scan forks its workers after the listing, so a history shard is a range of this
+        # list, not a copy of it: pickling 200,000 changes to the workers and back into
+        # objects cost seconds of both cores on a large history.
+        self._changes: list[git.Change] | None = None
 
     @property
     def excluded(self) -> ExcludeTally:
@@ -120,7 +125,7 @@ class HistoryAndTreeSource:
         """The history walk first (it is held for stored order anyway), then the tree,
         hashed here so that only files the history does not hold go to the workers; then
         the history's blobs in runs."""
-        changes = list(self.history.changes())
+        changes = self._changes = list(self.history.changes())
         known = self._known(changes)
         batch: list[tuple[FileTask, str]] = []
         size = 0
@@ -139,14 +144,17 @@ class HistoryAndTreeSource:
             yield Shard((_TREE, batch), size)
         per_shard = max(shard_bytes // (16 * 1024), 1)
         for start in range(0, len(changes), per_shard):
-            run = changes[start:start + per_shard]
-            yield Shard((_HISTORY, run), len(run) * 16 * 1024)
+            stop = min(start + per_shard, len(changes))
+            yield Shard((_HISTORY, (start, stop)), (stop - start) * 16 * 1024)
         self.history.describe_skipped_entries()
 
     def read_shard(self, shard: Any) -> Iterator[Blob | Skipped]:
         kind, work = shard
         if kind == _HISTORY:
-            yield from self.history.read_shard(work)
+            if self._changes is None:  # a shard outlived its walk, or crossed to a stranger
+                raise RuntimeError("a history shard was read where its walk is not held")
+            start, stop = work
+            yield from self.history.read_shard(self._changes[start:stop])
             return
         for task, oid in work:
             yield self._tree_blob(task, oid)

@@ -18,7 +18,7 @@ from dataclasses import replace
 from scanner.config import Config
 from scanner.errors import SourceError
 from scanner.model import Blob, Finding, Flag, Skipped
-from scanner.parallel import Shard
+from scanner.parallel import Shard, worker_count
 from scanner.paths import matches_any
 from scanner.sources import git
 from scanner.sources.worktree import is_binary, read_limit
@@ -121,7 +121,9 @@ class HistorySource:
             self._head_blobs = git.tree_blob_ids(self.repo.workdir)
 
     def _walk(self) -> Iterator[git.Change]:
-        return git.log_changes(self.repo.workdir, self._revs)
+        # As many gits as the scan has workers: they are idle until the walk ends.
+        return git.log_changes(self.repo.workdir, self._revs,
+                               parts=worker_count(self.config.jobs))
 
     def _first_seen(self, changes: Iterator[git.Change]) -> Iterator[git.Change]:
         """Each blob once, at the first (oldest) commit and path that introduced it."""
