@@ -269,3 +269,25 @@ def test_policy_from_a_config_file_loads_or_raises_config_error(rng: random.Rand
             Policy(severity_overrides(config.policy, str(config.config_file)))
         except ConfigError as err:
             assert ".credscope.toml" in str(err)
+
+
+def test_character_offsets_become_byte_offsets_in_any_text() -> None:
+    """Parsed values are located by character offset and reported by byte offset: in text
+    with multi-byte characters (and lone surrogates a lenient decode can leave) every span
+    maps to the bytes of the same characters."""
+    from scanner.sources.structured import Span, _to_bytes  # noqa: PLC0415
+
+    rng = random.Random(11)
+    for _ in range(500):
+        text = "".join(rng.choice("ab=\"\n\u00e9\u4e2d\U0001f600\udcff")
+                       for _ in range(rng.randrange(80)))
+        spans = []
+        for _ in range(rng.randrange(6)):
+            start = rng.randrange(len(text) + 1)
+            spans.append(Span(start, rng.randrange(start, len(text) + 1), f"k{start}"))
+
+        def size(chars: str) -> int:
+            return len(chars.encode("utf-8", "surrogatepass"))
+
+        assert list(_to_bytes(text, spans, 7)) == [
+            (size(text[:s.start]) + 7, size(text[:s.end]) + 7, s.label) for s in spans]

@@ -158,11 +158,18 @@ def _signed_with(token: str, secret: bytes) -> bool:
     return hmac.compare_digest(expected, sig)
 
 
+_KNOWN_MAX = 4096
+
+
 class PublicValueFilter:
     """Suppress findings whose value a vendor publishes as non-secret."""
 
     def __init__(self, entries: tuple[PublicValue, ...] | None = None) -> None:
         self.entries = builtin() if entries is None else entries
+        # Answers by (value, name, in a key, place): a history holds one secret in thousands
+        # of versions of its file, each judged with the same four, and hashing its pieces
+        # for each was a few percent of the scan. Bounded: cleared when full.
+        self._known: dict[tuple[str, str, bool, str], PublicValue | None] = {}
 
     def check(self, finding: Finding, blob: Blob) -> Suppression | None:
         label = finding.location.label
@@ -173,7 +180,14 @@ class PublicValueFilter:
         # In a parsed file every value has a label; a match without one is in a key name.
         in_key = bool(blob.labels) and label is None
         place = str(blob.location_hint or "")
-        entry = public_value(finding.secret, assigned, self.entries, in_key, place)
+        question = (finding.secret, assigned, in_key, place)
+        if question in self._known:
+            entry = self._known[question]
+        else:
+            if len(self._known) >= _KNOWN_MAX:
+                self._known.clear()
+            entry = self._known[question] = public_value(finding.secret, assigned,
+                                                         self.entries, in_key, place)
         if entry is None:
             return None
         return Suppression(SuppressionKind.PUBLIC_VALUE, entry.reason)
