@@ -15,13 +15,16 @@ its origin URL, else the scanned path; see repository_salt), so fingerprints sta
 between runs (code scanning alerts do not churn) yet a dictionary must be run again for each
 repository.
 $CREDSCOPE_FINGERPRINT_KEY, if set, is mixed in as a pepper: fingerprints then cannot be
-matched at all without it. The key of each distinct secret is computed once per process.
+matched at all without it. The key of each distinct secret is computed once per process, and
+once per parallel scan where it can be: forked workers share a table of the keys they
+stretched (SharedKeys), since the same password sits in files both workers read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import mmap
 import os
 import re
 from collections.abc import Iterable
@@ -118,8 +121,97 @@ def _stretched(secret: str, salt: bytes, cost: Cost, pepper: bytes | None) -> by
     material = secret.encode("utf-8", "surrogatepass")
     if pepper is not None:
         material = hmac.new(pepper, material, hashlib.sha256).digest()
-    return hashlib.scrypt(material, salt=salt, n=cost.n, r=cost.r, p=cost.p,
-                          maxmem=256 * cost.r * cost.n * cost.p + (1 << 20), dklen=32)
+    table = _SHARED
+    tag = table.tag(material, salt, cost) if table is not None else b""
+    if table is not None and (known := table.get(tag)) is not None:
+        return known
+    key = hashlib.scrypt(material, salt=salt, n=cost.n, r=cost.r, p=cost.p,
+                         maxmem=256 * cost.r * cost.n * cost.p + (1 << 20), dklen=32)
+    if table is not None:
+        table.put(tag, key)
+    return key
+
+
+class SharedKeys:
+    """Stretched keys shared by the processes of one parallel scan, in an anonymous shared
+    mapping made before the workers fork (nothing on disk, gone with the scan). A history
+    holds the same password in many files, and runs of blobs go to whichever worker is free:
+    on a history of released sources each worker stretched nearly every password the other
+    did, a seventh of their time. Each slot is (tag, key, check): the tag a keyed hash of
+    the secret (under the salt, pepper and cost), the check a hash of tag and key. Workers
+    write without locks; a slot read while another process writes it fails its check, and
+    is a miss: the key is computed again, never taken wrong."""
+
+    _TAG, _KEY, _CHECK = 16, 32, 8
+    _ENTRY = _TAG + _KEY + _CHECK
+    _PROBES = 8
+
+    def __init__(self, slots: int = 1 << 15) -> None:
+        self._slots = slots
+        self._table = mmap.mmap(-1, slots * self._ENTRY)  # anonymous: shared with children
+
+    def tag(self, material: bytes, salt: bytes, cost: Cost) -> bytes:
+        scope = hashlib.sha256(b"credscope-shared-key\0%s\0%d/%d/%d" % (
+            salt, cost.n, cost.r, cost.p)).digest()
+        return hashlib.blake2b(material, key=scope, digest_size=self._TAG).digest()
+
+    def get(self, tag: bytes) -> bytes | None:
+        for offset in self._offsets(tag):
+            entry = self._read(offset)
+            if entry is None or entry[:self._TAG] == bytes(self._TAG):
+                return None  # an empty slot ends the probe
+            if entry[:self._TAG] == tag:
+                key = entry[self._TAG:self._TAG + self._KEY]
+                return key if entry[self._TAG + self._KEY:] == self._check(tag, key) else None
+        return None
+
+    def put(self, tag: bytes, key: bytes) -> None:
+        for offset in self._offsets(tag):
+            entry = self._read(offset)
+            if entry is None:
+                return
+            if entry[:self._TAG] in (tag, bytes(self._TAG)):
+                try:  # key and check first, the tag last: a reader sees no tag before its key
+                    self._table[offset + self._TAG:offset + self._ENTRY] = \
+                        key + self._check(tag, key)
+                    self._table[offset:offset + self._TAG] = tag
+                except ValueError:
+                    pass  # closed: the scan is over
+                return
+        # every probed slot holds another key: this one is not shared (still correct)
+
+    def close(self) -> None:
+        self._table.close()
+
+    def _offsets(self, tag: bytes) -> list[int]:
+        first = int.from_bytes(tag[:4], "little")
+        return [((first + i) % self._slots) * self._ENTRY for i in range(self._PROBES)]
+
+    def _read(self, offset: int) -> bytes | None:
+        try:
+            return self._table[offset:offset + self._ENTRY]
+        except ValueError:
+            return None  # closed
+
+    def _check(self, tag: bytes, key: bytes) -> bytes:
+        return hashlib.blake2b(tag + key, digest_size=self._CHECK).digest()
+
+
+_SHARED: SharedKeys | None = None
+
+
+def share_keys() -> None:
+    """Share stretched keys with the processes forked from now on (see SharedKeys)."""
+    global _SHARED
+    stop_sharing_keys()
+    _SHARED = SharedKeys()
+
+
+def stop_sharing_keys() -> None:
+    global _SHARED
+    if _SHARED is not None:
+        _SHARED.close()
+        _SHARED = None
 
 
 def legacy_fingerprint(rule_id: str, secret: str) -> str:

@@ -25,7 +25,7 @@ from scanner.filters.pragma import PragmaFilter
 from scanner.filters.public_values import PublicValueFilter
 from scanner.filters.validity import ValidityFilter
 from scanner.findings import DEFAULT as DEFAULT_FINGERPRINTER
-from scanner.findings import Fingerprinter, issued_token
+from scanner.findings import Fingerprinter, issued_token, share_keys, stop_sharing_keys
 from scanner.matching.engine import Engine, make_engine
 from scanner.matching.generic import register_generic_plugins
 from scanner.matching.generic.ledger import rejected_matches
@@ -121,23 +121,27 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
         from scanner.matching.detect_secrets_bridge import warm_up  # noqa: PLC0415 - lazy
 
         warm_up(stages.rules)
+        share_keys()  # the workers stretch each password once between them
 
-    for event in scan_events(source, analyse, config.jobs, before_fork):
-        match event:
-            case Skipped():
-                skipped.append(event)
-            case Progressed(files=files, size=nbytes, path=path):
-                blobs += files
-                size += nbytes
-                if progress is not None:
-                    progress(blobs, size, path)
-            case Found(findings=found):
-                for finding in found:
-                    finding = shared.finding(baselined(finding, scan_wide))
-                    if finding.suppression:
-                        suppressed.append(finding)
-                    else:
-                        active.add(finding)
+    try:
+        for event in scan_events(source, analyse, config.jobs, before_fork):
+            match event:
+                case Skipped():
+                    skipped.append(event)
+                case Progressed(files=files, size=nbytes, path=path):
+                    blobs += files
+                    size += nbytes
+                    if progress is not None:
+                        progress(blobs, size, path)
+                case Found(findings=found):
+                    for finding in found:
+                        finding = shared.finding(baselined(finding, scan_wide))
+                        if finding.suppression:
+                            suppressed.append(finding)
+                        else:
+                            active.add(finding)
+    finally:
+        stop_sharing_keys()
     return ScanResult(
         root=source.root,
         findings=finalize(source, sorted(active.merged(), key=report_order)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -353,3 +354,61 @@ def test_issued_tokens_are_told_from_chosen_values() -> None:
     assert not issued_token("ghp_" + "ab" * 15, ("ghp_",))
     assert not issued_token(body, ("ghp_",))
     assert not issued_token("xy" + body, ("xy",))  # a prefix too short to mean anything
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="shared keys serve forked workers")
+def test_a_password_is_stretched_once_between_forked_workers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers of a parallel scan share the keys they stretched (findings.SharedKeys): a
+    key stretched in one process is found by another, under its salt and cost only."""
+
+    from scanner import findings
+
+    prints = findings.Fingerprinter(b"salt-of-a-repo")
+    expected = prints.fingerprint("generic.password", "Tr0ub4dor&3")
+    findings._stretched.cache_clear()
+    findings.share_keys()
+    try:
+        child = os.fork()
+        if child == 0:  # a worker: stretches the password, then leaves
+            prints.fingerprint("generic.password", "Tr0ub4dor&3")
+            os._exit(0)
+        os.waitpid(child, 0)
+
+        def refuse(*_: object, **__: object) -> bytes:
+            raise AssertionError("stretched again")
+
+        monkeypatch.setattr(findings.hashlib, "scrypt", refuse)
+        assert prints.fingerprint("generic.password", "Tr0ub4dor&3") == expected
+        other_salt = findings.Fingerprinter(b"salt-of-another-repo")
+        with pytest.raises(AssertionError, match="stretched again"):
+            other_salt.fingerprint("generic.password", "Tr0ub4dor&3")
+        cheaper = findings.Fingerprinter(b"salt-of-a-repo", findings.Cost(n=2**10))
+        with pytest.raises(AssertionError, match="stretched again"):
+            cheaper.fingerprint("generic.password", "Tr0ub4dor&3")
+    finally:
+        findings.stop_sharing_keys()
+        findings._stretched.cache_clear()
+
+
+def test_a_torn_or_foreign_slot_of_the_shared_table_is_a_miss() -> None:
+    """Workers write the table without locks: a slot whose key does not match its check
+    (read mid-write, or two writers' halves) is never taken; a full neighbourhood of slots
+    just stops sharing."""
+    from scanner.findings import DEFAULT_COST, SharedKeys
+
+    table = SharedKeys(slots=8)
+    tag = table.tag(b"password", b"salt", DEFAULT_COST)
+    assert table.get(tag) is None
+    table.put(tag, b"k" * 32)
+    assert table.get(tag) == b"k" * 32
+    offset = table._offsets(tag)[0]
+    table._table[offset + 20] ^= 0xFF  # one byte of the key changes under the reader
+    assert table.get(tag) is None
+    for i in range(20):  # more secrets than slots: the rest are simply not shared
+        other = table.tag(b"p%d" % i, b"salt", DEFAULT_COST)
+        table.put(other, bytes([i]) * 32)
+        assert table.get(other) in (bytes([i]) * 32, None)
+    table.close()
+    assert table.get(tag) is None  # a closed table (the scan is over) answers nothing
+    table.put(tag, b"k" * 32)
