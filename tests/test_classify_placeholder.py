@@ -92,3 +92,19 @@ def test_filters_suppress_with_a_reason_end_to_end(tmp_path: Path) -> None:
     assert all(f.suppression.kind is SuppressionKind.PLACEHOLDER  # type: ignore[attr-defined]
                for f in azurite)
     assert not [s for s in active if AZURITE_KEY in s]
+
+
+def test_a_local_default_in_a_url_on_its_line_excuses_any_rule(tmp_path: Path) -> None:
+    """`password = "postgres"` next to postgres://postgres:postgres@localhost on its line is
+    the same local default, whichever rule matched it; the same word with no such URL on its
+    line (a URL elsewhere in the file does not count) stays a finding."""
+    (tmp_path / "app.py").write_text(
+        'DSN = "https://example.invalid/x"\n'
+        'password = "postgres"  # postgres://postgres:postgres@localhost/dev\n'
+        'db_password = "Kq7vR2mXw9"\n')
+    result = scan(Config(root=tmp_path, jobs=1), WorktreeSource(Config(root=tmp_path)))
+    excused = {(f.rule_id, f.location.line) for f in result.suppressed
+               if f.suppression is not None
+               and "local development default" in f.suppression.reason}
+    assert ("generic.password", 2) in excused
+    assert any(f.location.line == 3 for f in result.findings)

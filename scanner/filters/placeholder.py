@@ -15,7 +15,7 @@ from scanner.classify.classifier import DETAIL_REJECTED, DETAIL_REJECTED_KIND
 from scanner.classify.decoders import DETAIL_NOT_A_SECRET, Surroundings
 from scanner.classify.decoders.cloud import AZURITE_KEY
 from scanner.classify.decoders.urls import decode_database_url
-from scanner.filters import lines_holding
+from scanner.classify.structure import document
 from scanner.matching.generic.placeholders import placeholder_why as generic_placeholder_why
 from scanner.model import Blob, Finding, Suppression, SuppressionKind
 
@@ -113,18 +113,16 @@ def identifier_reason(value: str, name: str) -> str | None:
 
 def local_default_reason(value: str, blob: Blob, line_no: int) -> str | None:
     """A password that is a local development default in a connection URL on localhost or a
-    compose service (postgres:postgres@localhost), whichever rule matched it."""
-    lines = lines_holding(blob.data, b"://") if line_no >= 1 else None
-    if lines is None:
-        return None
-    raw = lines[line_no - 1] if len(lines) >= line_no else b""
-    if len(raw) > 4096:  # a minified bundle: the URL around the value, not a 4 MB line
-        needle = value.encode("utf-8", "replace")  # (the URL regexes are quadratic on such
-        at = max(raw.find(needle), 0)  # lines)
-        raw = raw[max(0, at - 1024):at + len(needle) + 1024]
-    line = raw.decode("utf-8", "replace")
+    compose service (postgres:postgres@localhost), whichever rule matched it. The line comes
+    from the blob's Document, which classification already split (splitting the blob again
+    for every finding of a history cost a few percent of the scan)."""
+    lines = document(blob).lines if line_no >= 1 else []
+    line = lines[line_no - 1] if len(lines) >= line_no else ""
     if "://" not in line:
         return None
+    if len(line) > 4096:  # a minified bundle: the URL around the value, not a 4 MB line
+        at = max(line.find(value), 0)  # (the URL regexes are quadratic on such lines)
+        line = line[max(0, at - 1024):at + len(value) + 1024]
     return decode_database_url(value, Surroundings(line=line, window=line)).not_a_secret
 
 

@@ -530,12 +530,12 @@ class _CatFile:
         if size > limit:
             self._discard(size + 1)
             return Unreadable("too-large", f"larger than max-file-size ({size:,} bytes)")
-        data = self.stdout.read(size + 1)
-        if len(data) != size + 1:
+        data = self.stdout.read(size)  # then its newline: `data[:-1]` copied every blob again
+        if len(data) != size or self.stdout.read(1) != b"\n":
             raise _CatFileDied
         if fields[1] != b"blob":
             return Unreadable("unreadable", f"object is a {fields[1].decode()}, not a blob")
-        return data[:-1]
+        return data
 
     def _discard(self, n: int) -> None:
         while n > 0:
