@@ -30,6 +30,9 @@ class Shared:
     def __init__(self) -> None:
         self._values: dict[object, object] = {}
 
+    def __len__(self) -> int:
+        return len(self._values)
+
     def _one(self, value: T) -> T:
         return self._values.setdefault(value, value)  # type: ignore[return-value]
 

@@ -47,6 +47,8 @@ from scanner.sources import Finalizing, Source
 from scanner.sources.windows import owned, placed
 from scanner.trust import with_counts
 
+# Distinct values a worker keeps shared between the findings of the blobs it read last.
+_RECENT_MAX = 50_000
 # Progress callback: (blobs so far, bytes so far, current path).
 Progress = Callable[[int, int, str], None]
 
@@ -106,15 +108,20 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
     scan_wide = [f for f in stages.filters if isinstance(f, BaselineFilter)]
     per_blob = [f for f in stages.filters if not isinstance(f, BaselineFilter)]
 
+    recent = [Shared()]
+
     def analyse(blob: Blob) -> list[Finding]:
         matches = owned(blob, matches_in(blob.data, stages))  # a window reports its own
         if not matches:
             return []
-        # Findings of one blob share what repeats from the start: a generated file can hold
-        # 100,000 secrets, and the list travels to the parent in one pickle, which keeps
-        # shared objects shared.
-        blob_shared = Shared()
-        return [blob_shared.finding(f)
+        # Findings share what repeats from the start, across the blobs this process read
+        # last: a generated file can hold 100,000 secrets, a history holds one secret's
+        # classification in every version of its file (versions a worker reads in one run),
+        # and a run's findings travel to the parent in one pickle, which keeps shared objects
+        # shared. Bounded: a fresh table when this one is full.
+        if len(recent[0]) >= _RECENT_MAX:
+            recent[0] = Shared()
+        return [recent[0].finding(f)
                 for f in placed(blob, findings_in(blob, matches, stages, by_id, per_blob))]
 
     def before_fork() -> None:
