@@ -120,6 +120,13 @@ def _session_alive(pgid: int) -> bool:
     return True
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C as a terminal delivers it: a suite started in the background by a
+    non-interactive shell (`cmd &`) inherits SIGINT ignored, and so would the scan, which
+    then rightly ignores it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_exits_130_without_partial_report_or_stray_children(tmp_path: Path) -> None:
     tree = tmp_path / "big"
     tree.mkdir()
@@ -132,7 +139,8 @@ def test_ctrl_c_exits_130_without_partial_report_or_stray_children(tmp_path: Pat
     proc = subprocess.Popen(
         [sys.executable, "-m", "scanner", "scan", str(tree), "--engine", "re", "--jobs", "2",
          "--no-progress", "--format", "json", "--output", str(out_dir / "report.json")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        preexec_fn=_as_from_a_terminal)
     time.sleep(2.0)
     assert proc.poll() is None, "scan finished before it could be interrupted"
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
