@@ -15,7 +15,7 @@ from scanner.filters.placeholder import placeholder_reason
 from scanner.model import SuppressionKind
 from scanner.pipeline import build_stages, scan
 from scanner.sources.worktree import WorktreeSource
-from tests.helpers import github_token, npm_token, stripe_key, uuid4_like
+from tests.helpers import github_token, npm_token, rand, stripe_key, uuid4_like
 
 
 @pytest.mark.parametrize(("value", "why"), [
@@ -98,10 +98,11 @@ def test_a_local_default_in_a_url_on_its_line_excuses_any_rule(tmp_path: Path) -
     """`password = "postgres"` next to postgres://postgres:postgres@localhost on its line is
     the same local default, whichever rule matched it; the same word with no such URL on its
     line (a URL elsewhere in the file does not count) stays a finding."""
+    chosen = rand(string.ascii_letters + string.digits, 10, "not-a-local-default")
     (tmp_path / "app.py").write_text(
         'DSN = "https://example.invalid/x"\n'
         'password = "postgres"  # postgres://postgres:postgres@localhost/dev\n'
-        'db_password = "Kq7vR2mXw9"\n')
+        f'db_password = "{chosen}"\n')
     result = scan(Config(root=tmp_path, jobs=1), WorktreeSource(Config(root=tmp_path)))
     excused = {(f.rule_id, f.location.line) for f in result.suppressed
                if f.suppression is not None
