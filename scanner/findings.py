@@ -122,14 +122,19 @@ def _stretched(secret: str, salt: bytes, cost: Cost, pepper: bytes | None) -> by
     if pepper is not None:
         material = hmac.new(pepper, material, hashlib.sha256).digest()
     table = _SHARED
-    tag = table.tag(material, salt, cost) if table is not None else b""
-    if table is not None and (known := table.get(tag)) is not None:
-        return known
-    key = hashlib.scrypt(material, salt=salt, n=cost.n, r=cost.r, p=cost.p,
-                         maxmem=256 * cost.r * cost.n * cost.p + (1 << 20), dklen=32)
-    if table is not None:
-        table.put(tag, key)
-    return key
+    if table is None:
+        return _scrypt(material, salt, cost)
+    tag = table.tag(material, salt, cost)
+    known = table.get(tag)
+    if known is None:
+        known = _scrypt(material, salt, cost)
+        table.put(tag, known)
+    return known
+
+
+def _scrypt(material: bytes, salt: bytes, cost: Cost) -> bytes:
+    return hashlib.scrypt(material, salt=salt, n=cost.n, r=cost.r, p=cost.p,
+                          maxmem=256 * cost.r * cost.n * cost.p + (1 << 20), dklen=32)
 
 
 class SharedKeys:

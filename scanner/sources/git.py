@@ -286,10 +286,8 @@ def log_changes(workdir: Path, revs: Sequence[str], parts: int = 1) -> Iterator[
     git at once. The first run is read as git writes it; the others are written to
     temporary files meanwhile and read in order after it: the same changes, in the same order,
     as one `git log --reverse --topo-order --diff-merges=combined` gives, in less time."""
-    with tempfile.TemporaryFile() as listed:
-        _run_to(["rev-list", "--topo-order", "--reverse", *revs], workdir, listed)
-        listed.seek(0)
-        commits = listed.read().splitlines(keepends=True)
+    commits = run_git(["rev-list", "--topo-order", "--reverse", *revs],
+                      workdir).splitlines(keepends=True)
     if not commits:
         return
     parts = max(1, min(parts, len(commits) // _PARALLEL_WALK_MIN))
@@ -300,20 +298,6 @@ def log_changes(workdir: Path, revs: Sequence[str], parts: int = 1) -> Iterator[
         del commits
         for run in runs:
             yield from run.changes()
-
-
-def _run_to(args: Sequence[str], workdir: Path, out: IO[bytes]) -> None:
-    """Run git with its output into `out` (a file): SourceError with git's words if it fails."""
-    with tempfile.TemporaryFile() as errors:
-        try:
-            proc = subprocess.run(git_command(args), cwd=workdir, env=git_env(), stdout=out,
-                                  stderr=errors, stdin=subprocess.DEVNULL, check=False)
-        except FileNotFoundError:
-            raise SourceError("git is not installed or not on PATH") from None
-        if proc.returncode != 0:
-            errors.seek(0)
-            raise git_failure(args[0], errors.read().decode("utf-8", "replace"),
-                              proc.returncode, workdir)
 
 
 class _DiffRun:
@@ -331,15 +315,11 @@ class _DiffRun:
         self.output = self._temporary() if to_file else None
         self.args = ["diff-tree", "--stdin", *DIFF_OPTIONS]
         try:
-            self.proc = subprocess.Popen(
-                git_command(self.args), cwd=workdir, env=git_env(), stdin=self.stdin,
-                stdout=self.output if self.output is not None else subprocess.PIPE,
-                stderr=self.errors, bufsize=CHUNK)
-        except FileNotFoundError:
+            self.proc = _popen(self.args, workdir, stdin=self.stdin, stderr=self.errors,
+                               stdout=subprocess.PIPE if self.output is None else self.output)
+        except SourceError:
             self.stack.close()
-            raise SourceError("git is not installed or not on PATH") from None
-        if self.proc.stdout is not None:
-            _widen_pipe(self.proc.stdout.fileno())
+            raise
 
     def _temporary(self) -> IO[bytes]:
         return self.stack.enter_context(tempfile.TemporaryFile())
@@ -357,10 +337,7 @@ class _DiffRun:
         if self.output is None:
             assert self.proc.stdout is not None
             yield from _parse_log(_tokens(self.proc.stdout))
-            self.proc.wait()
-        else:
-            self.proc.wait()
-        if self.proc.returncode != 0:
+        if self.proc.wait() != 0:
             self.errors.seek(0)
             raise git_failure(self.args[0], self.errors.read().decode("utf-8", "replace"),
                               self.proc.returncode, self.workdir)
@@ -548,15 +525,16 @@ class _CatFile:
         _finish(self.proc, kill=False)  # closing its pipes ends it; nothing is left to read
 
 
-def _popen(args: Sequence[str], cwd: Path, *, stdin: int, stderr: int | IO[bytes]
+def _popen(args: Sequence[str], cwd: Path, *, stdin: int | IO[bytes],
+           stderr: int | IO[bytes], stdout: int | IO[bytes] = subprocess.PIPE
            ) -> subprocess.Popen[bytes]:
     try:
         proc = subprocess.Popen(git_command(args), cwd=cwd, env=git_env(), stdin=stdin,
-                                stdout=subprocess.PIPE, stderr=stderr, bufsize=CHUNK)
+                                stdout=stdout, stderr=stderr, bufsize=CHUNK)
     except FileNotFoundError:
         raise SourceError("git is not installed or not on PATH") from None
-    assert proc.stdout is not None
-    _widen_pipe(proc.stdout.fileno())
+    if proc.stdout is not None:
+        _widen_pipe(proc.stdout.fileno())
     return proc
 
 
