@@ -169,6 +169,43 @@ def test_context_rules_are_selected_by_their_context(tmp_path: Path,
     assert eng.scan(netrc)[0].secret == word
 
 
+def test_a_prefilter_stands_in_for_its_pattern(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule's prefilter is what hyperscan compiles for it: the blobs it selects are the
+    blobs `re` reads (so a prefilter match without a pattern match is a candidate that finds
+    nothing), and the pattern's own shortcuts are not taken from it."""
+    pytest.importorskip("hyperscan")
+    monkeypatch.setenv("CREDSCOPE_CACHE_DIR", str(tmp_path))
+    line = rule(id="t.line", keywords=[":"], prefilter=r":[0-9]{1,5}:\w{6}",
+                pattern=r"(?m)^[a-z]+:[0-9]{1,5}:(?P<secret>\w{6,40})$")
+    assert engine_mod.hyperscan_expression(line) == rb":[0-9]{1,5}:\w{6}"
+    assert engine_mod.pattern_expressions([line], {}) == {}
+    eng = HyperscanEngine([line])
+    word = rand(string.ascii_letters, 12, "prefilter")  # fake, built here
+    assert eng.candidates(f"db:5432:{word}\n".encode()) == [0]
+    assert eng.scan(f"db:5432:{word}\n".encode())[0].secret == word
+    assert eng.candidates(f"  :5432:{word} and more".encode()) == [0]  # the prefilter's pick
+    assert eng.scan(f"  :5432:{word} and more".encode()) == []  # ...which `re` rejects
+    assert eng.candidates(f"db:port:{word}\n".encode()) == []
+
+
+def test_the_database_cache_key_covers_what_hyperscan_compiles() -> None:
+    """A context or a prefilter can be the expression compiled for a rule: editing either
+    must not reuse a database cached before the edit."""
+    from scanner.matching.loader import rules_hash
+
+    plain = rule(id="t.k", pattern=r"(tok_[a-z]{8})")
+    hashes = {rules_hash([plain]), rules_hash([rule(id="t.k", pattern=r"(tok_[a-z]{8})",
+                                                    context=["(?i)stripe"])]),
+              rules_hash([rule(id="t.k", pattern=r"(tok_[a-z]{8})", prefilter="tok_")])}
+    assert len(hashes) == 3
+
+
+def test_only_a_regex_rule_takes_a_prefilter() -> None:
+    with pytest.raises(RuleError, match="prefilter"):
+        rule(id="t.p", pattern="x", kind="plugin:generic", prefilter="x")
+
+
 @pytest.mark.parametrize(("pattern", "run"), [
     (r"\b([A-Za-z0-9]{6}\.[A-Za-z0-9_-]{6}:[A-Za-z0-9_-]{40})", 1),
     (r"(?:^|[ \t])password[ \t]+(?P<secret>\S+)", 8),

@@ -6,6 +6,7 @@ the hyperscan and pure-`re` engines give identical matches."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,6 +142,22 @@ def test_every_rule_has_examples_and_metadata() -> None:
                 problems.append(f"{rule.id}: positive example holds none of its keywords "
                                 f"(the re engine's prefilter would miss it): {ex.text!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_every_prefilter_matches_inside_every_match_of_its_pattern() -> None:
+    """A rule's `prefilter` is what hyperscan runs in place of its pattern to select blobs:
+    a match of the pattern it does not cover would be a blob never handed to `re`."""
+    with_prefilter = [r for r in RULES if r.prefilter]
+    assert with_prefilter, "the catalogue names at least one prefilter (postgres.pgpass)"
+    failures = []
+    for rule in with_prefilter:
+        stand_in = re.compile(rule.prefilter.encode())
+        for ex in rule.examples:
+            data = ex.text.encode()
+            for m in rule.regex.finditer(data):
+                if not stand_in.search(data[m.start():m.end()]):
+                    failures.append(f"{rule.id}: no prefilter match inside {m.group()!r}")
+    assert not failures, "\n".join(failures)
 
 
 def test_every_rule_compiles_in_hyperscan_without_prefilter_mode() -> None:

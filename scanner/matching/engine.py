@@ -219,8 +219,9 @@ def loosen_repeats(pattern: str, cap: int = MAX_PREFILTER_REPEAT) -> str:
 
 
 def hyperscan_expression(rule: Rule) -> bytes:
-    """What hyperscan runs for a rule: its required context, its pattern with large repeats
-    loosened, or a keyword alternation for plugins. Each is a valid prefilter."""
+    """What hyperscan runs for a rule: its required context, its pattern (or the prefilter
+    the rule gives in its place) with large repeats loosened, or a keyword alternation for
+    plugins. Each is a valid prefilter."""
     if rule.kind != "regex":
         return keyword_expression(rule)
     if _context_prefilter(rule):
@@ -230,15 +231,25 @@ def hyperscan_expression(rule: Rule) -> bytes:
         # literal for hyperscan to lock onto: on a tree of source code they cost two thirds of
         # the whole database's scan time, their contexts next to nothing.
         return b"|".join(b"(?:" + c.encode("utf-8") + b")" for c in rule.context)
-    return loosen_repeats(rule.pattern).encode("utf-8")
+    return loosen_repeats(_pattern_prefilter(rule)).encode("utf-8")
+
+
+def _pattern_prefilter(rule: Rule) -> str:
+    """The rule's pattern, or the prefilter it names to stand in for it: a regex matching
+    inside every match of the pattern, with an early literal (the .pgpass line format,
+    `^host:port:db:user:password$`, has none before its first `:`, so hyperscan followed it
+    from every line start: a quarter of the whole database's scan time)."""
+    return rule.prefilter or rule.pattern
 
 
 def required_expression(rule: Rule) -> bytes | None:
-    """For a rule selected by its context: its pattern too, when that pattern holds a literal
-    (cheap for hyperscan). The rule is a candidate only where both match, which keeps the
-    `re` pattern off blobs that merely mention the context (`machine learning` for netrc)."""
-    if rule.kind == "regex" and _context_prefilter(rule) and literal_run(rule.pattern) >= 3:
-        return loosen_repeats(rule.pattern).encode("utf-8")
+    """For a rule selected by its context: its pattern (or prefilter) too, when that holds a
+    literal (cheap for hyperscan). The rule is a candidate only where both match, which keeps
+    the `re` pattern off blobs that merely mention the context (`machine learning` for
+    netrc)."""
+    stand_in = _pattern_prefilter(rule)
+    if rule.kind == "regex" and _context_prefilter(rule) and literal_run(stand_in) >= 3:
+        return loosen_repeats(stand_in).encode("utf-8")
     return None
 
 
@@ -257,11 +268,14 @@ def prefilter_expressions(rules: Sequence[Rule]) -> tuple[list[bytes], dict[int,
 
 def pattern_expressions(rules: Sequence[Rule], requires: dict[int, int]) -> dict[int, int]:
     """The expressions that are a regex rule's own (loosened) pattern: its expression, or
-    the pattern it requires; expression id -> rule index."""
+    the pattern it requires; expression id -> rule index. A prefilter standing in for the
+    pattern is left out: the engine's shortcuts (starts_from, line_ends) read the ends of
+    the pattern's own matches."""
     found: dict[int, int] = {}
     for index, rule in enumerate(rules):
         expr_id = requires.get(index, index)
-        if rule.kind == "regex" and (expr_id != index or not _context_prefilter(rule)):
+        if rule.kind == "regex" and rule.prefilter is None and (
+                expr_id != index or not _context_prefilter(rule)):
             found[expr_id] = index
     return found
 

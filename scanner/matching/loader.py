@@ -29,7 +29,7 @@ _REQUIRED_STR = ("id", "provider", "title", "description", "pattern", "remediati
 _KNOWN_KEYS = frozenset({
     "id", "provider", "title", "description", "pattern", "keywords", "context", "context_lines",
     "priority", "tier", "worst_case", "scope", "capabilities", "environment", "decoder",
-    "remediation", "narrower", "references", "entropy", "examples", "tags", "kind",
+    "remediation", "narrower", "references", "entropy", "examples", "tags", "kind", "prefilter",
 })
 
 
@@ -114,7 +114,10 @@ def rules_hash(rules: Iterable[Rule]) -> str:
     """Stable digest of everything that affects matching; keys the compiled-database cache."""
     digest = hashlib.sha256()
     for rule in rules:
-        for part in (rule.id, rule.pattern, *rule.keywords, rule.kind):
+        # Context and prefilter too: either can be the expression hyperscan compiles for the
+        # rule, so a cached database built before an edit to them must not be reused.
+        for part in (rule.id, rule.pattern, *rule.keywords, rule.kind, "\1", *rule.context,
+                     "\1", rule.prefilter or ""):
             digest.update(part.encode("utf-8") + b"\0")
     return digest.hexdigest()[:32]
 
@@ -207,6 +210,9 @@ def parse_rule(table: dict[str, Any], path: str, *, check_patterns: bool = True,
     kind = f.string("kind", "regex")
     if kind != "regex" and not kind.startswith("plugin:"):
         raise f.fail("kind", "must be 'regex' or 'plugin:<name>'")
+    prefilter = f.optional_string("prefilter")
+    if prefilter is not None and kind != "regex":
+        raise f.fail("prefilter", "only a regex rule has a pattern to stand in for")
     return Rule(
         id=rule_id,
         provider=f.string("provider"),
@@ -232,6 +238,7 @@ def parse_rule(table: dict[str, Any], path: str, *, check_patterns: bool = True,
         tags=f.strings("tags"),
         kind=kind,
         linear=linear,
+        prefilter=None if prefilter is None else f.regex("prefilter", prefilter),
     )
 
 

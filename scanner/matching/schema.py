@@ -10,6 +10,10 @@ A rule file holds `[[rules]]` tables. Keys (all validated by matching.loader):
   the cheap prefilter of the `re` engine.
 - `context` (list[str]): regexes of which one must appear within `context_lines` lines of the
   match (rules for prefix-less shapes such as UUIDs); `context_lines` (int, default 3).
+- `prefilter` (str): what hyperscan runs in place of the pattern to select the blobs the
+  pattern may match: a regex that matches inside every match of the pattern. For a pattern
+  whose first literal comes late (a line format such as .pgpass's `host:port:...`), where
+  hyperscan would otherwise follow the pattern from every line start.
 - `priority` (int, default 0): on overlapping spans the higher priority wins, then the longer.
 - `tier`, `worst_case` (tiers), `scope`, `capabilities`, `environment`: static privilege data.
 - `decoder` (str): name of an offline decoder in classify.decoders that refines tier/env.
@@ -61,6 +65,7 @@ class Rule:
     examples: tuple[Example, ...] = ()
     tags: tuple[str, ...] = ()
     kind: str = "regex"  # "regex", or "plugin:<name>" for code detectors (generic secrets)
+    prefilter: str | None = None  # hyperscan's stand-in for the pattern (see above)
     # A user's rule (rules directory or rule pack): its patterns run under RE2, whose time is
     # linear in the input whatever the pattern (safe_regex.py); built-ins run under `re`.
     linear: bool = False
