@@ -5,9 +5,12 @@ Source ──Blob──▶ Engine ──Match──▶ Classifier ──Finding�
 
 from __future__ import annotations
 
+import operator
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from enum import Enum
+from typing import Any, TypeVar
 
 if sys.version_info >= (3, 11):
     from enum import StrEnum
@@ -156,6 +159,26 @@ class SuppressionKind(StrEnum):
     CONFIDENCE = "min-confidence"  # below --min-confidence
 
 
+_T = TypeVar("_T")
+
+
+def pickled_by_fields(cls: type[_T]) -> type[_T]:
+    """Pickle a frozen, slotted dataclass as (class, its field values): unpickling calls the
+    class. The dataclass default restores each object through `dataclasses.fields()`, in
+    Python: on a large history the parent spent seconds unpickling the findings its workers
+    sent, and the workers pickling them."""
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    values: Callable[[Any], Any] = operator.attrgetter(*names)
+
+    def reduce(self: _T) -> tuple[type[_T], tuple[object, ...]]:
+        found = values(self)
+        return cls, found if len(names) > 1 else (found,)  # one name: attrgetter's value
+
+    setattr(cls, "__reduce__", reduce)  # noqa: B010 - a method set on a built class
+    return cls
+
+
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Commit:
     """The commit that first introduced a blob (history scans only)."""
@@ -164,9 +187,6 @@ class Commit:
     author: str
     email: str
     date: str  # ISO 8601, as git records it
-
-    def __reduce__(self) -> tuple[type[Commit], tuple[str, str, str, str]]:
-        return (Commit, (self.sha, self.author, self.email, self.date))  # pickled in C
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +255,7 @@ class Match:
     end_line: int
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Classification:
     """What the classifier concluded, and the evidence for it."""
@@ -261,6 +282,7 @@ class Classification:
         return self.worst_case if self.tier is Tier.UNKNOWN else self.tier
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Location:
     path: str
@@ -273,12 +295,14 @@ class Location:
     label: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Suppression:
     kind: SuppressionKind
     reason: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Finding:
     """A classified secret. `secret` stays in memory only; every output redacts it."""
@@ -307,6 +331,7 @@ class Finding:
         return self.location.commit
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Skipped:
     """Something the scan could not look at, and why (binary, too large, unreadable...)."""

@@ -20,13 +20,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from scanner.model import Blob, Finding, Skipped
+from scanner.model import Blob, Finding, Skipped, pickled_by_fields
 from scanner.sources import Source
 
 # Below this much planned input a process pool costs more than it saves.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Progressed:
     """`files` blobs totalling `size` bytes were read and matched (with or without hits)."""
@@ -36,6 +37,7 @@ class Progressed:
     path: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Found:
     """The findings (active and suppressed) of one blob."""

@@ -7,9 +7,11 @@ process pool really starts (a spy on `_pool` proves it), and the JSON reports of
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import multiprocessing
+import pickle
 import re
 import string
 from pathlib import Path
@@ -22,6 +24,22 @@ from scanner import parallel
 from scanner.cli import app
 from scanner.matching.engine import largest_repeat, loosen_repeats
 from scanner.matching.loader import load_rules
+from scanner.model import (
+    Classification,
+    Commit,
+    Confidence,
+    Environment,
+    Finding,
+    Location,
+    LocationClass,
+    Scope,
+    Severity,
+    Skipped,
+    Suppression,
+    SuppressionKind,
+    Tier,
+    Verdict,
+)
 from tests.helpers import github_token, rand, stripe_key
 
 FILLER = "def handler(request):\n    return render(request, 'page.html', {'n': 1})\n" * 40
@@ -219,3 +237,33 @@ def test_a_walk_that_fails_after_the_pool_started_raises_its_error(
     monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
     with pytest.raises(SourceError, match="simulated"):
         list(parallel.scan_events(FailingWalk(), lambda blob: [], 2))  # type: ignore[arg-type]
+
+
+def test_what_workers_send_pickles_by_its_fields(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Findings travel from workers to the parent by pickle: each model object is rebuilt by
+    calling its class with its field values (not by the dataclass default, which calls
+    dataclasses.fields() per object, seconds on a large history), shared objects stay
+    shared, and every value survives the trip."""
+    commit = Commit("c" * 40, "An Author", "author@example.invalid", "2026-01-01T00:00:00Z")
+    verdict = Classification(
+        tier=Tier.ADMIN, worst_case=Tier.ADMIN, scope=Scope.ACCOUNT, capabilities=(),
+        environment=Environment.PRODUCTION, location=LocationClass.SOURCE,
+        flags=frozenset(), verdict=Verdict.EXPOSED, severity=Severity.ERROR, reason="why",
+        remediation="fix", evidence=("e",), details=(("k", "v"),), confidence=Confidence.HIGH)
+    place = Location("a.py", 3, 5, 9, 3, commit, "b" * 40, "key")
+    findings = [Finding("t.rule", "P", "title", place, rand(string.ascii_letters, 16, "pk"),
+                        "red", "v2:fp", verdict, (place,),
+                        Suppression(SuppressionKind.PLACEHOLDER, "a placeholder"), ("x", "y"))
+                for _ in range(2)]
+    events = [parallel.Found(findings), parallel.Progressed(2, 10, "a.py"),
+              Skipped("b.bin", "binary file", "binary")]
+
+    def no_fields(*_: object) -> None:
+        raise AssertionError("pickled through dataclasses.fields()")
+
+    monkeypatch.setattr(dataclasses, "fields", no_fields)
+    back = pickle.loads(pickle.dumps(events, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == events
+    first, second = back[0].findings
+    assert first.classification is second.classification  # shared once, as sent
+    assert first.location.commit is first.occurrences[0].commit
