@@ -129,6 +129,10 @@ def scan(config: Config, source: Source, stages: Stages | None = None,
 
         warm_up(stages.rules)
         share_keys()  # the workers stretch each password once between them
+        # The repository's salt, here once rather than in every worker: finding the root
+        # commit of a large history takes a second of git (a hook's small scan, which forks
+        # nothing, still works it out only if it finds something).
+        _ = stages.fingerprinter.salt
 
     try:
         for event in scan_events(source, analyse, config.jobs, before_fork):

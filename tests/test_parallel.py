@@ -11,6 +11,7 @@ import dataclasses
 import gc
 import json
 import multiprocessing
+import os
 import pickle
 import re
 import string
@@ -267,3 +268,25 @@ def test_what_workers_send_pickles_by_its_fields(monkeypatch: pytest.MonkeyPatch
     first, second = back[0].findings
     assert first.classification is second.classification  # shared once, as sent
     assert first.location.commit is first.occurrences[0].commit
+
+
+def test_workers_inherit_the_repositorys_salt(tmp_path: Path, pool_calls: list[int],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The salt comes from the repository's identity (its root commit: a second of git on a
+    large history): worked out once before the workers fork, not once in each of them."""
+    from scanner.sources import git as git_mod
+
+    root = tmp_path / "tree"
+    build_tree(root)
+    asked = tmp_path / "asked"
+    real = git_mod.identity
+
+    def spy(directory: Path) -> str | None:
+        with asked.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(directory)
+
+    monkeypatch.setattr(git_mod, "identity", spy)
+    report(root, tmp_path / "forked.json", "--jobs", "2")
+    assert pool_calls == [1]
+    assert asked.read_text().split() == [str(os.getpid())]
