@@ -168,11 +168,13 @@ def pickled_by_fields(cls: type[_T]) -> type[_T]:
     Python: on a large history the parent spent seconds unpickling the findings its workers
     sent, and the workers pickling them."""
     names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-    values: Callable[[Any], Any] = operator.attrgetter(*names)
+    get = operator.attrgetter(*names)
+    # attrgetter of one name gives the value itself, not a tuple of one
+    values: Callable[[Any], tuple[object, ...]] = get if len(names) > 1 else (
+        lambda obj: (get(obj),))
 
     def reduce(self: _T) -> tuple[type[_T], tuple[object, ...]]:
-        found = values(self)
-        return cls, found if len(names) > 1 else (found,)  # one name: attrgetter's value
+        return cls, values(self)
 
     setattr(cls, "__reduce__", reduce)  # noqa: B010 - a method set on a built class
     return cls

@@ -477,7 +477,7 @@ def test_blobs_are_read_in_the_order_git_stores_them(
     result = _scan(repo, jobs=jobs)
     if jobs == 2:  # workers read (and ask) in their own processes: the shards say the order
         asked = [change.oid for shard in HistorySource(Config(root=repo)).stream_shards(
-            2 * history._BLOB_ESTIMATE) for change in shard.work]  # type: ignore[union-attr]
+            2 * history.BLOB_ESTIMATE) for change in shard.work]  # type: ignore[union-attr]
     assert len(walked) == 9 and asked == sorted(walked, key=stored.index) != walked
     first_seen = {f.secret: f.location.commit.date[:10] for f in _stripe(result)
                   if f.location.commit}

@@ -26,7 +26,7 @@ from scanner.config import Config
 from scanner.model import Blob, Finding, Flag, Location, Skipped
 from scanner.parallel import Shard
 from scanner.sources import git
-from scanner.sources.history import HistorySource
+from scanner.sources.history import BLOB_ESTIMATE, HistorySource
 from scanner.sources.worktree import FileTask, WorktreeSource, is_binary, read_limit, read_regular
 from scanner.trust import ExcludeTally
 
@@ -129,10 +129,10 @@ class HistoryAndTreeSource:
         8,000 files first kept both cores idle for a twentieth of a history scan."""
         changes = self._changes = list(self.history.changes())
         known = self._known(changes)
-        per_shard = max(shard_bytes // (16 * 1024), 1)
+        per_shard = max(shard_bytes // BLOB_ESTIMATE, 1)
         for start in range(0, len(changes), per_shard):
             stop = min(start + per_shard, len(changes))
-            yield Shard((_HISTORY, (start, stop)), (stop - start) * 16 * 1024)
+            yield Shard((_HISTORY, (start, stop)), (stop - start) * BLOB_ESTIMATE)
         self.history.describe_skipped_entries()
         batch: list[tuple[FileTask, str]] = []
         size = 0

@@ -25,7 +25,7 @@ from scanner.sources.worktree import is_binary, read_limit
 from scanner.trust import ExcludeTally
 
 _FILE_MODES = frozenset({b"100644", b"100755", b"100664"})
-_BLOB_ESTIMATE = 16 * 1024  # bytes per blob, for streamed shards (see stream_shards)
+BLOB_ESTIMATE = 16 * 1024  # bytes per blob, for streamed shards (see stream_shards)
 # Blobs are read in stored order (git.stored_order) when the walk lists at least _ORDER_MIN
 # of them (below, order hardly matters, and listing every object of a large repository for a
 # `--since` scan of a few commits would cost more than it saves) and at most _ORDER_MAX (the
@@ -93,15 +93,15 @@ class HistorySource:
         tells a blob's size only as it is read, so shards count blobs (a typical source blob
         is a few KiB) and a blob over max-file-size is skipped by the worker that reads its
         header."""
-        per_shard = max(shard_bytes // _BLOB_ESTIMATE, 1)
+        per_shard = max(shard_bytes // BLOB_ESTIMATE, 1)
         shard: list[git.Change] = []
         for change in self.changes():
             shard.append(change)
             if len(shard) >= per_shard:
-                yield Shard(shard, len(shard) * _BLOB_ESTIMATE)
+                yield Shard(shard, len(shard) * BLOB_ESTIMATE)
                 shard = []
         if shard:
-            yield Shard(shard, len(shard) * _BLOB_ESTIMATE)
+            yield Shard(shard, len(shard) * BLOB_ESTIMATE)
         self._describe_skipped_entries()
 
     def read_shard(self, shard: Iterable[git.Change]) -> Iterator[Blob | Skipped]:
